@@ -1,0 +1,12 @@
+//! `agent`: the GitOps reconciliation agent.
+//!
+//! One reconcile cycle is a chain of plain values (see DESIGN.md §2):
+//! `source` (Git → immutable snapshot) → `schema` (typed desired state) →
+//! `render` (per-host files, CIB fragment, Kubernetes objects) → observe →
+//! change set → rollout → report. Each module owns one step.
+
+pub mod cli;
+pub mod localcheck;
+pub mod render;
+pub mod source;
+pub mod ssh;

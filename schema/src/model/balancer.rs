@@ -1,0 +1,300 @@
+//! `Balancer`: the HAProxy configuration shared by the balancer pair.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BalancerSpec {
+    /// Hosts this balancer runs on; default: every inventory host with role `balancer`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    #[serde(default)]
+    pub global: Global,
+    #[serde(default)]
+    pub defaults: Defaults,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub frontends: Vec<Frontend>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backends: Vec<Backend>,
+    /// A `listen stats` section serving the statistics page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats: Option<StatsPage>,
+    /// Escape hatch: text appended verbatim at the end of haproxy.cfg.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Global {
+    /// `log` targets, e.g. `/dev/log local0`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chroot: Option<String>,
+    /// The runtime API socket (`stats socket`); the agent uses it for health checks and
+    /// reload-free server changes, so it should be declared with `level: admin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats_socket: Option<StatsSocket>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats_timeout: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maxconn: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Run as a daemon (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daemon: Option<bool>,
+    /// Extra lines for the `global` section, verbatim.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StatsSocket {
+    pub path: String,
+    /// Octal file mode, e.g. `"660"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<SocketLevel>,
+    /// `expose-fd listeners`: lets a reload take over listening sockets without dropping connections.
+    #[serde(default)]
+    pub expose_fd_listeners: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SocketLevel {
+    User,
+    Operator,
+    Admin,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Defaults {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    /// `log global` etc.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+    /// `option NAME` lines (`httplog`, `dontlognull`, `redispatch`, `forwardfor`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maxconn: Option<u32>,
+    /// `timeout NAME VALUE` (connect, client, server, http-request, queue, check...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub timeouts: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Http,
+    Tcp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Frontend {
+    pub name: String,
+    /// `bind` addresses, e.g. `*:80` or `10.77.0.100:80`.
+    pub binds: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maxconn: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Serve the statistics page on this frontend under this URI (`stats uri`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acls: Vec<Acl>,
+    /// `http-request ...` rules, verbatim after the keyword.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_request: Vec<String>,
+    /// `http-response ...` rules, verbatim after the keyword.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_response: Vec<String>,
+    /// ACL-based routing: `use_backend BACKEND if CONDITION`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub use_backends: Vec<UseBackend>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_backend: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Acl {
+    pub name: String,
+    /// The criterion and its values, e.g. `path_beg /auth`.
+    pub condition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UseBackend {
+    pub backend: String,
+    /// Condition using ACL names, e.g. `is_auth` or `!is_static`.
+    #[serde(rename = "if")]
+    pub condition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Backend {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    /// Load-balancing algorithm (default roundrobin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<Balance>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fullconn: Option<u32>,
+    /// Cookie-based stickiness.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookie: Option<Cookie>,
+    /// HTTP health check (`option httpchk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Settings applied to every server of this backend unless the server overrides them.
+    #[serde(default)]
+    pub server_defaults: ServerDefaults,
+    /// Servers listed explicitly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub servers: Vec<Server>,
+    /// Servers derived from the inventory: one per host with this role, on this port.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub servers_from: Option<ServersFrom>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Balance {
+    Roundrobin,
+    Leastconn,
+    Source,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Cookie {
+    /// Cookie name (`JSESSIONID`, `SERVERID`).
+    pub name: String,
+    pub mode: CookieMode,
+    #[serde(default)]
+    pub nocache: bool,
+    #[serde(default)]
+    pub indirect: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CookieMode {
+    Insert,
+    Prefix,
+    Rewrite,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HealthCheck {
+    /// Request path, e.g. `/healthz`.
+    pub path: String,
+    /// HTTP method (default GET).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// `http-check expect status N`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_status: Option<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServerDefaults {
+    /// Health-check the servers (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<bool>,
+    /// `inter`: interval between checks, e.g. `2s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inter: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rise: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fall: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maxconn: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Server {
+    pub name: String,
+    pub address: String,
+    pub port: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<bool>,
+    /// Cookie value for stickiness (default: the server name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookie: Option<String>,
+    #[serde(default)]
+    pub backup: bool,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServersFrom {
+    /// Inventory role whose hosts become servers (normally `worker`).
+    pub role: super::Role,
+    /// Port on every such host (the Kubernetes NodePort).
+    pub port: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StatsPage {
+    /// `bind` addresses, e.g. `*:8404`.
+    pub binds: Vec<String>,
+    /// Default `/stats`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<String>,
+    /// `stats auth USER:PASSWORD` (the password should come from an encrypted secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth: Option<StatsAuth>,
+    /// `stats admin if ...` condition, e.g. `LOCALHOST`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin_if: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StatsAuth {
+    pub user: String,
+    pub password: String,
+}

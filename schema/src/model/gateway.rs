@@ -1,0 +1,159 @@
+//! `Gateway`: the Apache httpd front door (virtual hosts, TLS, context routes).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GatewaySpec {
+    /// Hosts this gateway is deployed on; default: every inventory host with role `gateway`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
+    /// Site file name: `/etc/apache2/sites-available/<siteName>.conf` (default `agent-<metadata.name>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_name: Option<String>,
+    /// Apache modules the site needs (`ssl`, `proxy`, `proxy_http`, `headers`, `rewrite`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<String>,
+    pub vhosts: Vec<VirtualHost>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VirtualHost {
+    /// `ServerName`.
+    pub server_name: String,
+    /// `ServerAlias` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub server_aliases: Vec<String>,
+    /// Port of the `<VirtualHost *:PORT>` (default 443 with TLS, 80 without).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<Tls>,
+    /// Add a `*:80` virtual host that redirects every request to HTTPS.
+    #[serde(default)]
+    pub redirect_http: bool,
+    /// `ProxyPreserveHost` (default On). `ProxyRequests` is always Off: this is a reverse proxy.
+    #[serde(default = "yes")]
+    pub proxy_preserve_host: bool,
+    /// `AllowEncodedSlashes`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_encoded_slashes: Option<EncodedSlashes>,
+    /// `RequestHeader set NAME VALUE` (e.g. X-Forwarded-Proto https, X-Forwarded-Port 443).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_headers: Vec<HeaderSet>,
+    /// Response header edits (`Header edit Location ^http:// https://`, `Header set ...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response_headers: Vec<ResponseHeader>,
+    /// `Cache-Control` for requests whose path matches a regex (static files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cache_control: Vec<CacheRule>,
+    /// Context routes: path prefix → upstream URL (`ProxyPass` + `ProxyPassReverse`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<Route>,
+    /// `RedirectMatch` rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub redirects: Vec<RedirectRule>,
+    /// Escape hatch: lines copied verbatim at the end of the virtual host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Tls {
+    /// `SSLCertificateFile` path on the gateway host.
+    pub certificate: String,
+    /// `SSLCertificateKeyFile` path on the gateway host.
+    pub key: String,
+    /// `SSLCertificateChainFile` path, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum EncodedSlashes {
+    On,
+    Off,
+    NoDecode,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HeaderSet {
+    pub name: String,
+    pub value: String,
+}
+
+/// One `Header` directive on responses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResponseHeader {
+    pub action: HeaderAction,
+    pub name: String,
+    /// Value for `set`/`append`/`add`; regex for `edit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Replacement for `edit`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<String>,
+    /// Use `Header always ...` (also on error responses and redirects).
+    #[serde(default)]
+    pub always: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HeaderAction {
+    Set,
+    Append,
+    Add,
+    Unset,
+    Edit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CacheRule {
+    /// Regex on the request path (`LocationMatch`), e.g. `\.(css|js|png|svg)$`.
+    #[serde(rename = "match")]
+    pub path_match: String,
+    /// `Cache-Control` value, e.g. `public, max-age=86400`.
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Route {
+    /// Context path, starting with `/` (`/app`, `/auth`).
+    pub path: String,
+    /// Upstream URL (`http://10.77.0.100/auth`), usually the balancers' VIP.
+    pub upstream: String,
+    /// `connectiontimeout=` seconds on the ProxyPass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout: Option<u32>,
+    /// `timeout=` seconds on the ProxyPass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u32>,
+    /// `retry=` seconds (0 = retry a failed upstream at once; good for a single VIP upstream).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RedirectRule {
+    /// Regex on the request path.
+    #[serde(rename = "match")]
+    pub path_match: String,
+    /// Target URL or path (may use `$1`...).
+    pub to: String,
+    /// HTTP status (301, 302, 303, 307, 308; default 302).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
