@@ -7,6 +7,9 @@
 
 pub mod cli;
 pub mod localcheck;
+pub mod mask;
+pub mod plan;
 pub mod render;
 pub mod source;
 pub mod ssh;
+pub mod textdiff;

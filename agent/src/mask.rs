@@ -1,0 +1,122 @@
+//! Secret masking: every diff, log line and report shows a secret as
+//! `***<short keyed hash>`, so a change stays visible without the value.
+//!
+//! Two mechanisms, applied together: known secret values (from the desired
+//! state: passwords, decrypted secrets) are replaced wherever they appear, and
+//! values of directives that always hold secrets (HAProxy `stats auth`,
+//! `userlist` passwords) are replaced even when the value is unknown — e.g. the
+//! old password still live on a host.
+
+use sha2::{Digest, Sha256};
+
+/// Replaces secrets in text. Cheap to clone; build one per cycle.
+#[derive(Debug, Clone, Default)]
+pub struct Masker {
+    key: Vec<u8>,
+    /// Longest first, so a secret containing another is masked whole.
+    values: Vec<String>,
+}
+
+/// Values shorter than this are not masked by value (masking "a" everywhere would
+/// destroy the output); the directive rules still catch them.
+const MIN_SECRET_LEN: usize = 4;
+
+impl Masker {
+    /// `key` makes the hash unguessable for short secrets; keep it stable per installation
+    /// so the same secret shows the same mask across runs.
+    pub fn new(key: impl AsRef<[u8]>) -> Self {
+        Masker { key: key.as_ref().to_vec(), values: Vec::new() }
+    }
+
+    pub fn add_secret(&mut self, value: impl Into<String>) {
+        let v = value.into();
+        if v.len() >= MIN_SECRET_LEN && !self.values.contains(&v) {
+            self.values.push(v);
+            self.values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        }
+    }
+
+    /// `***` + 8 hex digits of HMAC-like keyed SHA-256 of the value.
+    pub fn token(&self, value: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(&self.key);
+        h.update([0u8]);
+        h.update(value.as_bytes());
+        h.update([0u8]);
+        h.update(&self.key);
+        format!("***{}", &hex::encode(h.finalize())[..8])
+    }
+
+    /// Masks known values and the values of secret-bearing directives, line by line.
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&self.mask_line(line));
+        }
+        out
+    }
+
+    fn mask_line(&self, line: &str) -> String {
+        let mut line = line.to_string();
+        for v in &self.values {
+            if line.contains(v.as_str()) {
+                line = line.replace(v.as_str(), &self.token(v));
+            }
+        }
+        self.mask_directives(&line)
+    }
+
+    fn mask_directives(&self, line: &str) -> String {
+        let trimmed = line.trim_start();
+        // Keep a diff prefix (`+`, `-`, ` `) out of the keyword match.
+        let body = trimmed.trim_start_matches(['+', '-', ' ']).trim_start();
+        let words: Vec<&str> = body.split_whitespace().collect();
+        let secret_word = match words.as_slice() {
+            ["stats", "auth", cred, ..] => cred.split_once(':').map(|(_, p)| p),
+            ["user", _, "password" | "insecure-password", pw, ..] => Some(*pw),
+            _ => None,
+        };
+        match secret_word {
+            Some(s) if !s.starts_with("***") && !s.is_empty() => line.replacen(s, &self.token(s), 1),
+            _ => line.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_values_are_masked_with_a_stable_keyed_token() {
+        let mut m = Masker::new("k1");
+        m.add_secret("s3cr3t-pass");
+        let out = m.mask("password=s3cr3t-pass\nother");
+        assert!(!out.contains("s3cr3t-pass"));
+        assert!(out.contains(&m.token("s3cr3t-pass")));
+        assert!(out.ends_with("\nother"));
+        assert_eq!(m.token("x"), Masker::new("k1").token("x"));
+        assert_ne!(m.token("x"), Masker::new("k2").token("x"), "the key changes the token");
+        assert_ne!(m.token("old-pass"), m.token("new-pass"), "a change stays visible");
+    }
+
+    #[test]
+    fn secret_directives_are_masked_even_when_the_value_is_unknown() {
+        let m = Masker::new("k");
+        let out = m.mask("-    stats auth admin:0ldP4ss\n+    stats auth admin:n3wP4ss");
+        assert!(!out.contains("0ldP4ss") && !out.contains("n3wP4ss"), "{out}");
+        assert!(out.contains("stats auth admin:***"));
+        let out = m.mask("    user bob password $6$saltsalt$hash");
+        assert!(!out.contains("$6$saltsalt$hash"), "{out}");
+    }
+
+    #[test]
+    fn short_values_are_left_to_directive_rules() {
+        let mut m = Masker::new("k");
+        m.add_secret("ab");
+        assert_eq!(m.mask("tab"), "tab");
+    }
+}
