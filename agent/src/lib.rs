@@ -12,4 +12,5 @@ pub mod plan;
 pub mod render;
 pub mod source;
 pub mod ssh;
+pub mod targets;
 pub mod textdiff;

@@ -25,14 +25,18 @@ impl Masker {
     /// `key` makes the hash unguessable for short secrets; keep it stable per installation
     /// so the same secret shows the same mask across runs.
     pub fn new(key: impl AsRef<[u8]>) -> Self {
-        Masker { key: key.as_ref().to_vec(), values: Vec::new() }
+        Masker {
+            key: key.as_ref().to_vec(),
+            values: Vec::new(),
+        }
     }
 
     pub fn add_secret(&mut self, value: impl Into<String>) {
         let v = value.into();
         if v.len() >= MIN_SECRET_LEN && !self.values.contains(&v) {
             self.values.push(v);
-            self.values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+            self.values
+                .sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         }
     }
 
@@ -80,7 +84,9 @@ impl Masker {
             _ => None,
         };
         match secret_word {
-            Some(s) if !s.starts_with("***") && !s.is_empty() => line.replacen(s, &self.token(s), 1),
+            Some(s) if !s.starts_with("***") && !s.is_empty() => {
+                line.replacen(s, &self.token(s), 1)
+            }
             _ => line.to_string(),
         }
     }
@@ -99,15 +105,26 @@ mod tests {
         assert!(out.contains(&m.token("s3cr3t-pass")));
         assert!(out.ends_with("\nother"));
         assert_eq!(m.token("x"), Masker::new("k1").token("x"));
-        assert_ne!(m.token("x"), Masker::new("k2").token("x"), "the key changes the token");
-        assert_ne!(m.token("old-pass"), m.token("new-pass"), "a change stays visible");
+        assert_ne!(
+            m.token("x"),
+            Masker::new("k2").token("x"),
+            "the key changes the token"
+        );
+        assert_ne!(
+            m.token("old-pass"),
+            m.token("new-pass"),
+            "a change stays visible"
+        );
     }
 
     #[test]
     fn secret_directives_are_masked_even_when_the_value_is_unknown() {
         let m = Masker::new("k");
         let out = m.mask("-    stats auth admin:0ldP4ss\n+    stats auth admin:n3wP4ss");
-        assert!(!out.contains("0ldP4ss") && !out.contains("n3wP4ss"), "{out}");
+        assert!(
+            !out.contains("0ldP4ss") && !out.contains("n3wP4ss"),
+            "{out}"
+        );
         assert!(out.contains("stats auth admin:***"));
         let out = m.mask("    user bob password $6$saltsalt$hash");
         assert!(!out.contains("$6$saltsalt$hash"), "{out}");

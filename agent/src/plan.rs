@@ -110,8 +110,10 @@ impl ChangeSet {
 
     /// Stable order: by target, host, object.
     pub fn sort(&mut self) {
-        self.changes.sort_by(|a, b| (&a.target, &a.host, &a.object).cmp(&(&b.target, &b.host, &b.object)));
-        self.errors.sort_by(|a, b| (&a.target, &a.host).cmp(&(&b.target, &b.host)));
+        self.changes
+            .sort_by(|a, b| (&a.target, &a.host, &a.object).cmp(&(&b.target, &b.host, &b.object)));
+        self.errors
+            .sort_by(|a, b| (&a.target, &a.host).cmp(&(&b.target, &b.host)));
     }
 }
 
@@ -120,7 +122,14 @@ mod tests {
     use super::*;
 
     fn change(action: Action) -> Change {
-        Change { target: "balancer".into(), host: Some("ha1".into()), object: "/f".into(), action, diff: None, notes: vec![] }
+        Change {
+            target: "balancer".into(),
+            host: Some("ha1".into()),
+            object: "/f".into(),
+            action,
+            diff: None,
+            notes: vec![],
+        }
     }
 
     #[test]
@@ -129,10 +138,19 @@ mod tests {
         assert_eq!(cs.exit_code(), exit::OK);
         cs.changes.push(change(Action::Unchanged));
         cs.changes.push(change(Action::Unmanaged));
-        assert_eq!(cs.exit_code(), exit::OK, "unmanaged objects are reported, not changes");
+        assert_eq!(
+            cs.exit_code(),
+            exit::OK,
+            "unmanaged objects are reported, not changes"
+        );
         cs.changes.push(change(Action::Update));
         assert_eq!(cs.exit_code(), exit::DIFFERENCES);
-        cs.errors.push(TargetError { target: "gateway".into(), host: Some("gw".into()), message: "refused".into(), transient: true });
+        cs.errors.push(TargetError {
+            target: "gateway".into(),
+            host: Some("gw".into()),
+            message: "refused".into(),
+            transient: true,
+        });
         assert_eq!(cs.exit_code(), exit::ERROR);
     }
 }
