@@ -3,7 +3,12 @@
 //! adds its own facts, ordering and health checks.
 
 pub mod files;
+pub mod health;
+pub mod hosts;
 pub mod remote;
+pub mod rollout;
 
 #[cfg(test)]
 mod files_tests;
+#[cfg(test)]
+mod rollout_tests;

@@ -1,0 +1,277 @@
+//! The rollout of host-level changes: HA-aware order, one host at a time,
+//! health-checked, rolled back and stopped on the first failure.
+//!
+//! Order (DESIGN.md §4): balancers first — the nodes *not* holding a VIP, then
+//! the holder — then gateways, whose routes point at the balancers. A failed
+//! balancer host stops the balancer rollout and skips the gateways (they depend
+//! on it); a failed gateway host stops the gateway rollout. Hosts already in
+//! sync are not touched: no upload, no reload.
+
+use super::files::{apply_file, rollback, ApplyOutcome, Live};
+use super::health;
+use super::hosts::{target_name, HostViews};
+use super::remote::Remote;
+use crate::plan::Change;
+use crate::render::{ManagedFile, Rendered, TargetKind};
+use schema::DesiredState;
+use serde::Serialize;
+
+/// How one host's step of the rollout ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepStatus {
+    /// Swapped, reloaded, healthy.
+    Applied,
+    /// The staged config was rejected before anything went live.
+    Rejected,
+    /// Reload or health check failed; the previous config was restored.
+    RolledBack,
+    /// Failed and could not be restored: an operator must look.
+    Failed,
+    /// Not attempted because an earlier step failed.
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    pub target: String,
+    pub host: String,
+    pub files: Vec<String>,
+    pub status: StepStatus,
+    pub message: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Applies every pending file change of `changes`, in HA-aware order.
+/// `progress` receives one human line per step as it happens.
+pub async fn apply_hosts<R: Remote>(
+    remote: &R,
+    state: &DesiredState,
+    rendered: &Rendered,
+    views: &HostViews,
+    changes: &[Change],
+    progress: &(dyn Fn(&str) + Sync),
+) -> Vec<Step> {
+    let vips: Vec<String> = state
+        .clusters
+        .iter()
+        .filter_map(|c| c.doc.spec.vip.as_ref().map(|v| v.ip.clone()))
+        .collect();
+    let mut steps = Vec::new();
+    let mut blocked: Option<String> = None;
+    for kind in [TargetKind::Balancer, TargetKind::Gateway] {
+        let mut hosts = hosts_to_change(kind, rendered, changes);
+        // Standby first: a host holding a VIP goes last.
+        hosts.sort_by_key(|h| vips.iter().any(|v| views.holds_vip(h, v)));
+        let total = hosts.len();
+        for (i, host) in hosts.into_iter().enumerate() {
+            let files: Vec<&ManagedFile> = rendered
+                .files
+                .iter()
+                .filter(|f| f.target == kind && f.host == host && is_pending(changes, f))
+                .collect();
+            let names = files.iter().map(|f| f.path.clone()).collect();
+            if let Some(reason) = &blocked {
+                steps.push(Step {
+                    target: target_name(kind).into(),
+                    host: host.clone(),
+                    files: names,
+                    status: StepStatus::Skipped,
+                    message: reason.clone(),
+                    notes: vec![],
+                });
+                continue;
+            }
+            progress(&format!(
+                "[{}/{}] {} {}: applying {} file(s)",
+                i + 1,
+                total,
+                target_name(kind),
+                host,
+                files.len()
+            ));
+            let step = apply_host(remote, state, views, kind, &host, &files).await;
+            progress(&format!(
+                "[{}/{}] {} {}: {:?} {}",
+                i + 1,
+                total,
+                target_name(kind),
+                host,
+                step.status,
+                step.message
+            ));
+            if step.status != StepStatus::Applied {
+                blocked = Some(format!(
+                    "skipped: {} rollout stopped after {} failed on {host}",
+                    target_name(kind),
+                    target_name(kind)
+                ));
+            }
+            steps.push(step);
+        }
+        if kind == TargetKind::Balancer {
+            if let Some(b) = &mut blocked {
+                *b = "skipped: the gateway routes to the balancers, whose rollout failed".into();
+            }
+        }
+    }
+    steps
+}
+
+fn is_pending(changes: &[Change], f: &ManagedFile) -> bool {
+    changes
+        .iter()
+        .any(|c| c.host.as_deref() == Some(&f.host) && c.object == f.path && c.action.is_change())
+}
+
+fn hosts_to_change(kind: TargetKind, rendered: &Rendered, changes: &[Change]) -> Vec<String> {
+    let mut hosts: Vec<String> = rendered
+        .files
+        .iter()
+        .filter(|f| f.target == kind && is_pending(changes, f))
+        .map(|f| f.host.clone())
+        .collect();
+    hosts.dedup();
+    hosts
+}
+
+async fn apply_host<R: Remote>(
+    remote: &R,
+    state: &DesiredState,
+    views: &HostViews,
+    kind: TargetKind,
+    host: &str,
+    files: &[&ManagedFile],
+) -> Step {
+    let mut step = Step {
+        target: target_name(kind).into(),
+        host: host.into(),
+        files: files.iter().map(|f| f.path.clone()).collect(),
+        status: StepStatus::Applied,
+        message: String::new(),
+        notes: vec![],
+    };
+    let probe = match kind {
+        TargetKind::Gateway => gateway_probe(state, files),
+        TargetKind::Balancer => String::new(),
+    };
+    let before = if probe.is_empty() {
+        Default::default()
+    } else {
+        run_probe(remote, host, &probe).await
+    };
+    for f in files {
+        let obs = views
+            .views
+            .get(host)
+            .and_then(|o| o.files.iter().find(|o| o.path == f.path));
+        let existed = obs.is_some_and(|o| o.live != Live::Missing);
+        let reload_only = obs.is_some_and(|o| o.live == Live::Same && o.reload_pending);
+        match apply_file(remote, f, existed, reload_only).await {
+            Ok(ApplyOutcome::Applied) => {}
+            Ok(ApplyOutcome::CheckFailed(msg)) => {
+                step.status = StepStatus::Rejected;
+                step.message = format!("{}: validation failed, nothing changed: {msg}", f.path);
+                return step;
+            }
+            Ok(ApplyOutcome::ReloadFailed { error, rolled_back }) => {
+                step.status = if rolled_back.is_ok() {
+                    StepStatus::RolledBack
+                } else {
+                    StepStatus::Failed
+                };
+                step.message = format!("{}: reload failed: {error}", f.path);
+                if let Err(e) = rolled_back {
+                    step.message.push_str(&format!("; {e}"));
+                }
+                return step;
+            }
+            Err(e) => {
+                step.status = StepStatus::Failed;
+                step.message = e.to_string();
+                return step;
+            }
+        }
+        let verdict = match kind {
+            TargetKind::Balancer => balancer_health(remote, state, f).await,
+            TargetKind::Gateway => {
+                let after = run_probe(remote, host, &probe).await;
+                health::judge_gateway(&before, &after)
+            }
+        };
+        match verdict {
+            Ok(notes) => step.notes.extend(notes),
+            Err(why) => {
+                let restored = rollback(remote, f, existed).await;
+                step.status = if restored.is_ok() {
+                    StepStatus::RolledBack
+                } else {
+                    StepStatus::Failed
+                };
+                step.message = format!("{}: health check failed after reload: {why}", f.path);
+                if let Err(e) = restored {
+                    step.message.push_str(&format!("; {e}"));
+                }
+                return step;
+            }
+        }
+    }
+    step.message = "applied and healthy".into();
+    step
+}
+
+fn source_name(f: &ManagedFile) -> &str {
+    f.source
+        .split_once('/')
+        .map(|(_, n)| n)
+        .unwrap_or(&f.source)
+}
+
+async fn balancer_health<R: Remote>(
+    remote: &R,
+    state: &DesiredState,
+    f: &ManagedFile,
+) -> Result<Vec<String>, String> {
+    let spec = state
+        .balancers
+        .iter()
+        .find(|b| b.doc.metadata.name == source_name(f))
+        .map(|b| &b.doc.spec);
+    let socket = spec
+        .map(health::stats_socket)
+        .unwrap_or_else(|| "/run/haproxy/admin.sock".into());
+    match remote
+        .exec(&f.host, &health::balancer_script(&socket), b"")
+        .await
+    {
+        Ok(o) if o.success() => Ok(vec![o.stdout_str().trim().to_string()]),
+        Ok(o) => Err(o.stderr_str().trim().to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn gateway_probe(state: &DesiredState, files: &[&ManagedFile]) -> String {
+    files
+        .iter()
+        .filter_map(|f| {
+            state
+                .gateways
+                .iter()
+                .find(|g| g.doc.metadata.name == source_name(f))
+        })
+        .map(|g| health::gateway_probe_script(&g.doc.spec))
+        .collect()
+}
+
+async fn run_probe<R: Remote>(
+    remote: &R,
+    host: &str,
+    script: &str,
+) -> std::collections::BTreeMap<String, u16> {
+    match remote.exec(host, script, b"").await {
+        Ok(o) => health::parse_probe(&o.stdout_str()),
+        Err(_) => Default::default(),
+    }
+}

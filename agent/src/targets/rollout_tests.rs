@@ -1,0 +1,154 @@
+//! Rollout order and failure handling, with real scripts on a local shell.
+
+use super::files::{Live, Observation, ObservedFile};
+use super::hosts::{diff_files, HostViews};
+use super::remote::LocalShell;
+use super::rollout::*;
+use crate::mask::Masker;
+use crate::render::{ManagedFile, Rendered, TargetKind};
+use std::sync::Mutex;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+    rendered: Rendered,
+    views: HostViews,
+}
+
+fn fixture(holder: &str, bad_host: Option<&str>) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("order.log");
+    let mut rendered = Rendered::default();
+    let mut views = HostViews::default();
+    for (host, kind) in [
+        ("gw", TargetKind::Gateway),
+        ("ha1", TargetKind::Balancer),
+        ("ha2", TargetKind::Balancer),
+    ] {
+        let path = dir.path().join(format!("{host}.cfg")).display().to_string();
+        std::fs::write(&path, "old\n").unwrap();
+        let check = if Some(host) == bad_host {
+            "echo 'bad keyword' >&2; false".to_string()
+        } else {
+            "true".into()
+        };
+        rendered.files.push(ManagedFile {
+            host: host.into(),
+            target: kind,
+            path: path.clone(),
+            content: format!("new {host}\n"),
+            mode: 0o644,
+            check,
+            reload: Some(format!("echo {host} >> {}", log.display())),
+            modules: vec![],
+            source: "Balancer/lb".into(),
+        });
+        let mut obs = Observation::default();
+        obs.files.push(ObservedFile {
+            path,
+            live: Live::Differs(b"old\n".to_vec()),
+            reload_pending: false,
+        });
+        if host == holder {
+            obs.facts.insert("vip.10.77.0.100".into(), "held".into());
+        }
+        views.views.insert(host.into(), obs);
+    }
+    Fixture {
+        dir,
+        rendered,
+        views,
+    }
+}
+
+fn state_with_vip() -> schema::DesiredState {
+    let yaml = "apiVersion: agent/v1\nkind: HaCluster\nmetadata: {name: lb}\nspec:\n  clusterName: lab\n  nodes: [ha1, ha2]\n  vip: {ip: 10.77.0.100, cidrNetmask: 24}\n";
+    let doc: schema::Document<schema::HaClusterSpec> = serde_yaml::from_str(yaml).unwrap();
+    let mut state = schema::DesiredState::default();
+    state.clusters.push(schema::Located {
+        origin: Default::default(),
+        doc,
+    });
+    state
+}
+
+async fn run(f: &Fixture) -> (Vec<Step>, Vec<String>) {
+    let changes = diff_files(&f.rendered, &f.views, &Masker::new("k"));
+    let lines = Mutex::new(Vec::new());
+    let steps = apply_hosts(
+        &LocalShell::default(),
+        &state_with_vip(),
+        &f.rendered,
+        &f.views,
+        &changes,
+        &|l: &str| lines.lock().unwrap().push(l.to_string()),
+    )
+    .await;
+    (steps, lines.into_inner().unwrap())
+}
+
+fn reload_order(f: &Fixture) -> String {
+    std::fs::read_to_string(f.dir.path().join("order.log"))
+        .unwrap_or_default()
+        .replace('\n', " ")
+}
+
+#[tokio::test]
+async fn standby_balancer_first_then_vip_holder_then_gateway() {
+    for (holder, expected) in [("ha1", "ha2 ha1 gw "), ("ha2", "ha1 ha2 gw ")] {
+        let f = fixture(holder, None);
+        let (steps, progress) = run(&f).await;
+        assert!(
+            steps.iter().all(|s| s.status == StepStatus::Applied),
+            "{steps:?}"
+        );
+        assert_eq!(reload_order(&f), expected, "VIP on {holder}");
+        assert_eq!(
+            progress.len(),
+            6,
+            "a line before and after each host: {progress:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_rejected_standby_stops_the_pair_and_the_gateway() {
+    let f = fixture("ha1", Some("ha2"));
+    let (steps, _) = run(&f).await;
+    let status: Vec<_> = steps.iter().map(|s| (s.host.as_str(), s.status)).collect();
+    assert_eq!(
+        status,
+        [
+            ("ha2", StepStatus::Rejected),
+            ("ha1", StepStatus::Skipped),
+            ("gw", StepStatus::Skipped)
+        ]
+    );
+    assert!(
+        steps[0].message.contains("bad keyword"),
+        "{}",
+        steps[0].message
+    );
+    assert_eq!(reload_order(&f), "", "nothing reloaded anywhere");
+    for h in ["ha1", "ha2", "gw"] {
+        assert_eq!(
+            std::fs::read_to_string(f.dir.path().join(format!("{h}.cfg"))).unwrap(),
+            "old\n"
+        );
+    }
+}
+
+#[tokio::test]
+async fn hosts_in_sync_are_not_touched() {
+    let mut f = fixture("ha1", None);
+    for (h, o) in f.views.views.iter_mut() {
+        if h != "ha2" {
+            o.files[0].live = Live::Same;
+        }
+    }
+    let (steps, _) = run(&f).await;
+    assert_eq!(
+        steps.iter().map(|s| s.host.as_str()).collect::<Vec<_>>(),
+        ["ha2"]
+    );
+    assert_eq!(reload_order(&f), "ha2 ");
+}
