@@ -10,6 +10,7 @@ pub mod localcheck;
 pub mod mask;
 pub mod plan;
 pub mod render;
+pub mod report;
 pub mod source;
 pub mod ssh;
 pub mod targets;

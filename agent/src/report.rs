@@ -1,0 +1,235 @@
+//! Human and JSON renderings of a [`ChangeSet`] and of an apply's steps.
+//!
+//! Human output is grouped by host; diffs are coloured only on a terminal.
+//! JSON output is the same values serialized, plus a summary.
+
+use crate::plan::{Action, ChangeSet};
+use crate::targets::rollout::{Step, StepStatus};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub create: usize,
+    pub update: usize,
+    pub delete: usize,
+    pub unchanged: usize,
+    pub unmanaged: usize,
+    pub errors: usize,
+}
+
+impl Summary {
+    pub fn of(cs: &ChangeSet) -> Self {
+        let mut s = Summary {
+            errors: cs.errors.len(),
+            ..Default::default()
+        };
+        for c in &cs.changes {
+            match c.action {
+                Action::Create => s.create += 1,
+                Action::Update => s.update += 1,
+                Action::Delete => s.delete += 1,
+                Action::Unchanged => s.unchanged += 1,
+                Action::Unmanaged => s.unmanaged += 1,
+            }
+        }
+        s
+    }
+
+    pub fn line(&self) -> String {
+        let mut parts = vec![];
+        for (n, what) in [
+            (self.create, "to create"),
+            (self.update, "to update"),
+            (self.delete, "to delete"),
+        ] {
+            if n > 0 {
+                parts.push(format!("{n} {what}"));
+            }
+        }
+        if parts.is_empty() {
+            parts.push("in sync".into());
+        }
+        parts.push(format!("{} unchanged", self.unchanged));
+        if self.unmanaged > 0 {
+            parts.push(format!("{} unmanaged (left alone)", self.unmanaged));
+        }
+        if self.errors > 0 {
+            parts.push(format!("{} error(s)", self.errors));
+        }
+        parts.join(", ")
+    }
+}
+
+/// `agent diff` for humans: what differs, host by host.
+pub fn diff_text(cs: &ChangeSet, color: bool, verbose: bool) -> String {
+    let mut by_host: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in &cs.changes {
+        if c.action == Action::Unchanged && !verbose {
+            continue;
+        }
+        let sign = match c.action {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Delete => "-",
+            Action::Unmanaged => "?",
+            Action::Unchanged => "=",
+        };
+        let mut block = format!("  {sign} {} {} ({})", c.target, c.object, c.action.as_str());
+        for n in &c.notes {
+            let _ = write!(block, "\n      note: {n}");
+        }
+        if let Some(d) = &c.diff {
+            let d = if color {
+                crate::textdiff::colorize(d)
+            } else {
+                d.trim_end().to_string()
+            };
+            for l in d.lines() {
+                let _ = write!(block, "\n      {l}");
+            }
+        }
+        by_host
+            .entry(c.host.clone().unwrap_or_else(|| "(cluster)".into()))
+            .or_default()
+            .push(block);
+    }
+    for e in &cs.errors {
+        let kind = if e.transient { "unreachable" } else { "error" };
+        by_host
+            .entry(e.host.clone().unwrap_or_else(|| "(cluster)".into()))
+            .or_default()
+            .push(format!("  ! {} {kind}: {}", e.target, e.message));
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "commit {}", cs.commit);
+    for (host, blocks) in by_host {
+        let _ = writeln!(out, "{host}");
+        for b in blocks {
+            let _ = writeln!(out, "{b}");
+        }
+    }
+    let _ = writeln!(out, "Summary: {}", Summary::of(cs).line());
+    out
+}
+
+#[derive(Serialize)]
+struct DiffJson<'a> {
+    #[serde(flatten)]
+    changes: &'a ChangeSet,
+    summary: Summary,
+    #[serde(rename = "exitCode")]
+    exit_code: u8,
+}
+
+pub fn diff_json(cs: &ChangeSet) -> String {
+    serde_json::to_string_pretty(&DiffJson {
+        changes: cs,
+        summary: Summary::of(cs),
+        exit_code: cs.exit_code(),
+    })
+    .expect("plain data serializes")
+}
+
+/// `agent apply` for humans: the steps taken and the outcome.
+pub fn apply_text(cs: &ChangeSet, steps: &[Step]) -> String {
+    let mut out = String::new();
+    for s in steps {
+        let _ = writeln!(
+            out,
+            "{:<10} {:<8} {:<12} {}",
+            s.host,
+            s.target,
+            format!("{:?}", s.status).to_lowercase(),
+            s.message
+        );
+        for n in &s.notes {
+            let _ = writeln!(out, "{:<32}note: {n}", "");
+        }
+    }
+    for e in &cs.errors {
+        let _ = writeln!(
+            out,
+            "{:<10} {:<8} {:<12} {}",
+            e.host.as_deref().unwrap_or("-"),
+            e.target,
+            "unreachable",
+            e.message
+        );
+    }
+    let applied = steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Applied)
+        .count();
+    let failed = steps
+        .iter()
+        .filter(|s| s.status != StepStatus::Applied)
+        .count()
+        + cs.errors.len();
+    if steps.is_empty() && cs.errors.is_empty() {
+        let _ = writeln!(out, "in sync: nothing to apply (commit {})", cs.commit);
+    } else {
+        let _ = writeln!(
+            out,
+            "applied {applied} host step(s), {failed} failed or skipped (commit {})",
+            cs.commit
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{Change, TargetError};
+
+    #[test]
+    fn diff_text_groups_by_host_and_summarises() {
+        let cs = ChangeSet {
+            commit: "abc".into(),
+            changes: vec![
+                Change {
+                    target: "balancer".into(),
+                    host: Some("ha2".into()),
+                    object: "/etc/haproxy/haproxy.cfg".into(),
+                    action: Action::Update,
+                    diff: Some("--- a\n+++ b\n-x\n+y\n".into()),
+                    notes: vec![],
+                },
+                Change {
+                    target: "balancer".into(),
+                    host: Some("ha1".into()),
+                    object: "/etc/haproxy/haproxy.cfg".into(),
+                    action: Action::Unchanged,
+                    diff: None,
+                    notes: vec![],
+                },
+            ],
+            errors: vec![TargetError {
+                target: "gateway".into(),
+                host: Some("gw".into()),
+                message: "connection refused".into(),
+                transient: true,
+            }],
+        };
+        let t = diff_text(&cs, false, false);
+        assert!(
+            t.contains("ha2\n  ~ balancer /etc/haproxy/haproxy.cfg (update)\n      --- a"),
+            "{t}"
+        );
+        assert!(!t.contains("ha1"), "unchanged hidden unless verbose: {t}");
+        assert!(
+            t.contains("gw\n  ! gateway unreachable: connection refused"),
+            "{t}"
+        );
+        assert!(
+            t.ends_with("Summary: 1 to update, 1 unchanged, 1 error(s)\n"),
+            "{t}"
+        );
+        let j: serde_json::Value = serde_json::from_str(&diff_json(&cs)).unwrap();
+        assert_eq!(j["exitCode"], 2);
+        assert_eq!(j["summary"]["update"], 1);
+        assert_eq!(j["changes"][0]["action"], "update");
+    }
+}
