@@ -1,10 +1,17 @@
 //! Rendering: desired state → what must exist on each host and in each cluster.
 //!
 //! Pure functions, no I/O: the same [`DesiredState`] always renders to the same
-//! bytes (sorted, deterministic), so an unchanged repo never produces a change.
-//! The output is plain data that `diff` compares and `apply` writes.
+//! bytes (sorted, deterministic; no timestamps, no commit ids), so an unchanged
+//! repo never produces a change. The output is plain data that `diff` compares
+//! and `apply` writes. One module per target: [`haproxy`], [`apache`], [`cib`],
+//! [`k8s`].
 
-use schema::DesiredState;
+pub mod apache;
+pub mod cib;
+pub mod haproxy;
+pub mod k8s;
+
+use schema::{DesiredState, Located, Origin, Role};
 use serde::Serialize;
 
 /// Which target owns a managed file.
@@ -31,11 +38,13 @@ pub struct ManagedFile {
     pub check: String,
     /// Command making the running service pick the new file up (graceful), if any.
     pub reload: Option<String>,
-    /// Apache modules the file needs enabled (gateway only).
+    /// Apache modules the file needs enabled (gateway only), sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub modules: Vec<String>,
     /// `Kind/name` of the document that produced the file.
     pub source: String,
+    /// Where that document is written in the repo (for diagnostics).
+    pub origin: Origin,
 }
 
 /// The CIB section one `HaCluster` document declares.
@@ -49,8 +58,10 @@ pub struct CibFragment {
     /// `<crm_config>` properties, `<rsc_defaults>`, `<resources>` and `<constraints>` for the
     /// declared ids only, as one XML document (`<cib-fragment>` root), byte-stable.
     pub xml: String,
-    /// Every CIB id this fragment owns.
+    /// Every CIB id this fragment owns, sorted.
     pub ids: Vec<String>,
+    /// Where the `HaCluster` document is written in the repo (for diagnostics).
+    pub origin: Origin,
 }
 
 /// Everything the desired state renders to.
@@ -70,8 +81,80 @@ pub enum RenderError {
     Invalid { source_doc: String, message: String },
 }
 
+impl RenderError {
+    fn invalid(source_doc: impl Into<String>, message: impl Into<String>) -> Self {
+        RenderError::Invalid {
+            source_doc: source_doc.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// Renders the whole desired state.
+///
+/// Fails when two documents claim the same file on the same host, or when a
+/// document names a host the inventory does not have.
 pub fn render(state: &DesiredState) -> Result<Rendered, RenderError> {
-    let _ = state;
-    todo!("renderers")
+    let mut files = Vec::new();
+    for b in &state.balancers {
+        files.extend(haproxy::render(state, b)?);
+    }
+    for g in &state.gateways {
+        files.extend(apache::render(state, g)?);
+    }
+    files.sort_by(|a, b| (&a.host, &a.path).cmp(&(&b.host, &b.path)));
+    if let Some(w) = files
+        .windows(2)
+        .find(|w| w[0].host == w[1].host && w[0].path == w[1].path)
+    {
+        return Err(RenderError::invalid(
+            &w[1].source,
+            format!(
+                "{}:{} is also rendered by {}; give one of them another path",
+                w[1].host, w[1].path, w[0].source
+            ),
+        ));
+    }
+    let cib = state.clusters.iter().map(cib::render).collect::<Vec<_>>();
+    Ok(Rendered {
+        files,
+        cib,
+        objects: k8s::render(state),
+    })
+}
+
+/// `Kind/name` of a document, as named in headers and errors.
+fn source_name<S>(doc: &Located<schema::Document<S>>) -> String {
+    format!("{}/{}", doc.doc.kind, doc.doc.metadata.name)
+}
+
+/// The header comment of a generated file: who owns it and which document produced it.
+/// No commit id and no time, so that the bytes only change when the content does.
+fn header(prefix: &str, source: &str, origin: &Origin) -> String {
+    format!(
+        "{prefix} Managed by agent: rendered from {source} ({file}).\n\
+         {prefix} Do not edit on the host: changes are reported as drift and overwritten.\n",
+        file = origin.file
+    )
+}
+
+/// The hosts a document applies to: the names it lists, or else every inventory
+/// host with `role`, in inventory order.
+fn target_hosts<'a>(
+    state: &'a DesiredState,
+    listed: &[String],
+    role: Role,
+    source: &str,
+) -> Result<Vec<&'a schema::Host>, RenderError> {
+    if listed.is_empty() {
+        return Ok(state.hosts_with_role(role).collect());
+    }
+    listed
+        .iter()
+        .map(|n| {
+            state.host(n).ok_or_else(|| {
+                RenderError::invalid(source, format!("host `{n}` is not in the inventory"))
+            })
+        })
+        .collect()
 }
