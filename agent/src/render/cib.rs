@@ -228,3 +228,34 @@ pub fn esc(s: &str) -> String {
 #[cfg(test)]
 #[path = "cib_tests.rs"]
 mod tests;
+
+/// A whole CIB holding only `f`: an empty configuration with the cluster's
+/// nodes plus the fragment's sections. What `crm_verify --xml-file` and a
+/// shadow-CIB check take.
+pub fn full_cib(f: &CibFragment) -> String {
+    let mut x = String::from(
+        "<cib validate-with=\"pacemaker-3.0\" epoch=\"1\" num_updates=\"0\" admin_epoch=\"0\">\n  <configuration>\n",
+    );
+    let section = |x: &mut String, name: &str| {
+        let open = format!("  <{name}>\n");
+        let close = format!("  </{name}>\n");
+        let body = f
+            .xml
+            .split_once(&open)
+            .and_then(|(_, rest)| rest.split_once(&close))
+            .map(|(b, _)| b)
+            .unwrap_or_default();
+        let _ = write!(x, "    <{name}>\n{body}    </{name}>\n");
+    };
+    section(&mut x, "crm_config");
+    x.push_str("    <nodes>\n");
+    for (i, n) in f.nodes.iter().enumerate() {
+        let _ = writeln!(x, "      <node id=\"{}\" uname=\"{}\"/>", i + 1, esc(n));
+    }
+    x.push_str("    </nodes>\n");
+    for s in ["resources", "constraints", "rsc_defaults"] {
+        section(&mut x, s);
+    }
+    x.push_str("  </configuration>\n  <status/>\n</cib>\n");
+    x
+}

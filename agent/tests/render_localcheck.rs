@@ -1,0 +1,218 @@
+//! The real validators on rendered output: `haproxy -c`, `apache2ctl -t` on a
+//! staged tree, `crm_verify` on a CIB built from the fragment.
+//!
+//! The tools are Debian packages (haproxy, apache2, pacemaker-cli-utils) that
+//! CI installs; on a machine without one, the tests that need it say so and
+//! check only that it is reported as skipped.
+
+use agent::localcheck::{check, check_with, find_tool, LocalCheck, Tools};
+use agent::render::render;
+use schema::DesiredState;
+use std::path::Path;
+
+fn sample_state() -> DesiredState {
+    schema::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo")).unwrap()
+}
+
+fn run(state: &DesiredState) -> LocalCheck {
+    check(&render(state).unwrap())
+}
+
+/// True when `tool` is installed; otherwise asserts it was reported as skipped.
+fn ran(result: &LocalCheck, tool: &str) -> bool {
+    if find_tool(tool).is_some() {
+        return true;
+    }
+    eprintln!("{tool} is not installed: its check is skipped here (CI installs it)");
+    assert!(result.skipped.iter().any(|s| s == tool), "{result:?}");
+    false
+}
+
+fn problems_text(r: &LocalCheck) -> String {
+    r.problems.iter().map(|d| format!("{d}\n")).collect()
+}
+
+#[test]
+fn sample_repo_passes_every_installed_validator() {
+    let r = run(&sample_state());
+    assert!(r.problems.is_empty(), "{}", problems_text(&r));
+    if ran(&r, "haproxy") {
+        // ha1 and ha2 get the same file: checked once, naming both.
+        assert!(
+            r.checked
+                .contains(&"haproxy -c: ha1,ha2:/etc/haproxy/haproxy.cfg".to_string()),
+            "{r:?}"
+        );
+    }
+    if ran(&r, "apache2ctl") {
+        assert!(
+            r.checked
+                .iter()
+                .any(|c| c.starts_with("apache2ctl -t: gw:")),
+            "{r:?}"
+        );
+    }
+    if ran(&r, "crm_verify") {
+        assert!(
+            r.checked.iter().any(|c| c.starts_with("crm_verify:")),
+            "{r:?}"
+        );
+    }
+}
+
+#[test]
+fn missing_tools_are_skipped_not_errors() {
+    let r = check_with(&render(&sample_state()).unwrap(), &Tools::default());
+    assert!(r.problems.is_empty(), "{}", problems_text(&r));
+    assert_eq!(r.skipped, ["haproxy", "apache2ctl", "crm_verify"]);
+    assert!(r.checked.is_empty());
+}
+
+#[test]
+fn haproxy_rejection_names_hosts_file_line_and_document() {
+    let mut s = sample_state();
+    s.balancers[0].doc.spec.raw =
+        Some("frontend broken\n    bind *:81\n    bogus_keyword 1".into());
+    let r = run(&s);
+    if !ran(&r, "haproxy") {
+        return;
+    }
+    let d = r
+        .problems
+        .iter()
+        .find(|d| d.is_error())
+        .unwrap_or_else(|| panic!("{r:?}"));
+    assert_eq!(d.file, "balancer/haproxy.yaml");
+    assert!(
+        d.message.contains("ha1,ha2:/etc/haproxy/haproxy.cfg"),
+        "{}",
+        d.message
+    );
+    assert!(d.message.contains("`bogus_keyword 1`"), "{}", d.message);
+    assert!(
+        d.message.contains("unknown keyword 'bogus_keyword'"),
+        "{}",
+        d.message
+    );
+    assert!(
+        !d.message.contains("agent-check-"),
+        "temporary path leaked: {}",
+        d.message
+    );
+}
+
+#[test]
+fn apache_rejection_names_host_file_line_and_document() {
+    let mut s = sample_state();
+    s.gateways[0].doc.spec.vhosts[0].raw = Some("NoSuchDirective on".into());
+    let r = run(&s);
+    if !ran(&r, "apache2ctl") {
+        return;
+    }
+    assert_eq!(r.problems.len(), 1, "{}", problems_text(&r));
+    let d = &r.problems[0];
+    assert!(d.is_error());
+    assert_eq!(d.file, "gateway/gateway.yaml");
+    assert!(
+        d.message
+            .contains("gw:/etc/apache2/sites-enabled/agent-apps.conf line"),
+        "{}",
+        d.message
+    );
+    assert!(
+        d.message.contains("Invalid command 'NoSuchDirective'"),
+        "{}",
+        d.message
+    );
+    assert!(
+        !d.message.contains("agent-check-"),
+        "temporary path leaked: {}",
+        d.message
+    );
+}
+
+#[test]
+fn apache_module_that_does_not_exist_is_an_error() {
+    let mut s = sample_state();
+    s.gateways[0].doc.spec.modules.push("no_such_module".into());
+    let r = run(&s);
+    if !ran(&r, "apache2ctl") {
+        return;
+    }
+    assert!(
+        r.problems
+            .iter()
+            .any(|d| d.is_error() && d.message.contains("`no_such_module`")),
+        "{}",
+        problems_text(&r)
+    );
+}
+
+#[test]
+fn apache_check_needs_the_modules_the_site_uses() {
+    // Without the staged module links, `SSLEngine` and `ProxyPass` would be
+    // unknown commands: a pass proves the modules (and ssl's dependencies) were enabled.
+    let mut s = sample_state();
+    s.gateways[0].doc.spec.modules.clear();
+    let r = run(&s);
+    if ran(&r, "apache2ctl") {
+        assert!(r.problems.is_empty(), "{}", problems_text(&r));
+    }
+}
+
+#[test]
+fn crm_verify_rejects_a_constraint_on_an_undeclared_resource() {
+    let mut s = sample_state();
+    s.clusters[0].doc.spec.constraints.colocations[0].with_rsc = "nope".into();
+    let r = run(&s);
+    if !ran(&r, "crm_verify") {
+        return;
+    }
+    let d = r
+        .problems
+        .iter()
+        .find(|d| d.is_error())
+        .unwrap_or_else(|| panic!("{r:?}"));
+    assert_eq!(d.file, "cluster/cluster.yaml");
+    assert!(d.message.contains("HaCluster/lab"), "{}", d.message);
+    assert!(d.message.contains("\"nope\""), "{}", d.message);
+}
+
+#[test]
+fn crm_verify_rejects_stonith_without_a_fencing_device() {
+    let mut s = sample_state();
+    s.clusters[0]
+        .doc
+        .spec
+        .properties
+        .insert("stonith-enabled".into(), "true".into());
+    let r = run(&s);
+    if ran(&r, "crm_verify") {
+        assert!(r.problems.iter().any(|d| d.is_error()), "{r:?}");
+    }
+}
+
+#[test]
+fn the_real_apache_tree_is_left_alone() {
+    let listing = |d: &str| -> Vec<String> {
+        let mut v: Vec<_> = std::fs::read_dir(d)
+            .map(|r| {
+                r.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let before = (
+        listing("/etc/apache2/sites-enabled"),
+        listing("/etc/apache2/mods-enabled"),
+    );
+    let r = run(&sample_state());
+    let after = (
+        listing("/etc/apache2/sites-enabled"),
+        listing("/etc/apache2/mods-enabled"),
+    );
+    assert_eq!(before, after, "{r:?}");
+}
