@@ -158,3 +158,82 @@ fn target_hosts<'a>(
         })
         .collect()
 }
+
+/// Test helper: a desired state from in-memory files (`(path, yaml)`).
+#[cfg(test)]
+pub(crate) fn state_from(files: &[(&str, &str)]) -> DesiredState {
+    let files: Vec<schema::SourceFile> = files
+        .iter()
+        .map(|(p, t)| schema::SourceFile {
+            path: p.to_string(),
+            bytes: t.as_bytes().to_vec(),
+        })
+        .collect();
+    schema::load_files(&files).unwrap_or_else(|d| panic!("test repo does not load:\n{d}"))
+}
+
+#[cfg(test)]
+pub(crate) const TEST_INVENTORY: &str = "
+apiVersion: agent/v1
+kind: Inventory
+metadata: {name: t}
+spec:
+  hosts:
+    - {name: gw, address: 10.0.0.10, roles: [gateway]}
+    - {name: lb1, address: 10.0.0.11, roles: [balancer]}
+    - {name: lb2, address: 10.0.0.12, roles: [balancer],
+       overrides: {haproxyConfig: /opt/lb/haproxy.cfg, haproxyCheck: '/opt/lb/check {file}'}}
+    - {name: w2, address: 10.0.0.22, roles: [worker]}
+    - {name: w1, address: 10.0.0.21, roles: [worker]}
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GW: &str = "
+apiVersion: agent/v1
+kind: Gateway
+metadata: {name: a}
+spec:
+  siteName: same
+  vhosts: [{serverName: a.example}]
+";
+
+    #[test]
+    fn two_documents_claiming_one_file_are_refused() {
+        let second = GW.replace("name: a}", "name: b}");
+        let s = state_from(&[
+            ("inv.yaml", TEST_INVENTORY),
+            ("a.yaml", GW),
+            ("b.yaml", &second),
+        ]);
+        let e = render(&s).unwrap_err().to_string();
+        assert!(e.contains("gw:/etc/apache2/sites-enabled/same.conf"), "{e}");
+        assert!(e.contains("Gateway/a") && e.contains("Gateway/b"), "{e}");
+    }
+
+    #[test]
+    fn files_are_sorted_by_host_then_path() {
+        let b = "apiVersion: agent/v1\nkind: Balancer\nmetadata: {name: b}\nspec: {}\n";
+        let s = state_from(&[("inv.yaml", TEST_INVENTORY), ("b.yaml", b), ("g.yaml", GW)]);
+        let r = render(&s).unwrap();
+        let hosts: Vec<_> = r.files.iter().map(|f| f.host.as_str()).collect();
+        assert_eq!(hosts, ["gw", "lb1", "lb2"]);
+    }
+
+    #[test]
+    fn header_names_the_document_and_holds_no_time_or_commit() {
+        let h = header(
+            "#",
+            "Balancer/b",
+            &Origin {
+                file: "x/b.yaml".into(),
+                line: 3,
+                column: 1,
+            },
+        );
+        assert!(h.contains("Balancer/b (x/b.yaml)"), "{h}");
+        assert!(!h.chars().any(|c| c.is_ascii_digit()), "{h}");
+    }
+}
