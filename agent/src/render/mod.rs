@@ -82,6 +82,22 @@ pub enum RenderError {
 }
 
 impl RenderError {
+    /// The error as a diagnostic on the document that caused it (found in
+    /// `state` by its `Kind/name`), for `agent validate`'s report.
+    pub fn to_diagnostic(&self, state: &DesiredState) -> schema::Diagnostic {
+        let RenderError::Invalid {
+            source_doc,
+            message,
+        } = self;
+        let origin = document_origin(state, source_doc).unwrap_or_default();
+        schema::Diagnostic::error(
+            origin.file,
+            origin.line,
+            origin.column,
+            format!("{source_doc}: {message}"),
+        )
+    }
+
     fn invalid(source_doc: impl Into<String>, message: impl Into<String>) -> Self {
         RenderError::Invalid {
             source_doc: source_doc.into(),
@@ -121,6 +137,19 @@ pub fn render(state: &DesiredState) -> Result<Rendered, RenderError> {
         cib,
         objects: k8s::render(state),
     })
+}
+
+/// Where the document named `Kind/name` is written.
+fn document_origin(state: &DesiredState, kind_name: &str) -> Option<Origin> {
+    fn find<S>(docs: &[Located<schema::Document<S>>], name: &str) -> Option<Origin> {
+        docs.iter()
+            .find(|d| source_name(d) == name)
+            .map(|d| d.origin.clone())
+    }
+    find(&state.gateways, kind_name)
+        .or_else(|| find(&state.balancers, kind_name))
+        .or_else(|| find(&state.clusters, kind_name))
+        .or_else(|| find(&state.apps, kind_name))
 }
 
 /// `Kind/name` of a document, as named in headers and errors.
@@ -211,6 +240,8 @@ spec:
         let e = render(&s).unwrap_err().to_string();
         assert!(e.contains("gw:/etc/apache2/sites-enabled/same.conf"), "{e}");
         assert!(e.contains("Gateway/a") && e.contains("Gateway/b"), "{e}");
+        let d = render(&s).unwrap_err().to_diagnostic(&s);
+        assert_eq!((d.file.as_str(), d.line), ("b.yaml", 1));
     }
 
     #[test]
