@@ -16,8 +16,8 @@ mod apache;
 mod crm;
 mod haproxy;
 
-use crate::render::{ManagedFile, Rendered, TargetKind};
-use schema::{Diagnostic, Origin};
+use crate::render::{document_origin, ManagedFile, Rendered, TargetKind};
+use schema::{DesiredState, Diagnostic};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,9 +40,17 @@ impl LocalCheck {
     }
 }
 
-/// Runs every available local check on the rendered output.
+/// Runs every available local check on the rendered output. Problems name
+/// the document (`Balancer/lab`) in their message; use [`check_repo`] to have
+/// them point at the document's file and line.
 pub fn check(rendered: &Rendered) -> LocalCheck {
-    check_with(rendered, &Tools::from_path())
+    check_with(rendered, &Tools::from_path(), None)
+}
+
+/// [`check`], with every problem placed on the repo document (file:line)
+/// that produced the failing file.
+pub fn check_repo(state: &DesiredState, rendered: &Rendered) -> LocalCheck {
+    check_with(rendered, &Tools::from_path(), Some(state))
 }
 
 /// Where the tools are; `None` = not installed (the check is skipped).
@@ -78,7 +86,7 @@ pub fn find_tool(name: &str) -> Option<PathBuf> {
 }
 
 /// [`check`] with explicit tool locations (tests use this to simulate missing tools).
-pub fn check_with(rendered: &Rendered, tools: &Tools) -> LocalCheck {
+pub fn check_with(rendered: &Rendered, tools: &Tools, state: Option<&DesiredState>) -> LocalCheck {
     let mut out = LocalCheck::default();
     let dir = match tempfile::Builder::new().prefix("agent-check-").tempdir() {
         Ok(d) => d,
@@ -94,9 +102,9 @@ pub fn check_with(rendered: &Rendered, tools: &Tools) -> LocalCheck {
     };
     let base = dir.path();
     let (h, a, c) = std::thread::scope(|s| {
-        let h = s.spawn(|| haproxy::check(rendered, tools, base));
-        let a = s.spawn(|| apache::check(rendered, tools, base));
-        let c = s.spawn(|| crm::check(rendered, tools, base));
+        let h = s.spawn(|| haproxy::check(rendered, tools, base, state));
+        let a = s.spawn(|| apache::check(rendered, tools, base, state));
+        let c = s.spawn(|| crm::check(rendered, tools, base, state));
         (h.join(), a.join(), c.join())
     });
     for part in [h, a, c] {
@@ -125,11 +133,18 @@ fn where_(group: &[&ManagedFile]) -> String {
     format!("{}:{}", hosts.join(","), group[0].path)
 }
 
-fn diag(origin: &Origin, error: bool, message: String) -> Diagnostic {
+/// A tool's complaint about a file `source` (`Kind/name`) rendered: on the
+/// document's file:line when the state is known, else naming it in the text.
+fn diag(state: Option<&DesiredState>, source: &str, error: bool, message: String) -> Diagnostic {
+    let origin = state.and_then(|s| document_origin(s, source));
+    let (file, line, column, message) = match origin {
+        Some(o) => (o.file, o.line, o.column, message),
+        None => (String::new(), 0, 0, format!("{source}: {message}")),
+    };
     let d = if error {
-        Diagnostic::error(&origin.file, origin.line, origin.column, message)
+        Diagnostic::error(file, line, column, message)
     } else {
-        Diagnostic::warning(&origin.file, origin.line, origin.column, message)
+        Diagnostic::warning(file, line, column, message)
     };
     d.with_hint("`agent render` shows the rendered file with its line numbers")
 }

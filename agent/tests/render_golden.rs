@@ -32,7 +32,7 @@ fn outputs(r: &Rendered) -> BTreeMap<String, String> {
             serde_json::json!({
                 "host": f.host, "target": f.target, "path": f.path,
                 "mode": format!("{:o}", f.mode), "check": f.check, "reload": f.reload,
-                "modules": f.modules, "source": f.source, "origin": f.origin.file,
+                "modules": f.modules, "source": f.source,
             })
         })
         .collect();

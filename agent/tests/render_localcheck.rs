@@ -5,7 +5,7 @@
 //! CI installs; on a machine without one, the tests that need it say so and
 //! check only that it is reported as skipped.
 
-use agent::localcheck::{check, check_with, find_tool, LocalCheck, Tools};
+use agent::localcheck::{check, check_repo, check_with, find_tool, LocalCheck, Tools};
 use agent::render::render;
 use schema::DesiredState;
 use std::path::Path;
@@ -15,7 +15,7 @@ fn sample_state() -> DesiredState {
 }
 
 fn run(state: &DesiredState) -> LocalCheck {
-    check(&render(state).unwrap())
+    check_repo(state, &render(state).unwrap())
 }
 
 /// True when `tool` is installed; otherwise asserts it was reported as skipped.
@@ -62,7 +62,7 @@ fn sample_repo_passes_every_installed_validator() {
 
 #[test]
 fn missing_tools_are_skipped_not_errors() {
-    let r = check_with(&render(&sample_state()).unwrap(), &Tools::default());
+    let r = check_with(&render(&sample_state()).unwrap(), &Tools::default(), None);
     assert!(r.problems.is_empty(), "{}", problems_text(&r));
     assert_eq!(r.skipped, ["haproxy", "apache2ctl", "crm_verify"]);
     assert!(r.checked.is_empty());
@@ -97,6 +97,27 @@ fn haproxy_rejection_names_hosts_file_line_and_document() {
     assert!(
         !d.message.contains("agent-check-"),
         "temporary path leaked: {}",
+        d.message
+    );
+}
+
+#[test]
+fn without_the_state_a_problem_names_its_document_in_the_message() {
+    let mut s = sample_state();
+    s.balancers[0].doc.spec.raw = Some("frontend broken\n    bogus_keyword 1".into());
+    let r = check(&render(&s).unwrap());
+    if !ran(&r, "haproxy") {
+        return;
+    }
+    let d = r
+        .problems
+        .iter()
+        .find(|d| d.is_error())
+        .unwrap_or_else(|| panic!("{r:?}"));
+    assert_eq!((d.file.as_str(), d.line), ("", 0));
+    assert!(
+        d.message.starts_with("Balancer/lab: haproxy -c rejects"),
+        "{}",
         d.message
     );
 }

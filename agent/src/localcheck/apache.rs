@@ -2,10 +2,16 @@
 
 use super::{diag, distinct, rendered_line, run, where_, LocalCheck, Tools};
 use crate::render::{ManagedFile, Rendered, TargetKind};
+use schema::DesiredState;
 use std::path::Path;
 use std::process::Command;
 
-pub(super) fn check(rendered: &Rendered, tools: &Tools, base: &Path) -> LocalCheck {
+pub(super) fn check(
+    rendered: &Rendered,
+    tools: &Tools,
+    base: &Path,
+    state: Option<&DesiredState>,
+) -> LocalCheck {
     let mut out = LocalCheck::default();
     let groups = distinct(rendered, TargetKind::Gateway);
     if groups.is_empty() {
@@ -23,7 +29,8 @@ pub(super) fn check(rendered: &Rendered, tools: &Tools, base: &Path) -> LocalChe
             Ok(s) => s,
             Err(StageError::Io(e)) => {
                 out.problems.push(diag(
-                    &f.origin,
+                    state,
+                    &f.source,
                     false,
                     format!("apache2ctl -t did not run for {at}: staging failed: {e}"),
                 ));
@@ -31,7 +38,7 @@ pub(super) fn check(rendered: &Rendered, tools: &Tools, base: &Path) -> LocalChe
             }
             Err(StageError::Module(m)) => {
                 out.problems.push(diag(
-                    &f.origin,
+                    state, &f.source,
                     true,
                     format!("{at} needs Apache module `{m}`, which has no {m}.load in {}/mods-available", conf.display()),
                 ));
@@ -44,13 +51,15 @@ pub(super) fn check(rendered: &Rendered, tools: &Tools, base: &Path) -> LocalChe
             .env("APACHE_CONFDIR", root.join("apache2")));
         match result {
             Err(e) => out.problems.push(diag(
-                &f.origin,
+                state,
+                &f.source,
                 false,
                 format!("apache2ctl -t did not run for {at}: {e}"),
             )),
             Ok((true, _)) => {}
             Ok((false, text)) => out.problems.push(diag(
-                &f.origin,
+                state,
+                &f.source,
                 true,
                 apache_message(&text, &staged, f, &at),
             )),

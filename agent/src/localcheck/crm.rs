@@ -2,10 +2,16 @@
 
 use super::{diag, rendered_line, run, LocalCheck, Tools};
 use crate::render::{cib, Rendered};
+use schema::DesiredState;
 use std::path::Path;
 use std::process::Command;
 
-pub(super) fn check(rendered: &Rendered, tools: &Tools, base: &Path) -> LocalCheck {
+pub(super) fn check(
+    rendered: &Rendered,
+    tools: &Tools,
+    base: &Path,
+    state: Option<&DesiredState>,
+) -> LocalCheck {
     let mut out = LocalCheck::default();
     if rendered.cib.is_empty() {
         return out;
@@ -17,10 +23,12 @@ pub(super) fn check(rendered: &Rendered, tools: &Tools, base: &Path) -> LocalChe
     for (i, frag) in rendered.cib.iter().enumerate() {
         let xml = cib::full_cib(frag);
         let staged = base.join(format!("cib-{i}.xml"));
-        let at = format!("the CIB of HaCluster/{}", frag.cluster);
+        let source = format!("HaCluster/{}", frag.cluster);
+        let at = format!("the CIB of {source}");
         if let Err(e) = std::fs::write(&staged, &xml) {
             out.problems.push(diag(
-                &frag.origin,
+                state,
+                &source,
                 false,
                 format!("crm_verify did not run for {at}: {e}"),
             ));
@@ -33,7 +41,8 @@ pub(super) fn check(rendered: &Rendered, tools: &Tools, base: &Path) -> LocalChe
             .arg(&staged))
         {
             Err(e) => out.problems.push(diag(
-                &frag.origin,
+                state,
+                &source,
                 false,
                 format!("crm_verify did not run for {at}: {e}"),
             )),
@@ -68,7 +77,8 @@ pub(super) fn check(rendered: &Rendered, tools: &Tools, base: &Path) -> LocalChe
                 if !ok || !lines.is_empty() {
                     let what = if ok { "warns about" } else { "rejects" };
                     out.problems.push(diag(
-                        &frag.origin,
+                        state,
+                        &source,
                         !ok,
                         format!("crm_verify {what} {at}: {}", lines.join("; ")),
                     ));

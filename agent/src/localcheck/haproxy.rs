@@ -2,11 +2,17 @@
 
 use super::{diag, distinct, rendered_line, run, where_, LocalCheck, Tools};
 use crate::render::{ManagedFile, Rendered, TargetKind};
+use schema::DesiredState;
 use schema::Diagnostic;
 use std::path::Path;
 use std::process::Command;
 
-pub(super) fn check(rendered: &Rendered, tools: &Tools, base: &Path) -> LocalCheck {
+pub(super) fn check(
+    rendered: &Rendered,
+    tools: &Tools,
+    base: &Path,
+    state: Option<&DesiredState>,
+) -> LocalCheck {
     let mut out = LocalCheck::default();
     let groups = distinct(rendered, TargetKind::Balancer);
     if groups.is_empty() {
@@ -22,7 +28,8 @@ pub(super) fn check(rendered: &Rendered, tools: &Tools, base: &Path) -> LocalChe
         let at = where_(group);
         if let Err(e) = std::fs::write(&staged, &f.content) {
             out.problems.push(diag(
-                &f.origin,
+                state,
+                &f.source,
                 false,
                 format!("haproxy -c did not run for {at}: {e}"),
             ));
@@ -31,14 +38,15 @@ pub(super) fn check(rendered: &Rendered, tools: &Tools, base: &Path) -> LocalChe
         out.checked.push(format!("haproxy -c: {at}"));
         match run(Command::new(haproxy).arg("-c").arg("-f").arg(&staged)) {
             Err(e) => out.problems.push(diag(
-                &f.origin,
+                state,
+                &f.source,
                 false,
                 format!("haproxy -c did not run for {at}: {e}"),
             )),
             Ok((ok, text)) => {
                 let staged_name = staged.to_string_lossy().into_owned();
                 out.problems
-                    .extend(haproxy_messages(&text, ok, &staged_name, f, &at));
+                    .extend(haproxy_messages(&text, ok, &staged_name, f, &at, state));
             }
         }
     }
@@ -52,6 +60,7 @@ fn haproxy_messages(
     staged: &str,
     f: &ManagedFile,
     at: &str,
+    state: Option<&DesiredState>,
 ) -> Vec<Diagnostic> {
     let mut v = Vec::new();
     for l in text.lines() {
@@ -82,12 +91,13 @@ fn haproxy_messages(
             Some((n, t)) => format!("haproxy -c rejects {at} line {n} `{t}`: {msg}"),
             None => format!("haproxy -c on {at}: {msg}"),
         };
-        v.push(diag(&f.origin, error, text));
+        v.push(diag(state, &f.source, error, text));
     }
     if !ok && !v.iter().any(Diagnostic::is_error) {
         let msg = text.replace(staged, at);
         v.push(diag(
-            &f.origin,
+            state,
+            &f.source,
             true,
             format!("haproxy -c rejects {at}: {}", msg.trim()),
         ));

@@ -64,18 +64,11 @@ pub fn render(
     let modules: Vec<String> = modules.into_iter().collect();
     Ok(hosts
         .into_iter()
-        .map(|h| file_for(h, &site, &body, &modules, &source, doc))
+        .map(|h| file_for(h, &site, &body, &modules, &source))
         .collect())
 }
 
-fn file_for(
-    h: &Host,
-    site: &str,
-    body: &str,
-    modules: &[String],
-    source: &str,
-    doc: &Located<Document<GatewaySpec>>,
-) -> ManagedFile {
+fn file_for(h: &Host, site: &str, body: &str, modules: &[String], source: &str) -> ManagedFile {
     let o = &h.overrides;
     ManagedFile {
         host: h.name.clone(),
@@ -97,7 +90,6 @@ fn file_for(
         ),
         modules: modules.to_vec(),
         source: source.to_string(),
-        origin: doc.origin.clone(),
     }
 }
 

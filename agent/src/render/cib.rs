@@ -104,7 +104,6 @@ pub fn render(doc: &Located<Document<HaClusterSpec>>) -> CibFragment {
         nodes: spec.nodes.clone(),
         xml: x,
         ids,
-        origin: doc.origin.clone(),
     }
 }
 

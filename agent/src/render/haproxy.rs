@@ -72,17 +72,11 @@ pub fn render(
     };
     Ok(hosts
         .into_iter()
-        .map(|h| file_for(h, &body, mode, &source, doc))
+        .map(|h| file_for(h, &body, mode, &source))
         .collect())
 }
 
-fn file_for(
-    h: &Host,
-    body: &str,
-    mode: u32,
-    source: &str,
-    doc: &Located<Document<BalancerSpec>>,
-) -> ManagedFile {
+fn file_for(h: &Host, body: &str, mode: u32, source: &str) -> ManagedFile {
     let o = &h.overrides;
     let path = o.haproxy_config.as_deref().unwrap_or(DEFAULT_PATH);
     let reload = match (&o.haproxy_reload, path == DEFAULT_PATH) {
@@ -103,7 +97,6 @@ fn file_for(
         reload: Some(reload),
         modules: Vec::new(),
         source: source.to_string(),
-        origin: doc.origin.clone(),
     }
 }
 

@@ -41,10 +41,9 @@ pub struct ManagedFile {
     /// Apache modules the file needs enabled (gateway only), sorted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub modules: Vec<String>,
-    /// `Kind/name` of the document that produced the file.
+    /// `Kind/name` of the document that produced the file
+    /// ([`document_origin`] finds it in the repo).
     pub source: String,
-    /// Where that document is written in the repo (for diagnostics).
-    pub origin: Origin,
 }
 
 /// The CIB section one `HaCluster` document declares.
@@ -60,8 +59,6 @@ pub struct CibFragment {
     pub xml: String,
     /// Every CIB id this fragment owns, sorted.
     pub ids: Vec<String>,
-    /// Where the `HaCluster` document is written in the repo (for diagnostics).
-    pub origin: Origin,
 }
 
 /// Everything the desired state renders to.
@@ -139,8 +136,8 @@ pub fn render(state: &DesiredState) -> Result<Rendered, RenderError> {
     })
 }
 
-/// Where the document named `Kind/name` is written.
-fn document_origin(state: &DesiredState, kind_name: &str) -> Option<Origin> {
+/// Where the document named `Kind/name` (a [`ManagedFile::source`]) is written.
+pub fn document_origin(state: &DesiredState, kind_name: &str) -> Option<Origin> {
     fn find<S>(docs: &[Located<schema::Document<S>>], name: &str) -> Option<Origin> {
         docs.iter()
             .find(|d| source_name(d) == name)
