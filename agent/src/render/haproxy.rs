@@ -16,26 +16,45 @@ use std::fmt::Write;
 pub const DEFAULT_PATH: &str = "/etc/haproxy/haproxy.cfg";
 /// Validates a staged copy without touching the running process.
 pub const DEFAULT_CHECK: &str = "haproxy -c -f {file}";
-/// Reload only a running HAProxy, and only through Debian's init script.
-///
-/// Why guarded: the init script's `reload` runs `haproxy -sf $(cat pidfile)`,
-/// which *starts* a new HAProxy when none runs. On a Pacemaker standby node
-/// that would be a second HAProxy behind the cluster's back, and Pacemaker's
-/// `lsb:haproxy` monitor (the same script's `status`) would then find the
-/// resource active on two nodes and recover it. The guard is that very
-/// `status` check, so "running" means exactly what Pacemaker means by it.
-/// The init script's reload checks the configuration again and hands the
-/// listening sockets over with `-sf` (a seamless reload).
-pub const DEFAULT_RELOAD: &str = "if /etc/init.d/haproxy status >/dev/null 2>&1; \
-     then /etc/init.d/haproxy reload; fi";
+/// Debian's init script, which Pacemaker's `lsb:haproxy` resource also drives.
+pub const INIT_SCRIPT: &str = "/etc/init.d/haproxy";
+/// The pidfile that init script (and so Pacemaker's monitor) tracks.
+pub const PIDFILE: &str = "/run/haproxy.pid";
 
-/// The default reload for a configuration outside the init script's path: the
-/// same guard and the same `-sf` hand-over, with `haproxy` pointed at `path`.
-fn reload_for_path(path: &str) -> String {
-    format!(
-        "if [ -s /run/haproxy.pid ] && kill -0 \"$(cat /run/haproxy.pid)\" 2>/dev/null; \
-         then haproxy -f {path} -p /run/haproxy.pid -D -sf $(cat /run/haproxy.pid); fi"
-    )
+/// The default reload command for a host: reload a *running* HAProxy, never start one.
+///
+/// Why guarded: Debian's `reload` runs `haproxy -sf $(cat pidfile)`, which
+/// *starts* a new HAProxy when none runs. On the Pacemaker standby node that
+/// would be a second HAProxy behind the cluster's back, and `lsb:haproxy`'s
+/// monitor (the same script's `status`) would then find the resource active
+/// on two nodes and recover it. The guard is that very `status`, so
+/// "running" means what Pacemaker means by it (a custom path, which the init
+/// script does not know, is guarded by its pidfile instead).
+///
+/// Why not always the init script: its reload never passes `-x`, so even with
+/// `expose-fd listeners` the new process binds fresh sockets and connections
+/// queued on the old ones can be reset. When the document declares a stats
+/// socket with `expose-fd listeners`, the reload takes the listening sockets
+/// over with `-x`. HAProxy refuses to start when `-x` fails (a running
+/// process started before the socket was declared), so it falls back to the
+/// plain `-sf` hand-over. Same pidfile and daemon mode as the init script,
+/// so Pacemaker keeps tracking the new process.
+fn default_reload(path: &str, transfer_socket: Option<&str>) -> String {
+    let guard = if path == DEFAULT_PATH {
+        format!("{INIT_SCRIPT} status >/dev/null 2>&1")
+    } else {
+        format!("[ -s {PIDFILE} ] && kill -0 \"$(cat {PIDFILE})\" 2>/dev/null")
+    };
+    let plain = format!("haproxy -f {path} -p {PIDFILE} -D -sf $(cat {PIDFILE})");
+    let action = match (transfer_socket, path == DEFAULT_PATH) {
+        (Some(sock), _) => format!(
+            "haproxy -c -q -f {path} && {{ haproxy -f {path} -p {PIDFILE} -D -x {sock} \
+             -sf $(cat {PIDFILE}) 2>/dev/null || {plain}; }}"
+        ),
+        (None, true) => format!("{INIT_SCRIPT} reload"),
+        (None, false) => format!("haproxy -c -q -f {path} && {plain}"),
+    };
+    format!("if {guard}; then {action}; fi")
 }
 
 /// Renders the balancer document for each of its hosts.
@@ -64,6 +83,12 @@ pub fn render(
         body.push_str(raw.trim_end());
         body.push('\n');
     }
+    let transfer = spec
+        .global
+        .stats_socket
+        .as_ref()
+        .filter(|s| s.expose_fd_listeners)
+        .map(|s| s.path.as_str());
     // stats auth carries a password: keep the file private to root.
     let mode = if spec.stats.as_ref().is_some_and(|s| s.auth.is_some()) {
         0o600
@@ -72,18 +97,23 @@ pub fn render(
     };
     Ok(hosts
         .into_iter()
-        .map(|h| file_for(h, &body, mode, &source))
+        .map(|h| file_for(h, transfer, &body, mode, &source))
         .collect())
 }
 
-fn file_for(h: &Host, body: &str, mode: u32, source: &str) -> ManagedFile {
+fn file_for(
+    h: &Host,
+    transfer_socket: Option<&str>,
+    body: &str,
+    mode: u32,
+    source: &str,
+) -> ManagedFile {
     let o = &h.overrides;
     let path = o.haproxy_config.as_deref().unwrap_or(DEFAULT_PATH);
-    let reload = match (&o.haproxy_reload, path == DEFAULT_PATH) {
-        (Some(r), _) => r.clone(),
-        (None, true) => DEFAULT_RELOAD.to_string(),
-        (None, false) => reload_for_path(path),
-    };
+    let reload = o
+        .haproxy_reload
+        .clone()
+        .unwrap_or_else(|| default_reload(path, transfer_socket));
     ManagedFile {
         host: h.name.clone(),
         target: TargetKind::Balancer,

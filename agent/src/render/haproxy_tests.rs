@@ -80,36 +80,76 @@ fn server_settings_without_cookie_or_check() {
     assert!(!f.content.contains("cookie"));
 }
 
+const TRANSFER: &str = "  global:
+    statsSocket: {path: /run/haproxy/admin.sock, level: admin, exposeFdListeners: true}
+";
+
 #[test]
-fn default_reload_only_reloads_a_running_haproxy() {
+fn default_reload_goes_through_the_init_script_of_a_running_haproxy() {
     let f = &files("  {}\n")[0];
     assert_eq!(f.host, "lb1");
-    assert_eq!(f.path, DEFAULT_PATH);
-    assert_eq!(f.check, DEFAULT_CHECK);
+    assert_eq!(
+        (f.path.as_str(), f.check.as_str()),
+        (DEFAULT_PATH, DEFAULT_CHECK)
+    );
+    assert_eq!(
+        f.reload.as_deref().unwrap(),
+        "if /etc/init.d/haproxy status >/dev/null 2>&1; then /etc/init.d/haproxy reload; fi"
+    );
+}
+
+#[test]
+fn with_exposed_listeners_the_reload_takes_the_sockets_over() {
+    let f = &files(TRANSFER)[0];
     let reload = f.reload.as_deref().unwrap();
-    // Guarded by the init script's own status (what Pacemaker's lsb monitor runs)...
+    // Still guarded by the status Pacemaker's lsb monitor uses...
     assert!(
-        reload.starts_with("if /etc/init.d/haproxy status"),
+        reload.starts_with("if /etc/init.d/haproxy status >/dev/null 2>&1; then "),
         "{reload}"
     );
-    // ...and never a start, which would bring HAProxy up on the standby node.
+    // ...checks first, transfers the listeners, falls back to a plain -sf.
+    assert!(
+        reload.contains("haproxy -c -q -f /etc/haproxy/haproxy.cfg && {"),
+        "{reload}"
+    );
+    assert!(reload.contains("-x /run/haproxy/admin.sock -sf $(cat /run/haproxy.pid) 2>/dev/null || haproxy -f /etc/haproxy/haproxy.cfg -p /run/haproxy.pid -D -sf $(cat /run/haproxy.pid); }"), "{reload}");
+    // Never a start: that would bring HAProxy up on the standby node.
     assert!(!reload.contains("start"), "{reload}");
+    let plain = &files("  global: {statsSocket: {path: /s.sock}}\n")[0];
+    assert!(!plain.reload.as_deref().unwrap().contains("-x"));
 }
 
 #[test]
 fn host_overrides_path_check_and_reload() {
-    let f = &files("  {}\n")[1];
-    assert_eq!(f.host, "lb2");
-    assert_eq!(f.path, "/opt/lb/haproxy.cfg");
-    assert_eq!(f.check, "/opt/lb/check {file}");
-    // No reload override: the default guard, pointed at the overridden file.
-    let reload = f.reload.as_deref().unwrap();
-    assert!(
-        reload.contains("haproxy -f /opt/lb/haproxy.cfg"),
-        "{reload}"
+    for (spec, x) in [("  {}\n", false), (TRANSFER, true)] {
+        let f = &files(spec)[1];
+        assert_eq!(f.host, "lb2");
+        assert_eq!(f.path, "/opt/lb/haproxy.cfg");
+        assert_eq!(f.check, "/opt/lb/check {file}");
+        // No reload override: the same behaviour, pointed at the overridden file
+        // and guarded by the pidfile (the init script does not know this path).
+        let reload = f.reload.as_deref().unwrap();
+        assert!(
+            reload.starts_with("if [ -s /run/haproxy.pid ] && kill -0"),
+            "{reload}"
+        );
+        assert!(
+            reload.contains("haproxy -c -q -f /opt/lb/haproxy.cfg && "),
+            "{reload}"
+        );
+        assert!(
+            reload.contains("haproxy -f /opt/lb/haproxy.cfg -p /run/haproxy.pid -D -sf"),
+            "{reload}"
+        );
+        assert_eq!(reload.contains("-x /run/haproxy/admin.sock"), x, "{reload}");
+    }
+    let inv = TEST_INVENTORY.replace(
+        "haproxyConfig:",
+        "haproxyReload: 'systemctl reload haproxy', haproxyConfig:",
     );
-    assert!(reload.contains("kill -0"), "{reload}");
-    assert!(reload.contains("-sf"), "{reload}");
+    let s = state_from(&[("inv.yaml", &inv), ("b.yaml", &balancer("  {}\n"))]);
+    let f = &render(&s, &s.balancers[0]).unwrap()[1];
+    assert_eq!(f.reload.as_deref(), Some("systemctl reload haproxy"));
 }
 
 #[test]
