@@ -15,6 +15,7 @@
 mod apache;
 mod crm;
 mod haproxy;
+mod ocf;
 
 use crate::render::{document_origin, ManagedFile, Rendered, TargetKind};
 use schema::{DesiredState, Diagnostic};
@@ -61,6 +62,8 @@ pub struct Tools {
     /// The Debian configuration tree to stage (`/etc/apache2`).
     pub apache_conf: Option<PathBuf>,
     pub crm_verify: Option<PathBuf>,
+    /// `OCF_ROOT` of the installed `resource-agents` (`/usr/lib/ocf`).
+    pub ocf_root: Option<PathBuf>,
 }
 
 impl Tools {
@@ -73,6 +76,7 @@ impl Tools {
             apache2ctl: find_tool("apache2ctl"),
             apache_conf: conf.join("apache2.conf").is_file().then(|| conf.into()),
             crm_verify: find_tool("crm_verify"),
+            ocf_root: ocf::installed_root(),
         }
     }
 }
@@ -101,13 +105,14 @@ pub fn check_with(rendered: &Rendered, tools: &Tools, state: Option<&DesiredStat
         }
     };
     let base = dir.path();
-    let (h, a, c) = std::thread::scope(|s| {
+    let (h, a, c, o) = std::thread::scope(|s| {
         let h = s.spawn(|| haproxy::check(rendered, tools, base, state));
         let a = s.spawn(|| apache::check(rendered, tools, base, state));
         let c = s.spawn(|| crm::check(rendered, tools, base, state));
-        (h.join(), a.join(), c.join())
+        let o = s.spawn(|| ocf::check(rendered, tools, state));
+        (h.join(), a.join(), c.join(), o.join())
     });
-    for part in [h, a, c] {
+    for part in [h, a, c, o] {
         out.merge(part.unwrap_or_default());
     }
     out

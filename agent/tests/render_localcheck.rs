@@ -64,7 +64,10 @@ fn sample_repo_passes_every_installed_validator() {
 fn missing_tools_are_skipped_not_errors() {
     let r = check_with(&render(&sample_state()).unwrap(), &Tools::default(), None);
     assert!(r.problems.is_empty(), "{}", problems_text(&r));
-    assert_eq!(r.skipped, ["haproxy", "apache2ctl", "crm_verify"]);
+    assert_eq!(
+        r.skipped,
+        ["haproxy", "apache2ctl", "crm_verify", "resource-agents"]
+    );
     assert!(r.checked.is_empty());
 }
 
@@ -236,4 +239,91 @@ fn the_real_apache_tree_is_left_alone() {
         listing("/etc/apache2/mods-enabled"),
     );
     assert_eq!(before, after, "{r:?}");
+}
+
+/// True when Debian's resource-agents (heartbeat provider) are installed here.
+fn has_resource_agents(r: &LocalCheck) -> bool {
+    if Path::new("/usr/lib/ocf/resource.d/heartbeat/IPaddr2").is_file() {
+        return true;
+    }
+    eprintln!("resource-agents are not installed: the agent check is skipped here");
+    assert!(r.problems.is_empty() || !r.problems.iter().any(|d| d.message.contains("IPaddr")));
+    false
+}
+
+#[test]
+fn sample_vip_agent_and_parameters_are_known() {
+    let r = run(&sample_state());
+    if has_resource_agents(&r) {
+        assert!(
+            r.checked
+                .iter()
+                .any(|c| c.starts_with("ocf:heartbeat:IPaddr2 meta-data")),
+            "{r:?}"
+        );
+        assert!(r.problems.is_empty(), "{}", problems_text(&r));
+    }
+}
+
+#[test]
+fn unknown_ocf_agent_and_parameter_are_errors() {
+    let mut s = sample_state();
+    s.clusters[0].doc.spec.resources.push(schema::Resource {
+        id: "typo".into(),
+        class: schema::ResourceClass::Ocf,
+        provider: Some("heartbeat".into()),
+        agent: "IPadr2".into(),
+        params: Default::default(),
+        meta: Default::default(),
+        ops: vec![],
+    });
+    let mut extra = std::collections::BTreeMap::new();
+    extra.insert("ip".to_string(), "10.77.0.101".to_string());
+    extra.insert("netmask".to_string(), "24".to_string());
+    s.clusters[0].doc.spec.resources.push(schema::Resource {
+        id: "vip2".into(),
+        class: schema::ResourceClass::Ocf,
+        provider: Some("heartbeat".into()),
+        agent: "IPaddr2".into(),
+        params: extra,
+        meta: Default::default(),
+        ops: vec![],
+    });
+    let r = run(&s);
+    if !has_resource_agents(&r) {
+        return;
+    }
+    let text = problems_text(&r);
+    assert!(text.contains("cluster/cluster.yaml"), "{text}");
+    assert!(
+        text.contains("resource `typo`: ocf:heartbeat:IPadr2 is not a resource agent"),
+        "{text}"
+    );
+    assert!(
+        text.contains("resource `vip2`: ocf:heartbeat:IPaddr2 has no parameter `netmask`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_required_agent_parameter_must_be_declared() {
+    let mut s = sample_state();
+    s.clusters[0].doc.spec.resources.push(schema::Resource {
+        id: "vip3".into(),
+        class: schema::ResourceClass::Ocf,
+        provider: Some("heartbeat".into()),
+        agent: "IPaddr2".into(),
+        params: Default::default(),
+        meta: Default::default(),
+        ops: vec![],
+    });
+    let r = run(&s);
+    if has_resource_agents(&r) {
+        assert!(
+            problems_text(&r)
+                .contains("resource `vip3`: ocf:heartbeat:IPaddr2 requires parameter `ip`"),
+            "{}",
+            problems_text(&r)
+        );
+    }
 }
