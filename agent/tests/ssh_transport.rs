@@ -65,6 +65,18 @@ async fn run_reports_output_status_and_reuses_one_master() {
     }
     // Every command above went over the same master connection.
     assert_eq!(pool.master_pids().await, first);
+    // The inventory changed the host (here: a pinned key): a new connection is used.
+    let changed = HostSpec {
+        host_key: Some(s.host_key.clone()),
+        ..h.clone()
+    };
+    assert!(pool.run(&changed, "true").await.unwrap().success());
+    let now = pool.master_pids().await;
+    assert!(
+        now.len() == 1 && now[0].1 != first[0].1,
+        "{now:?} vs {first:?}"
+    );
+    assert!(eventually(Duration::from_secs(10), || !alive(first[0].1)).await);
     pool.close().await;
 }
 
@@ -336,6 +348,62 @@ async fn unreachable_hosts_are_classified() {
 }
 
 #[tokio::test]
+async fn queued_commands_to_a_dead_host_share_one_attempt() {
+    require_sshd!();
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let pool = Pool::new(SshConfig {
+        connect_timeout: Duration::from_secs(1),
+        control_dir: dir.path().to_owned(),
+        ..SshConfig::default()
+    });
+    // A listener that accepts (and counts) connections but never speaks SSH.
+    let mute = std::net::TcpListener::bind("127.0.5.6:0").unwrap();
+    let port = mute.local_addr().unwrap().port();
+    mute.set_nonblocking(true).unwrap();
+    let (accepted, stop) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (a, st) = (accepted.clone(), stop.clone());
+    let acceptor = std::thread::spawn(move || {
+        let mut open = Vec::new();
+        while !st.load(Ordering::SeqCst) {
+            match mute.accept() {
+                Ok((conn, _)) => {
+                    a.fetch_add(1, Ordering::SeqCst);
+                    open.push(conn);
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    });
+    let h = HostSpec {
+        port,
+        ..HostSpec::new("ha2", "127.0.5.6")
+    };
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let (pool, h) = (pool.clone(), h.clone());
+        set.spawn(async move { pool.run(&h, "true").await });
+    }
+    while let Some(r) = set.join_next().await {
+        let e = r.unwrap().unwrap_err();
+        assert!(matches!(e, SshError::Timeout { .. }), "{e:?}");
+    }
+    stop.store(true, Ordering::SeqCst);
+    acceptor.join().unwrap();
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        1,
+        "one connection attempt for 12 commands"
+    );
+    // A later command tries again.
+    assert!(pool.run(&h, "true").await.is_err());
+}
+
+#[tokio::test]
 async fn concurrent_commands_stay_under_the_session_cap() {
     require_sshd!();
     let s = Sshd::start("127.0.5.7", 10);
@@ -446,4 +514,62 @@ async fn no_master_outlives_close_drop_or_idle() {
     let again = pool.master_pids().await;
     assert!(again.len() == 1 && again[0].1 != pid);
     pool.close().await;
+}
+
+/// The agent killed by SIGKILL (no destructor runs): the kernel still ends its masters.
+/// The test re-runs itself as the "agent" child process, which opens a master and waits.
+#[tokio::test]
+async fn masters_die_with_the_agent_process() {
+    require_sshd!();
+    const ROLE: &str = "AGENT_SSH_TEST_AGENT_ROLE";
+    if let Ok(spec) = std::env::var(ROLE) {
+        let f: Vec<&str> = spec.split('|').collect();
+        let pool = Pool::new(SshConfig {
+            identity_file: Some(f[2].into()),
+            known_hosts: Some(f[3].into()),
+            control_dir: f[4].into(),
+            ..SshConfig::default()
+        });
+        let h = HostSpec {
+            port: f[1].parse().unwrap(),
+            ..HostSpec::new("gw", f[0])
+        };
+        pool.connect(&h).await.unwrap();
+        println!("MASTER {}", pool.master_pids().await[0].1);
+        tokio::time::sleep(Duration::from_secs(120)).await;
+        return;
+    }
+    use std::io::BufRead;
+    let s = Sshd::start("127.0.5.11", 10);
+    let spec = format!(
+        "{}|{}|{}|{}|{}",
+        s.ip,
+        s.port,
+        s.client_key.display(),
+        s.known_hosts.display(),
+        s.dir.path().display()
+    );
+    let mut agent = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "masters_die_with_the_agent_process",
+            "--nocapture",
+        ])
+        .env(ROLE, spec)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = std::io::BufReader::new(agent.stdout.take().unwrap()).lines();
+    let master: u32 = lines
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("MASTER ").map(|p| p.parse().unwrap()))
+        .expect("the agent process reports its master");
+    assert!(alive(master));
+    agent.kill().unwrap(); // SIGKILL
+    agent.wait().unwrap();
+    assert!(
+        eventually(Duration::from_secs(10), || !alive(master)).await,
+        "master {master} outlived the agent"
+    );
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 /// A failed SSH operation on one host.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum SshError {
     #[error("{host}: cannot resolve the address: {detail}")]
     Resolve { host: String, detail: String },

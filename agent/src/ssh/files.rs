@@ -98,7 +98,10 @@ impl Pool {
         for (p, _) in files {
             script::split(p).map_err(|d| local(host, d))?;
         }
-        let out = self.script(host, &script::observe(files), None).await?;
+        let what = format!("observe {} file(s)", files.len());
+        let out = self
+            .script(host, &what, &script::observe(files), None)
+            .await?;
         let paths: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
         script::parse_observe(&paths, &out.stdout).map_err(|detail| SshError::Protocol {
             host: host.name.clone(),
@@ -122,7 +125,11 @@ impl Pool {
         path: &str,
     ) -> Result<Option<Vec<u8>>, SshError> {
         script::split(path).map_err(|d| local(host, d))?;
-        let mut out = self.script(host, &script::read(path), None).await?.stdout;
+        let what = format!("read {path}");
+        let mut out = self
+            .script(host, &what, &script::read(path), None)
+            .await?
+            .stdout;
         match out.first() {
             Some(b'A') if out.len() == 1 => Ok(None),
             Some(b'P') => {
@@ -149,7 +156,9 @@ impl Pool {
     ) -> Result<StagedFile, SshError> {
         use sha2::{Digest, Sha256};
         let sh = script::stage(path, mode, owner).map_err(|d| local(host, d))?;
-        let out = self.script(host, &sh, Some(content)).await?;
+        let out = self
+            .script(host, &format!("stage {path}"), &sh, Some(content))
+            .await?;
         let text = out.stdout_lossy();
         let (hash, temp) = text
             .trim_end_matches('\n')
@@ -182,9 +191,9 @@ impl Pool {
         staged: &StagedFile,
         keep_backup: bool,
     ) -> Result<Previous, SshError> {
-        let out = self
-            .script(host, &script::commit(staged, keep_backup), None)
-            .await?;
+        let what = format!("commit {}", staged.path);
+        let sh = script::commit(staged, keep_backup);
+        let out = self.script(host, &what, &sh, None).await?;
         match out.stdout_lossy().trim() {
             "kept" => Ok(Previous::Kept),
             "absent" => Ok(Previous::Absent),
@@ -200,7 +209,9 @@ impl Pool {
     /// backup (nothing changed). One round trip.
     pub async fn restore_backup(&self, host: &HostSpec, path: &str) -> Result<bool, SshError> {
         let sh = script::restore(path).map_err(|d| local(host, d))?;
-        let out = self.script(host, &sh, None).await?;
+        let out = self
+            .script(host, &format!("restore {path}"), &sh, None)
+            .await?;
         match out.stdout_lossy().trim() {
             "restored" => Ok(true),
             "none" => Ok(false),
@@ -223,20 +234,23 @@ impl Pool {
     /// Delete a file (no error when absent) and fsync its directory.
     pub async fn remove_file(&self, host: &HostSpec, path: &str) -> Result<(), SshError> {
         let sh = script::remove(path).map_err(|d| local(host, d))?;
-        self.script(host, &sh, None).await.map(drop)
+        self.script(host, &format!("remove {path}"), &sh, None)
+            .await
+            .map(drop)
     }
 
     /// Run one internal `sh` script (with sudo when the host needs it); non-zero exit
-    /// is `CommandFailed` carrying the script's stderr.
+    /// is `CommandFailed` naming `what` and carrying the script's stderr.
     async fn script(
         &self,
         host: &HostSpec,
+        what: &str,
         sh: &str,
         input: Option<&[u8]>,
     ) -> Result<Output, SshError> {
         let line = script::wrap_sh(sh, host.sudo);
         let out = self.exec(host, &line, input, None).await?;
-        ensure_success(host, sh, out)
+        ensure_success(host, what, out)
     }
 }
 

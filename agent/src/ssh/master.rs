@@ -22,7 +22,8 @@ use super::{HostSpec, SshConfig, SshError};
 
 /// A running, authenticated master connection and its native-mux session handle.
 pub(crate) struct Master {
-    host: String,
+    /// The host as it was when the connection was opened.
+    pub(crate) spec: HostSpec,
     session: Session,
     child: std::sync::Mutex<Option<Child>>,
     pid: u32,
@@ -100,7 +101,7 @@ impl Master {
         }
         tracing::debug!(host = %host.name, pid, elapsed_ms = started.elapsed().as_millis() as u64, "ssh master up");
         Ok(Master {
-            host: host.name.clone(),
+            spec: host.clone(),
             session: Session::resume_mux(socket.into_boxed_path(), Some(log.into_boxed_path())),
             child: std::sync::Mutex::new(Some(child)),
             pid,
@@ -142,7 +143,7 @@ impl Master {
                 let _ = child.start_kill();
                 let _ = child.wait().await;
             }
-            tracing::debug!(host = %self.host, pid = self.pid, "ssh master closed");
+            tracing::debug!(host = %self.spec.name, pid = self.pid, "ssh master closed");
         }
     }
 }

@@ -55,6 +55,10 @@ struct Slot {
     sessions: Semaphore,
     master: tokio::sync::Mutex<Option<Arc<Master>>>,
     last_used: Mutex<Instant>,
+    /// The last failed connection attempt: callers that were already waiting for it
+    /// get its error instead of each trying again (N queued commands to a dead host
+    /// must not cost N connect timeouts).
+    failure: Mutex<Option<(Instant, SshError)>>,
 }
 
 impl Pool {
@@ -78,7 +82,7 @@ impl Pool {
     /// Open (or reuse) the master connection to `host`.
     pub async fn connect(&self, host: &HostSpec) -> Result<(), SshError> {
         let slot = self.slot(host);
-        self.master(&slot, host).await.map(drop)
+        self.master(&slot, host, Instant::now()).await.map(drop)
     }
 
     /// Open connections to many hosts concurrently; one result per host, in order.
@@ -142,9 +146,10 @@ impl Pool {
         input: Option<&[u8]>,
         timeout: Option<Duration>,
     ) -> Result<Output, SshError> {
+        let asked = Instant::now();
         let slot = self.slot(host);
         let _permit = acquire(&slot).await;
-        let master = self.master(&slot, host).await?;
+        let master = self.master(&slot, host, asked).await?;
         let limit = timeout.unwrap_or(self.inner.cfg.command_timeout);
         let started = Instant::now();
         let res = tokio::time::timeout(limit, spawn_wait(&master, line, input)).await;
@@ -161,15 +166,19 @@ impl Pool {
                 })
             }
             Ok(Err(e)) => {
-                tracing::debug!(host = %host.name, %cmd, elapsed_ms, error = %e, "ssh command failed");
+                let mut detail = error_chain(&e);
+                tracing::debug!(host = %host.name, %cmd, elapsed_ms, error = %detail, "ssh command failed");
                 // A dead master is forgotten so that the next command reconnects.
                 let mut guard = slot.master.lock().await;
                 if guard.as_ref().is_some_and(|m| !m.is_alive()) {
                     *guard = None;
+                    detail.push_str(" (the master connection is down)");
+                } else {
+                    detail.push_str(" (the master connection is up: the server refused a new session; is max_sessions_per_host below sshd's MaxSessions?)");
                 }
                 Err(SshError::Disconnected {
                     host: host.name.clone(),
-                    detail: e.to_string(),
+                    detail,
                 })
             }
             Ok(Ok(out)) => {
@@ -219,26 +228,50 @@ impl Pool {
                     sessions: Semaphore::new(self.inner.cfg.max_sessions_per_host.max(1)),
                     master: tokio::sync::Mutex::new(None),
                     last_used: Mutex::new(Instant::now()),
+                    failure: Mutex::new(None),
                 })
             })
             .clone()
     }
 
     /// The live master of `slot`, opening it if needed. Concurrent callers wait for
-    /// one connection attempt instead of racing several.
-    async fn master(&self, slot: &Slot, host: &HostSpec) -> Result<Arc<Master>, SshError> {
+    /// one connection attempt instead of racing several. A host whose spec changed
+    /// (address, port, user, key) gets a new connection.
+    /// `asked`: when the caller started waiting; a failure recorded since then is
+    /// returned as is.
+    async fn master(
+        &self,
+        slot: &Slot,
+        host: &HostSpec,
+        asked: Instant,
+    ) -> Result<Arc<Master>, SshError> {
         let mut guard = slot.master.lock().await;
         if let Some(m) = guard.as_ref() {
-            if m.is_alive() {
+            if m.is_alive() && m.spec == *host {
                 return Ok(m.clone());
             }
-            tracing::debug!(host = %host.name, "ssh master died; reconnecting");
+            tracing::debug!(host = %host.name, "ssh master gone or host changed; reconnecting");
+        }
+        if let Some((at, e)) = slot.failure.lock().unwrap().as_ref() {
+            if *at >= asked {
+                return Err(e.clone());
+            }
         }
         *guard = None;
-        let m = Arc::new(Master::open(&self.inner.cfg, host).await?);
-        *guard = Some(m.clone());
-        *slot.last_used.lock().unwrap() = Instant::now();
-        Ok(m)
+        match Master::open(&self.inner.cfg, host).await {
+            Ok(m) => {
+                let m = Arc::new(m);
+                *guard = Some(m.clone());
+                *slot.last_used.lock().unwrap() = Instant::now();
+                *slot.failure.lock().unwrap() = None;
+                Ok(m)
+            }
+            Err(e) => {
+                tracing::debug!(host = %host.name, error = %e, "ssh connect failed");
+                *slot.failure.lock().unwrap() = Some((Instant::now(), e.clone()));
+                Err(e)
+            }
+        }
     }
 }
 
@@ -249,16 +282,28 @@ async fn acquire(slot: &Slot) -> SemaphorePermit<'_> {
         .expect("the semaphore is never closed")
 }
 
-pub(crate) fn ensure_success(host: &HostSpec, cmd: &str, out: Output) -> Result<Output, SshError> {
+pub(crate) fn ensure_success(host: &HostSpec, what: &str, out: Output) -> Result<Output, SshError> {
     if out.success() {
         return Ok(out);
     }
     Err(SshError::CommandFailed {
         host: host.name.clone(),
-        command: short(cmd),
+        command: short(what),
         status: out.status,
         stderr: out.stderr_lossy(),
     })
+}
+
+/// `error: cause: cause...`, since openssh's top-level messages are generic.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
 }
 
 /// First line of a command, at most 80 characters, for logs and errors.
