@@ -316,21 +316,38 @@ fn short(cmd: &str) -> String {
     s
 }
 
+/// Open a session and run `line` to completion. A session the server refuses to open
+/// (sshd frees a finished session slightly after its exit status reaches us, so a busy
+/// host can briefly count more sessions than are running) never started the command,
+/// so it is retried with a short backoff while the master is up.
 async fn spawn_wait(
     master: &Master,
     line: &str,
     input: Option<&[u8]>,
 ) -> Result<Output, openssh::Error> {
     use openssh::Stdio;
-    let mut cmd = master.session().raw_command(line);
-    cmd.stdin(if input.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd.spawn().await?;
+    let mut backoff = Duration::from_millis(5);
+    let mut tries = 0;
+    let mut child = loop {
+        tries += 1;
+        let mut cmd = master.session().raw_command(line);
+        cmd.stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        match cmd.spawn().await {
+            Ok(child) => break child,
+            Err(e @ openssh::Error::SshMux(_)) if tries < 20 && master.is_alive() => {
+                tracing::debug!(host = %master.spec.name, error = %error_chain(&e), "session refused; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_millis(200));
+            }
+            Err(e) => return Err(e),
+        }
+    };
     let stdin = child.stdin().take();
     let write = async {
         if let (Some(mut w), Some(data)) = (stdin, input) {
