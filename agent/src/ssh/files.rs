@@ -7,7 +7,7 @@
 //! old or the new content, never a partial one; the old version stays available as
 //! `<path>.agent-prev` until the next commit of that file.
 
-use super::pool::{ensure_success, Output};
+use super::session::{ensure_success, Output};
 use super::{script, HostSpec, Pool, SshError};
 
 /// What to transfer for one observed file.

@@ -22,8 +22,10 @@ mod files;
 mod master;
 mod pool;
 pub mod script;
+mod session;
 
 pub use config::{HostSpec, SshConfig};
 pub use error::SshError;
 pub use files::{Fetch, Observed, Previous, StagedFile};
-pub use pool::{Output, Pool};
+pub use pool::Pool;
+pub use session::Output;
