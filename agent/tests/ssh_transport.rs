@@ -152,6 +152,14 @@ async fn stage_commit_backup_restore_on_disk() {
     );
     assert!(!pool.restore_backup(&h, path).await.unwrap());
 
+    // Copies left by an interrupted apply are cleaned up; live file and backup stay.
+    pool.stage_file(&h, path, b"x", 0o644, None).await.unwrap();
+    pool.stage_file(&h, path, b"y", 0o644, None).await.unwrap();
+    let v3 = pool.stage_file(&h, path, b"v3", 0o644, None).await.unwrap();
+    pool.commit_staged(&h, &v3, true).await.unwrap();
+    assert_eq!(pool.cleanup_staged(&h, path).await.unwrap(), 2);
+    assert!(pool.restore_backup(&h, path).await.unwrap());
+
     // A staged file that is abandoned leaves nothing behind.
     let staged = pool
         .stage_file(&h, path, b"bad", 0o644, None)

@@ -231,6 +231,24 @@ impl Pool {
         self.remove_file(host, &staged.temp_path).await
     }
 
+    /// Remove staged temp files an interrupted apply left next to `path` (never the
+    /// live file or its backup); returns how many were removed. One round trip.
+    pub async fn cleanup_staged(&self, host: &HostSpec, path: &str) -> Result<usize, SshError> {
+        let sh = script::cleanup_staged(path).map_err(|d| local(host, d))?;
+        let out = self
+            .script(
+                host,
+                &format!("clean up staged copies of {path}"),
+                &sh,
+                None,
+            )
+            .await?;
+        let text = out.stdout_lossy();
+        text.trim()
+            .parse()
+            .map_err(|_| protocol(host, format!("cleaning up {path}: answer {text:?}")))
+    }
+
     /// Delete a file (no error when absent) and fsync its directory.
     pub async fn remove_file(&self, host: &HostSpec, path: &str) -> Result<(), SshError> {
         let sh = script::remove(path).map_err(|d| local(host, d))?;

@@ -182,6 +182,17 @@ pub fn remove(path: &str) -> Result<String, String> {
     ))
 }
 
+/// Remove temp files that [`stage`] left next to `path` (an agent killed between stage
+/// and commit); prints how many were removed.
+pub fn cleanup_staged(path: &str) -> Result<String, String> {
+    let (dir, base) = split(path)?;
+    // The glob part stays outside the quotes; mktemp's six X are [A-Za-z0-9].
+    let prefix = quote(&format!("{dir}/.{base}.agent-"));
+    Ok(format!(
+        "n=0\nfor f in {prefix}??????; do if [ -f \"$f\" ]; then rm -f -- \"$f\" && n=$((n+1)); fi; done\necho $n\n"
+    ))
+}
+
 /// Split an absolute path into (directory, file name); refuses relative paths,
 /// newlines and NUL bytes (which no answer format can carry).
 pub(crate) fn split(path: &str) -> Result<(&str, &str), String> {
