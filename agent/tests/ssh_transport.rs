@@ -245,6 +245,54 @@ async fn observe_many_files_in_one_call() {
     pool.close().await;
 }
 
+/// `sudo` hosts: every operation goes through `sudo -n -- sh -c '<script>'` exactly
+/// once. sudo is replaced by a logging stand-in (first on the session PATH), which
+/// checks the quoting end to end without needing sudo or a second account.
+#[tokio::test]
+async fn sudo_hosts_wrap_every_operation() {
+    require_sshd!();
+    let bin = tempfile::tempdir().unwrap();
+    let log = bin.path().join("sudo.log");
+    let fake = format!(
+        "#!/bin/sh\n[ \"$1\" = -n ] && [ \"$2\" = -- ] || exit 99\nshift 2\necho \"$1 $2\" >> {}\nexec \"$@\"\n",
+        log.display()
+    );
+    let sudo = bin.path().join("sudo");
+    std::fs::write(&sudo, fake).unwrap();
+    std::fs::set_permissions(&sudo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env = format!(
+        "PATH={}:/usr/sbin:/usr/bin:/sbin:/bin",
+        bin.path().display()
+    );
+    let s = Sshd::start_with("127.0.5.12", 10, &env);
+    let pool = Pool::new(config(&s));
+    let h = HostSpec {
+        sudo: true,
+        ..host("ha1", &s)
+    };
+    let root = tempfile::tempdir().unwrap();
+    let path = root.path().join("it's here.cfg");
+    let path = path.to_str().unwrap();
+
+    let out = pool.run(&h, "echo \"$0\" 'quoted arg'").await.unwrap();
+    assert_eq!(out.stdout_lossy(), "sh quoted arg\n");
+    let staged = pool
+        .stage_file(&h, path, b"v1\n", 0o600, None)
+        .await
+        .unwrap();
+    pool.commit_staged(&h, &staged, true).await.unwrap();
+    assert_eq!(
+        pool.read_file(&h, path).await.unwrap(),
+        Some(b"v1\n".to_vec())
+    );
+    let seen = pool.observe_files(&h, &[path]).await.unwrap();
+    assert_eq!(seen[0].1, Some(Sha256::digest(b"v1\n").into()));
+    let calls = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(calls.lines().count(), 5, "{calls}");
+    assert!(calls.lines().all(|l| l == "sh -c"), "{calls}");
+    pool.close().await;
+}
+
 #[tokio::test]
 async fn host_keys_are_pinned() {
     require_sshd!();

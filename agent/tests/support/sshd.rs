@@ -84,6 +84,11 @@ pub fn free_port(ip: &str) -> u16 {
 impl Sshd {
     /// Start an sshd on `ip` (e.g. `127.0.5.1`) and wait until it accepts connections.
     pub fn start(ip: &str, max_sessions: u32) -> Sshd {
+        Sshd::start_with(ip, max_sessions, "")
+    }
+
+    /// [`Sshd::start`] with more session environment (`SetEnv`), e.g. `PATH=/x:/usr/bin`.
+    pub fn start_with(ip: &str, max_sessions: u32, env: &str) -> Sshd {
         std::fs::create_dir_all("/run/sshd").expect("create /run/sshd (privilege separation dir)");
         let dir = tempfile::Builder::new()
             .prefix("agent-sshd-")
@@ -107,7 +112,7 @@ impl Sshd {
              AuthorizedKeysFile {d}/authorized_keys\nPasswordAuthentication no\n\
              KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nUseDNS no\n\
              MaxSessions {max_sessions}\nMaxStartups 100\nLogLevel ERROR\nPrintMotd no\n\
-             PrintLastLog no\nSetEnv SHLVL=1\n",
+             PrintLastLog no\nSetEnv SHLVL=1 {env}\n",
             d = d.display()
         );
         std::fs::write(d.join("sshd_config"), config).unwrap();
