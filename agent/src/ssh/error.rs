@@ -30,6 +30,7 @@ pub enum SshError {
         during: &'static str,
         after: Duration,
     },
+    /// The link died, or the server would not open a session on a live link.
     #[error("{host}: connection lost: {detail}")]
     Disconnected { host: String, detail: String },
     #[error("{host}: `{command}` failed ({}): {}", status.map_or("killed by a signal".to_owned(), |s| format!("exit status {s}")), stderr.trim())]

@@ -119,7 +119,9 @@ impl Pool {
     }
 
     /// The general form: `line` is sent as is (already wrapped for sudo), with optional
-    /// stdin and a timeout overriding `command_timeout`.
+    /// stdin and a timeout overriding `command_timeout`. On timeout the session is
+    /// closed; a remote process that ignores its closed stdin/stdout may keep running
+    /// (wrap long remote work in `timeout(1)` if that matters).
     pub async fn exec(
         &self,
         host: &HostSpec,
@@ -155,7 +157,7 @@ impl Pool {
                     *guard = None;
                     detail.push_str(" (the master connection is down)");
                 } else {
-                    detail.push_str(" (the master connection is up: the server refused a new session; is max_sessions_per_host below sshd's MaxSessions?)");
+                    detail.push_str(" (the master connection is still up)");
                 }
                 Err(SshError::Disconnected {
                     host: host.name.clone(),
