@@ -21,6 +21,7 @@ mod error;
 mod files;
 mod master;
 mod pool;
+mod remote;
 pub mod script;
 mod session;
 
@@ -28,4 +29,5 @@ pub use config::{HostSpec, SshConfig};
 pub use error::SshError;
 pub use files::{Fetch, Observed, Previous, StagedFile};
 pub use pool::Pool;
+pub use remote::SshRemote;
 pub use session::Output;
