@@ -6,6 +6,7 @@
 //! change set → rollout → report. Each module owns one step.
 
 pub mod cli;
+pub mod config;
 pub mod localcheck;
 pub mod render;
 pub mod source;
