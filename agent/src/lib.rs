@@ -11,3 +11,4 @@ pub mod localcheck;
 pub mod render;
 pub mod source;
 pub mod ssh;
+pub mod validate;
