@@ -212,3 +212,28 @@ fn plain_directory_outside_git_has_no_work_tree() {
         assert!(tmp.path().starts_with(&wt.root));
     }
 }
+
+/// `git init --bare` points HEAD at a branch nobody pushed (the lab's Git server does
+/// this): fetching must still work for the branches that exist.
+#[test]
+fn remote_with_dangling_head_still_serves_its_branches() {
+    let f = fixture();
+    let bare = f.repo.parent().unwrap().join("server.git");
+    git(
+        f.repo.parent().unwrap(),
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "--initial-branch=trunk",
+            bare.to_str().unwrap(),
+        ],
+    );
+    git(&f.repo, &["push", "-q", bare.to_str().unwrap(), "main"]);
+    let opts = FetchOptions::new(Some(f.cache.clone()));
+    let url = format!("file://{}", bare.display());
+    let snap = snapshot(&spec(&url, Some("main"), None), &opts).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(snap.commit, f.c2);
+    let err = snapshot(&spec(&url, None, None), &opts).unwrap_err();
+    assert!(matches!(err, SourceError::RevisionNotFound { .. }), "{err}");
+}

@@ -111,3 +111,23 @@ fn relative_paths_follow_the_file() {
     let missing = Config::load(&tmp.path().join("nope.yaml")).unwrap_err();
     assert!(matches!(missing, ConfigError::Read { .. }));
 }
+
+/// The `ssh:` section exactly as `tests/lab/lab up` writes it.
+#[test]
+fn lab_ssh_section_parses() {
+    let c = Config::parse(
+        "agent.yaml",
+        "# agent configuration for the lab (written by tests/lab/lab up)\nssh:\n  user: root\n  \
+         identityFile: /srv/agent-lab/id_ed25519\n  knownHosts: /srv/agent-lab/known_hosts\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.ssh.identity_file,
+        Some(PathBuf::from("/srv/agent-lab/id_ed25519"))
+    );
+    assert_eq!(
+        c.ssh.known_hosts,
+        Some(PathBuf::from("/srv/agent-lab/known_hosts"))
+    );
+    assert_eq!(c.ssh.user, "root");
+}
