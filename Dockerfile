@@ -10,6 +10,15 @@
 #   /etc/agent/kubeconfig    Kubernetes credentials (kubeconfig)
 #   /var/lib/agent           state: status file, lock, Git cache (read-write, owned by uid 10001)
 # Port: the status/metrics listener (`listen:`; use 0.0.0.0:9440 inside a container).
+#
+# Without a registry (as on the project's build machines): make the builder from a
+# debootstrap root (build-essential, pkg-config, libssl-dev, git) plus a Rust toolchain
+# under /usr/local/rust/bin on PATH, import it and a minbase runtime root with podman, and
+#   podman build --runtime /usr/sbin/runc --network host \
+#     --ulimit nofile=20000:20000 --ulimit nproc=32768:32768 \
+#     -v "$HOME/.cargo/registry:/usr/local/cargo/registry" --build-arg CARGO_NET_OFFLINE=true \
+#     --build-arg BUILDER_IMAGE=localhost/rust-builder:bookworm \
+#     --build-arg RUNTIME_IMAGE=localhost/debian:bookworm-slim -t localhost/agent:test .
 
 # The builder is an argument so that it can be replaced by a locally made image where no
 # registry is reachable; it needs a Rust toolchain, a C compiler, pkg-config and libssl-dev.
