@@ -6,6 +6,7 @@
 //! change set → rollout → report. Each module owns one step.
 
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod localcheck;
 pub mod mask;
@@ -16,3 +17,4 @@ pub mod source;
 pub mod ssh;
 pub mod targets;
 pub mod textdiff;
+pub mod validate;
