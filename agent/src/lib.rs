@@ -14,4 +14,6 @@ pub mod report;
 pub mod source;
 pub mod ssh;
 pub mod targets;
+#[cfg(feature = "test-double")]
+pub mod testing;
 pub mod textdiff;

@@ -1,0 +1,332 @@
+//! HTTP plumbing: routing a request to discovery, OpenAPI or a verb; fault injection;
+//! WATCH streams; `Table` answers for `kubectl get`.
+
+use super::request::{self, status, Target};
+use super::resources;
+use super::store::{rolled_out_status, Key, Store};
+use super::{verbs, FaultAction, Shared};
+use bytes::Bytes;
+use futures::StreamExt;
+use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Method, Request, Response};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub type Body = UnsyncBoxBody<Bytes, Infallible>;
+
+fn reply(code: u16, v: &Value) -> Response<Body> {
+    Response::builder()
+        .status(code)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(v.to_string())).boxed_unsync())
+        .expect("static response parts are valid")
+}
+
+pub async fn handle(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Infallible> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let q = request::query(req.uri().query());
+    shared.log(format!("{method} {}", req.uri()));
+    if let Some(action) = shared.take_fault(&method, req.uri().to_string().as_str()) {
+        match action {
+            FaultAction::Status(code) => {
+                let reason = if code == 409 {
+                    "Conflict"
+                } else {
+                    "InternalError"
+                };
+                let msg = format!("injected fault {code} for {method} {path}");
+                return Ok(reply(code, &status(code, reason, &msg)));
+            }
+            FaultAction::Delay(d) => tokio::time::sleep(d).await,
+        }
+    }
+    let accept = req
+        .headers()
+        .get("accept")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let ctype = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = match req.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Ok(reply(400, &status(400, "BadRequest", "unreadable body"))),
+    };
+    if let Some(v) = fixed(&path) {
+        return Ok(match v {
+            Some(v) => reply(200, &v),
+            None => reply(
+                404,
+                &status(
+                    404,
+                    "NotFound",
+                    "the server could not find the requested resource",
+                ),
+            ),
+        });
+    }
+    let t = match request::target(&path) {
+        Some(Ok(t)) => t,
+        Some(Err(s)) => return Ok(reply(404, &s)),
+        None => {
+            return Ok(reply(
+                404,
+                &status(
+                    404,
+                    "NotFound",
+                    "the server could not find the requested resource",
+                ),
+            ))
+        }
+    };
+    if t.subresource.is_some() {
+        return Ok(reply(
+            404,
+            &status(404, "NotFound", "subresources are not served by the double"),
+        ));
+    }
+    if method == Method::GET
+        && t.name.is_none()
+        && q.get("watch").is_some_and(|w| w == "true" || w == "1")
+    {
+        return Ok(watch(&shared, &t, q));
+    }
+    let parsed = if body.is_empty() {
+        Ok(Value::Null)
+    } else {
+        serde_yaml::from_slice::<Value>(&body)
+    };
+    let Ok(payload) = parsed else {
+        return Ok(reply(
+            400,
+            &status(
+                400,
+                "BadRequest",
+                "the request body is neither JSON nor YAML",
+            ),
+        ));
+    };
+    let (code, v) = dispatch(&shared, &method, &t, &ctype, payload, &q);
+    let v = if code < 300 && accept.contains("as=Table") {
+        table(&t, &v)
+    } else {
+        v
+    };
+    Ok(reply(code, &v))
+}
+
+/// Discovery, version and OpenAPI: `Some(None)` = a known prefix with nothing there.
+fn fixed(path: &str) -> Option<Option<Value>> {
+    let p = path.trim_end_matches('/');
+    Some(match p {
+        "/version" => Some(resources::version()),
+        "/api" => Some(resources::core_versions()),
+        "/apis" => Some(resources::group_list()),
+        "/api/v1" => resources::resource_list("", "v1"),
+        "/openapi/v3" => Some(resources::openapi_index()),
+        "/openapi/v2" => None,
+        _ => {
+            if let Some(gv) = p.strip_prefix("/openapi/v3/") {
+                resources::openapi_group(gv)
+            } else {
+                match p.split('/').collect::<Vec<_>>().as_slice() {
+                    ["", "apis", g, v] => resources::resource_list(g, v),
+                    ["", "apis", _] => None,
+                    _ => return None,
+                }
+            }
+        }
+    })
+}
+
+fn dispatch(
+    shared: &Shared,
+    method: &Method,
+    t: &Target,
+    ctype: &str,
+    payload: Value,
+    q: &BTreeMap<String, String>,
+) -> verbs::Reply {
+    let ready_now = shared.ready_after() == Some(Duration::ZERO);
+    let mut store = shared.store.lock().expect("store lock");
+    let name = t.name.clone();
+    let out = match (method, name.as_deref()) {
+        (&Method::GET, None) => verbs::list(&store, t, q),
+        (&Method::GET, Some(n)) => verbs::get(&store, t, n),
+        (&Method::POST, None) => verbs::create(&mut store, t, payload, q, ready_now),
+        (&Method::PUT, Some(n)) => verbs::replace(&mut store, t, n, payload, q, ready_now),
+        (&Method::PATCH, Some(n)) if ctype.starts_with("application/apply-patch") => {
+            verbs::apply(&mut store, t, n, payload, q, ready_now)
+        }
+        (&Method::PATCH, Some(n))
+            if ctype.starts_with("application/merge-patch")
+                || ctype.starts_with("application/strategic-merge-patch") =>
+        {
+            verbs::patch_merge(&mut store, t, n, &payload, q, ready_now)
+        }
+        (&Method::PATCH, Some(_)) => (
+            415,
+            status(
+                415,
+                "UnsupportedMediaType",
+                &format!("the body of the request was in an unknown format: {ctype}"),
+            ),
+        ),
+        (&Method::DELETE, Some(n)) => verbs::delete(&mut store, t, n, q),
+        _ => (
+            405,
+            status(
+                405,
+                "MethodNotAllowed",
+                "the server does not allow this method on the requested resource",
+            ),
+        ),
+    };
+    if t.rt.kind == "Namespace"
+        && *method == Method::DELETE
+        && out.0 < 300
+        && !q.contains_key("dryRun")
+    {
+        if let Some(n) = name.clone() {
+            let shared = shared.me();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                verbs::finish_namespace(&mut shared.store.lock().expect("store lock"), &n);
+            });
+        }
+    }
+    let written = out.0 < 300 && *method != Method::GET && !q.contains_key("dryRun");
+    if written && t.rt.kind == "Deployment" && !ready_now {
+        if let (Some(d), Some(n)) = (shared.ready_after(), name) {
+            let key: Key = (
+                t.rt.plural.into(),
+                t.namespace.clone().unwrap_or_default(),
+                n,
+            );
+            spawn_rollout(shared.me(), key, d);
+        }
+    }
+    drop(store);
+    out
+}
+
+/// The Deployment controller, slowed down: marks the rollout finished after `delay`.
+fn spawn_rollout(shared: Arc<Shared>, key: Key, delay: Duration) {
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let mut store = shared.store.lock().expect("store lock");
+        let Some(s) = store.objects.get(&key).cloned() else {
+            return;
+        };
+        let mut o = s.object;
+        let st = rolled_out_status(&o);
+        if o["status"] == st {
+            return;
+        }
+        o["status"] = st;
+        store.write(key, o, s.managers);
+    });
+}
+
+fn watch(shared: &Shared, t: &Target, q: BTreeMap<String, String>) -> Response<Body> {
+    let store = shared.store.lock().expect("store lock");
+    let in_scope = {
+        let plural = t.rt.plural.to_string();
+        let ns = t.namespace.clone();
+        move |k: &Key| k.0 == plural && ns.as_ref().is_none_or(|n| *n == k.1)
+    };
+    let from: Option<u64> = q
+        .get("resourceVersion")
+        .and_then(|v| v.parse().ok())
+        .filter(|v| *v > 0);
+    // Unset or "0": the current state as ADDED events first, then changes.
+    let backlog: Vec<(String, Value)> = match from {
+        Some(rv) => store
+            .log
+            .iter()
+            .filter(|e| e.rv > rv && in_scope(&e.key))
+            .map(|e| (e.kind.to_string(), e.object.clone()))
+            .collect(),
+        None => store
+            .objects
+            .iter()
+            .filter(|(k, _)| in_scope(k))
+            .map(|(_, s)| ("ADDED".to_string(), Store::view(s)))
+            .collect(),
+    };
+    let rx = store.events.subscribe();
+    drop(store);
+    let timeout = q
+        .get("timeoutSeconds")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300u64);
+    let q2 = q.clone();
+    let live = futures::stream::unfold(rx, |mut rx| async move {
+        loop {
+            match rx.recv().await {
+                Ok(e) => return Some(((e.kind.to_string(), e.object, e.key), rx)),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => return None,
+            }
+        }
+    })
+    .filter(move |(_, _, k)| futures::future::ready(in_scope(k)))
+    .map(|(kind, o, _)| (kind, o));
+    let events = futures::stream::iter(backlog)
+        .chain(live)
+        .filter(move |(_, o)| futures::future::ready(request::selected(o, &q2)))
+        .map(|(kind, o)| {
+            let line = format!("{}\n", json!({"type": kind, "object": o}));
+            Ok::<_, Infallible>(Frame::data(Bytes::from(line)))
+        })
+        .take_until(tokio::time::sleep(Duration::from_secs(timeout)));
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(BodyExt::boxed_unsync(StreamBody::new(events)))
+        .expect("static response parts are valid")
+}
+
+/// `meta.k8s.io/v1` Table for a list or one object (what `kubectl get` prints).
+fn table(t: &Target, v: &Value) -> Value {
+    let objects: Vec<Value> = match v.get("items") {
+        Some(Value::Array(items)) => items.clone(),
+        _ => vec![v.clone()],
+    };
+    let rows: Vec<Value> = objects
+        .into_iter()
+        .map(|o| {
+            let extra = if t.rt.kind == "Deployment" {
+                let ready = o["status"]["readyReplicas"].as_i64().unwrap_or(0);
+                format!("{ready}/{}", o["spec"]["replicas"].as_i64().unwrap_or(0))
+            } else {
+                o["metadata"]["namespace"].as_str().unwrap_or("").to_string()
+            };
+            json!({"cells": [o["metadata"]["name"], extra, o["metadata"]["creationTimestamp"]], "object": o})
+        })
+        .collect();
+    let second = if t.rt.kind == "Deployment" {
+        "Ready"
+    } else {
+        "Namespace"
+    };
+    json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1",
+           "metadata": {"resourceVersion": v["metadata"]["resourceVersion"]},
+           "columnDefinitions": [
+               {"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0},
+               {"name": second, "type": "string", "format": "", "description": "", "priority": 0},
+               {"name": "Created At", "type": "date", "format": "", "description": "", "priority": 0}],
+           "rows": rows})
+}
