@@ -103,6 +103,11 @@ pub async fn handle(
     {
         return Ok(watch(&shared, &t, q));
     }
+    if !body.is_empty() && (ctype.contains("protobuf") || ctype.contains("cbor")) {
+        // As a server without that codec answers; client-go then falls back to JSON.
+        let msg = format!("the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/apply-patch+yaml, application/merge-patch+json; got {ctype}");
+        return Ok(reply(415, &status(415, "UnsupportedMediaType", &msg)));
+    }
     let parsed = if body.is_empty() {
         Ok(Value::Null)
     } else {
