@@ -102,11 +102,11 @@ pub enum K8sError {
         #[source]
         source: kube::Error,
     },
-    #[error("{object}: {op}: no answer within {secs}s")]
+    #[error("{object}: {op}: no answer within {ms}ms")]
     Timeout {
         object: String,
         op: &'static str,
-        secs: u64,
+        ms: u128,
     },
     #[error("{object}: fields owned by other managers (set force to take them): {fields}")]
     Conflict { object: String, fields: String },
@@ -191,6 +191,9 @@ impl K8sTarget {
                 .await
                 .map_err(|e| K8sError::Config(e.to_string()))?,
         };
+        let mut config = config;
+        // One retry policy, ours (observable, noted per object), not two stacked.
+        config.default_retry = false;
         let client = Client::try_from(config).map_err(|e| K8sError::Config(e.to_string()))?;
         Ok(Self::from_client(client, opts))
     }

@@ -84,7 +84,7 @@ impl K8sTarget {
                 Err(_) => K8sError::Timeout {
                     object: object.into(),
                     op,
-                    secs: o.request_timeout.as_secs(),
+                    ms: o.request_timeout.as_millis(),
                 },
             };
             retry += 1;

@@ -21,7 +21,7 @@ pub mod ssa;
 mod store;
 mod verbs;
 
-use hyper::Method;
+pub use hyper::Method;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use std::net::SocketAddr;
