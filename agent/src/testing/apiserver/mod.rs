@@ -10,9 +10,12 @@
 //! GET/LIST (label and field selectors), WATCH (resourceVersion replay, then live),
 //! POST, PUT (resourceVersion precondition), PATCH (apply-patch with `fieldManager`,
 //! `force`, `dryRun=All` and field-manager conflicts; merge and strategic merge
-//! treated as JSON merge patch), DELETE (namespaces cascade at once), `Status`
-//! bodies for 400/404/409/415/422, and `Table` answers for `kubectl get`.
-//! Not served: subresources (`/status`, `/scale`), JSON patch, auth, TLS, finalizers.
+//! treated as JSON merge patch), DELETE (a namespace turns Terminating, then its
+//! contents and itself go), the `/scale` subresource, `Status` bodies for
+//! 400/403/404/409/415/422, and `Table` answers for `kubectl get`. Writes without
+//! `fieldManager` are owned by the User-Agent's name, as on the real server.
+//! Not served: protobuf bodies (415), JSON patch, `/status`, auth, TLS, finalizers,
+//! aggregated discovery (clients fall back to per-group discovery).
 
 mod request;
 mod resources;
@@ -20,6 +23,8 @@ mod server;
 pub mod ssa;
 mod store;
 mod verbs;
+mod watch;
+mod write;
 
 pub use hyper::Method;
 use hyper_util::rt::TokioIo;

@@ -1,16 +1,15 @@
-//! HTTP plumbing: routing a request to discovery, OpenAPI or a verb; fault injection;
-//! WATCH streams; `Table` answers for `kubectl get`.
+//! HTTP plumbing: routing a request to discovery, OpenAPI or a verb; fault
+//! injection; the simulated Deployment and namespace controllers.
 
 use super::request::{self, status, Target};
 use super::resources;
-use super::store::{rolled_out_status, Key, Store};
-use super::{verbs, FaultAction, Shared};
+use super::store::{rolled_out_status, Key};
+use super::{verbs, watch, write, FaultAction, Shared};
 use bytes::Bytes;
-use futures::StreamExt;
-use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full, StreamBody};
-use hyper::body::{Frame, Incoming};
+use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Full};
+use hyper::body::Incoming;
 use hyper::{Method, Request, Response};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -32,7 +31,15 @@ pub async fn handle(
 ) -> Result<Response<Body>, Infallible> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
-    let q = request::query(req.uri().query());
+    let mut q = request::query(req.uri().query());
+    // Like the real server: a plain write without fieldManager is owned by the client's name.
+    let agent = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("unknown");
+    let agent = agent.split('/').next().unwrap_or("unknown").to_string();
+    q.entry("defaultManager".into()).or_insert(agent);
     shared.log(format!("{method} {}", req.uri()));
     if let Some(action) = shared.take_fault(&method, req.uri().to_string().as_str()) {
         match action {
@@ -91,17 +98,15 @@ pub async fn handle(
             ))
         }
     };
-    if t.subresource.is_some() {
-        return Ok(reply(
-            404,
-            &status(404, "NotFound", "subresources are not served by the double"),
-        ));
+    if t.subresource.as_deref().is_some_and(|s| s != "scale") {
+        let msg = "only the scale subresource is served by the double";
+        return Ok(reply(404, &status(404, "NotFound", msg)));
     }
     if method == Method::GET
         && t.name.is_none()
         && q.get("watch").is_some_and(|w| w == "true" || w == "1")
     {
-        return Ok(watch(&shared, &t, q));
+        return Ok(watch::watch(&shared, &t, q));
     }
     if !body.is_empty() && (ctype.contains("protobuf") || ctype.contains("cbor")) {
         // As a server without that codec answers; client-go then falls back to JSON.
@@ -125,7 +130,7 @@ pub async fn handle(
     };
     let (code, v) = dispatch(&shared, &method, &t, &ctype, payload, &q);
     let v = if code < 300 && accept.contains("as=Table") {
-        table(&t, &v)
+        watch::table(&t, &v)
     } else {
         v
     };
@@ -168,18 +173,21 @@ fn dispatch(
     let mut store = shared.store.lock().expect("store lock");
     let name = t.name.clone();
     let out = match (method, name.as_deref()) {
+        (m, Some(n)) if t.subresource.is_some() => {
+            verbs::scale(&mut store, t, n, m.as_str(), &payload, q, ready_now)
+        }
         (&Method::GET, None) => verbs::list(&store, t, q),
         (&Method::GET, Some(n)) => verbs::get(&store, t, n),
-        (&Method::POST, None) => verbs::create(&mut store, t, payload, q, ready_now),
-        (&Method::PUT, Some(n)) => verbs::replace(&mut store, t, n, payload, q, ready_now),
+        (&Method::POST, None) => write::create(&mut store, t, payload, q, ready_now),
+        (&Method::PUT, Some(n)) => write::replace(&mut store, t, n, payload, q, ready_now),
         (&Method::PATCH, Some(n)) if ctype.starts_with("application/apply-patch") => {
-            verbs::apply(&mut store, t, n, payload, q, ready_now)
+            write::apply(&mut store, t, n, payload, q, ready_now)
         }
         (&Method::PATCH, Some(n))
             if ctype.starts_with("application/merge-patch")
                 || ctype.starts_with("application/strategic-merge-patch") =>
         {
-            verbs::patch_merge(&mut store, t, n, &payload, q, ready_now)
+            write::patch_merge(&mut store, t, n, &payload, q, ready_now)
         }
         (&Method::PATCH, Some(_)) => (
             415,
@@ -243,95 +251,4 @@ fn spawn_rollout(shared: Arc<Shared>, key: Key, delay: Duration) {
         o["status"] = st;
         store.write(key, o, s.managers);
     });
-}
-
-fn watch(shared: &Shared, t: &Target, q: BTreeMap<String, String>) -> Response<Body> {
-    let store = shared.store.lock().expect("store lock");
-    let in_scope = {
-        let plural = t.rt.plural.to_string();
-        let ns = t.namespace.clone();
-        move |k: &Key| k.0 == plural && ns.as_ref().is_none_or(|n| *n == k.1)
-    };
-    let from: Option<u64> = q
-        .get("resourceVersion")
-        .and_then(|v| v.parse().ok())
-        .filter(|v| *v > 0);
-    // Unset or "0": the current state as ADDED events first, then changes.
-    let backlog: Vec<(String, Value)> = match from {
-        Some(rv) => store
-            .log
-            .iter()
-            .filter(|e| e.rv > rv && in_scope(&e.key))
-            .map(|e| (e.kind.to_string(), e.object.clone()))
-            .collect(),
-        None => store
-            .objects
-            .iter()
-            .filter(|(k, _)| in_scope(k))
-            .map(|(_, s)| ("ADDED".to_string(), Store::view(s)))
-            .collect(),
-    };
-    let rx = store.events.subscribe();
-    drop(store);
-    let timeout = q
-        .get("timeoutSeconds")
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300u64);
-    let q2 = q.clone();
-    let live = futures::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(e) => return Some(((e.kind.to_string(), e.object, e.key), rx)),
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(_) => return None,
-            }
-        }
-    })
-    .filter(move |(_, _, k)| futures::future::ready(in_scope(k)))
-    .map(|(kind, o, _)| (kind, o));
-    let events = futures::stream::iter(backlog)
-        .chain(live)
-        .filter(move |(_, o)| futures::future::ready(request::selected(o, &q2)))
-        .map(|(kind, o)| {
-            let line = format!("{}\n", json!({"type": kind, "object": o}));
-            Ok::<_, Infallible>(Frame::data(Bytes::from(line)))
-        })
-        .take_until(tokio::time::sleep(Duration::from_secs(timeout)));
-    Response::builder()
-        .status(200)
-        .header("content-type", "application/json")
-        .body(BodyExt::boxed_unsync(StreamBody::new(events)))
-        .expect("static response parts are valid")
-}
-
-/// `meta.k8s.io/v1` Table for a list or one object (what `kubectl get` prints).
-fn table(t: &Target, v: &Value) -> Value {
-    let objects: Vec<Value> = match v.get("items") {
-        Some(Value::Array(items)) => items.clone(),
-        _ => vec![v.clone()],
-    };
-    let rows: Vec<Value> = objects
-        .into_iter()
-        .map(|o| {
-            let extra = if t.rt.kind == "Deployment" {
-                let ready = o["status"]["readyReplicas"].as_i64().unwrap_or(0);
-                format!("{ready}/{}", o["spec"]["replicas"].as_i64().unwrap_or(0))
-            } else {
-                o["metadata"]["namespace"].as_str().unwrap_or("").to_string()
-            };
-            json!({"cells": [o["metadata"]["name"], extra, o["metadata"]["creationTimestamp"]], "object": o})
-        })
-        .collect();
-    let second = if t.rt.kind == "Deployment" {
-        "Ready"
-    } else {
-        "Namespace"
-    };
-    json!({"kind": "Table", "apiVersion": "meta.k8s.io/v1",
-           "metadata": {"resourceVersion": v["metadata"]["resourceVersion"]},
-           "columnDefinitions": [
-               {"name": "Name", "type": "string", "format": "name", "description": "", "priority": 0},
-               {"name": second, "type": "string", "format": "", "description": "", "priority": 0},
-               {"name": "Created At", "type": "date", "format": "", "description": "", "priority": 0}],
-           "rows": rows})
 }

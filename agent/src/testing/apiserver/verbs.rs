@@ -1,17 +1,17 @@
-//! The verbs on objects: get, list, create, replace, patch (apply and merge), delete.
-//! Each returns `(status code, JSON body)`; the store lock is held for the whole verb,
-//! so every request sees and leaves a consistent state.
+//! The reading and deleting verbs, the namespace controller and the `/scale`
+//! subresource. Each verb returns `(status code, JSON body)`; the store lock is held
+//! for the whole verb, so every request sees and leaves a consistent state.
 
-use super::request::{not_found, resource_name, selected, status, Target};
-use super::ssa::{self, Managers};
-use super::store::{default_fields, now, rolled_out_status, Key, Store};
+use super::request::{not_found, selected, status, Target};
+use super::store::{now, Key, Store};
+use super::write;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 pub type Reply = (u16, Value);
-type Query = BTreeMap<String, String>;
+pub type Query = BTreeMap<String, String>;
 
-fn key(t: &Target, name: &str) -> Key {
+pub fn key(t: &Target, name: &str) -> Key {
     (
         t.rt.plural.into(),
         t.namespace.clone().unwrap_or_default(),
@@ -19,7 +19,7 @@ fn key(t: &Target, name: &str) -> Key {
     )
 }
 
-fn dry_run(q: &Query) -> bool {
+pub fn dry_run(q: &Query) -> bool {
     q.get("dryRun").is_some_and(|v| v == "All")
 }
 
@@ -41,349 +41,6 @@ pub fn list(store: &Store, t: &Target, q: &Query) -> Reply {
     let body = json!({"kind": format!("{}List", t.rt.kind), "apiVersion": t.rt.api_version(),
                       "metadata": {"resourceVersion": store.rv.to_string()}, "items": items});
     (200, body)
-}
-
-/// Checks identity and the few invariants the real server enforces that tests rely on.
-fn validate(t: &Target, name: &str, o: &mut Value) -> Result<(), Reply> {
-    if o["apiVersion"] != json!(t.rt.api_version()) || o["kind"] != json!(t.rt.kind) {
-        let msg = format!(
-            "body is {} {}, URL is {} {}",
-            o["apiVersion"],
-            o["kind"],
-            t.rt.api_version(),
-            t.rt.kind
-        );
-        return Err((400, status(400, "BadRequest", &msg)));
-    }
-    match o["metadata"]["name"].as_str() {
-        None => o["metadata"]["name"] = json!(name),
-        Some(n) if n != name => {
-            return Err((
-                400,
-                status(
-                    400,
-                    "BadRequest",
-                    "the name of the object does not match the URL",
-                ),
-            ))
-        }
-        Some(_) => {}
-    }
-    match (o["metadata"]["namespace"].as_str(), &t.namespace) {
-        (Some(a), Some(b)) if a != b => {
-            return Err((
-                400,
-                status(
-                    400,
-                    "BadRequest",
-                    "the namespace of the object does not match the URL",
-                ),
-            ))
-        }
-        (None, Some(ns)) => o["metadata"]["namespace"] = json!(ns),
-        _ => {}
-    }
-    let dns = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 253
-            && s.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-    };
-    let mut causes = Vec::new();
-    if !dns(name) {
-        causes.push(json!({"reason": "FieldValueInvalid", "field": "metadata.name", "message": "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.'"}));
-    }
-    if t.rt.kind == "Deployment" {
-        for f in ["selector", "template"] {
-            if o["spec"].get(f).is_none() {
-                causes.push(json!({"reason": "FieldValueRequired", "field": format!("spec.{f}"), "message": "Required value"}));
-            }
-        }
-    }
-    if causes.is_empty() {
-        return Ok(());
-    }
-    let fields: Vec<String> = causes
-        .iter()
-        .map(|c| {
-            format!(
-                "{}: {}",
-                c["field"].as_str().unwrap_or(""),
-                c["message"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
-    let mut s = status(
-        422,
-        "Invalid",
-        &format!("{} \"{name}\" is invalid: {}", t.rt.kind, fields.join(", ")),
-    );
-    s["details"] = json!({"name": name, "group": t.rt.group, "kind": t.rt.kind, "causes": causes});
-    Err((422, s))
-}
-
-fn namespace_exists(store: &Store, t: &Target) -> Result<(), Reply> {
-    namespace_terminating(store, t)?;
-    match &t.namespace {
-        Some(ns)
-            if !store
-                .objects
-                .contains_key(&("namespaces".into(), String::new(), ns.clone())) =>
-        {
-            let mut s = status(404, "NotFound", &format!("namespaces \"{ns}\" not found"));
-            s["details"] = json!({"name": ns, "kind": "namespaces"});
-            Err((404, s))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Everything but metadata and status: a change here bumps `metadata.generation`.
-fn body_of(o: &Value) -> Value {
-    let mut b = o.clone();
-    if let Some(m) = b.as_object_mut() {
-        m.remove("metadata");
-        m.remove("status");
-    }
-    b
-}
-
-/// Finishes a write: defaults, generation, the Deployment controller's status; stores it
-/// unless dry-run.
-fn commit(
-    store: &mut Store,
-    t: &Target,
-    name: &str,
-    mut o: Value,
-    managers: Managers,
-    q: &Query,
-    ready_now: bool,
-) -> Value {
-    default_fields(t.rt, &mut o);
-    let old = store.objects.get(&key(t, name)).map(|s| s.object.clone());
-    let generation = match &old {
-        None => 1,
-        Some(old) => {
-            let g = old["metadata"]["generation"].as_i64().unwrap_or(1);
-            if body_of(old) != body_of(&o) {
-                g + 1
-            } else {
-                g
-            }
-        }
-    };
-    o["metadata"]["generation"] = json!(generation);
-    if let Some(old) = &old {
-        o["metadata"]["uid"] = old["metadata"]["uid"].clone();
-        o["metadata"]["creationTimestamp"] = old["metadata"]["creationTimestamp"].clone();
-        o["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"].clone();
-    }
-    if t.rt.kind == "Deployment" && ready_now && !dry_run(q) {
-        o["status"] = rolled_out_status(&o);
-    }
-    if dry_run(q) {
-        return Store::view(&super::store::Stored {
-            object: o,
-            managers,
-        });
-    }
-    store.write(key(t, name), o, managers)
-}
-
-pub fn create(store: &mut Store, t: &Target, mut body: Value, q: &Query, ready_now: bool) -> Reply {
-    let name = body["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    if let Err(e) = validate(t, &name, &mut body).and_then(|_| namespace_exists(store, t)) {
-        return e;
-    }
-    if store.objects.contains_key(&key(t, &name)) {
-        let mut s = status(
-            409,
-            "AlreadyExists",
-            &format!("{} \"{name}\" already exists", resource_name(t.rt)),
-        );
-        s["details"] = json!({"name": name, "group": t.rt.group, "kind": t.rt.plural});
-        return (409, s);
-    }
-    let manager = q
-        .get("fieldManager")
-        .cloned()
-        .unwrap_or_else(|| "unknown".into());
-    let mut managers = Managers::new();
-    ssa::record_update(
-        None,
-        &body,
-        &manager,
-        &t.rt.api_version(),
-        &now(),
-        &mut managers,
-    );
-    (201, commit(store, t, &name, body, managers, q, ready_now))
-}
-
-/// PUT, with the optimistic-concurrency check on `metadata.resourceVersion`.
-pub fn replace(
-    store: &mut Store,
-    t: &Target,
-    name: &str,
-    mut body: Value,
-    q: &Query,
-    ready_now: bool,
-) -> Reply {
-    if let Err(e) = validate(t, name, &mut body) {
-        return e;
-    }
-    let Some(live) = store.objects.get(&key(t, name)).cloned() else {
-        return (404, not_found(t, name));
-    };
-    let want = body["metadata"]["resourceVersion"]
-        .as_str()
-        .map(String::from);
-    if want
-        .is_some_and(|rv| Some(rv.as_str()) != live.object["metadata"]["resourceVersion"].as_str())
-    {
-        return (409, modified(t, name));
-    }
-    let manager = q
-        .get("fieldManager")
-        .cloned()
-        .unwrap_or_else(|| "unknown".into());
-    let mut managers = live.managers.clone();
-    ssa::record_update(
-        Some(&live.object),
-        &body,
-        &manager,
-        &t.rt.api_version(),
-        &now(),
-        &mut managers,
-    );
-    body["status"] = live.object["status"].clone();
-    (200, commit(store, t, name, body, managers, q, ready_now))
-}
-
-fn modified(t: &Target, name: &str) -> Value {
-    let msg = format!("Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again", resource_name(t.rt));
-    status(409, "Conflict", &msg)
-}
-
-/// RFC 7386 JSON merge patch (also used for strategic merge patches: equivalent for maps).
-fn merge_patch(target: &mut Value, patch: &Value) {
-    match (target.as_object_mut(), patch.as_object()) {
-        (Some(t), Some(p)) => {
-            for (k, v) in p {
-                if v.is_null() {
-                    t.remove(k);
-                } else {
-                    merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-                }
-            }
-        }
-        _ => *target = patch.clone(),
-    }
-}
-
-pub fn patch_merge(
-    store: &mut Store,
-    t: &Target,
-    name: &str,
-    patch: &Value,
-    q: &Query,
-    ready_now: bool,
-) -> Reply {
-    let Some(live) = store.objects.get(&key(t, name)).cloned() else {
-        return (404, not_found(t, name));
-    };
-    let mut o = live.object.clone();
-    merge_patch(&mut o, patch);
-    if let Err(e) = validate(t, name, &mut o) {
-        return e;
-    }
-    let manager = q
-        .get("fieldManager")
-        .cloned()
-        .unwrap_or_else(|| "unknown".into());
-    let mut managers = live.managers.clone();
-    ssa::record_update(
-        Some(&live.object),
-        &o,
-        &manager,
-        &t.rt.api_version(),
-        &now(),
-        &mut managers,
-    );
-    (200, commit(store, t, name, o, managers, q, ready_now))
-}
-
-pub fn apply(
-    store: &mut Store,
-    t: &Target,
-    name: &str,
-    mut applied: Value,
-    q: &Query,
-    ready_now: bool,
-) -> Reply {
-    let Some(manager) = q.get("fieldManager").cloned() else {
-        return (
-            400,
-            status(
-                400,
-                "BadRequest",
-                "PATCH, application/apply-patch+yaml requires fieldManager to be set",
-            ),
-        );
-    };
-    if let Err(e) = validate(t, name, &mut applied).and_then(|_| namespace_exists(store, t)) {
-        return e;
-    }
-    let force = q.get("force").is_some_and(|f| f == "true");
-    let (live, mut managers) = match store.objects.get(&key(t, name)) {
-        Some(s) => (s.object.clone(), s.managers.clone()),
-        None => (json!({}), Managers::new()),
-    };
-    let conflicts = ssa::conflicts(&live, &applied, &manager, &managers);
-    if !conflicts.is_empty() && !force {
-        let lines: Vec<String> = conflicts
-            .iter()
-            .map(|c| {
-                format!(
-                    "- conflict with \"{}\" using {}: {}",
-                    c.manager, c.api_version, c.field
-                )
-            })
-            .collect();
-        let msg = format!(
-            "Apply failed with {} conflict{}: {}",
-            conflicts.len(),
-            if conflicts.len() == 1 { "" } else { "s" },
-            lines.join("\n")
-        );
-        let causes: Vec<Value> = conflicts
-            .iter()
-            .map(|c| json!({"reason": "FieldManagerConflict", "message": format!("conflict with \"{}\" using {}", c.manager, c.api_version), "field": c.field}))
-            .collect();
-        let mut s = status(409, "Conflict", &msg);
-        s["details"] =
-            json!({"name": name, "group": t.rt.group, "kind": t.rt.plural, "causes": causes});
-        return (409, s);
-    }
-    let created = !store.objects.contains_key(&key(t, name));
-    if let (false, Some(want)) = (created, applied["metadata"]["resourceVersion"].as_str()) {
-        if Some(want) != live["metadata"]["resourceVersion"].as_str() {
-            return (409, modified(t, name));
-        }
-    }
-    let merged = ssa::apply(
-        &live,
-        &applied,
-        &manager,
-        &t.rt.api_version(),
-        &now(),
-        &mut managers,
-    );
-    let out = commit(store, t, name, merged, managers, q, ready_now);
-    (if created && !dry_run(q) { 201 } else { 200 }, out)
 }
 
 pub fn delete(store: &mut Store, t: &Target, name: &str, q: &Query) -> Reply {
@@ -425,7 +82,7 @@ pub fn finish_namespace(store: &mut Store, name: &str) {
 }
 
 /// Refuses writes into a namespace that is being deleted, as the real server does.
-fn namespace_terminating(store: &Store, t: &Target) -> Result<(), Reply> {
+pub fn namespace_terminating(store: &Store, t: &Target) -> Result<(), Reply> {
     let Some(ns) = &t.namespace else {
         return Ok(());
     };
@@ -438,5 +95,81 @@ fn namespace_terminating(store: &Store, t: &Target) -> Result<(), Reply> {
             Err((403, status(403, "Forbidden", &msg)))
         }
         _ => Ok(()),
+    }
+}
+
+/// The `autoscaling/v1` Scale view of a Deployment or StatefulSet.
+fn scale_view(o: &Value) -> Value {
+    let selector: Vec<String> = o["spec"]["selector"]["matchLabels"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let md = &o["metadata"];
+    json!({"kind": "Scale", "apiVersion": "autoscaling/v1",
+           "metadata": {"name": md["name"], "namespace": md["namespace"], "uid": md["uid"],
+                        "resourceVersion": md["resourceVersion"], "creationTimestamp": md["creationTimestamp"]},
+           "spec": {"replicas": o["spec"]["replicas"]},
+           "status": {"replicas": o["status"]["replicas"].as_i64().unwrap_or(0), "selector": selector.join(",")}})
+}
+
+/// `GET`/`PUT`/`PATCH` (merge) on `/scale`: reads or sets `spec.replicas` of the object.
+pub fn scale(
+    store: &mut Store,
+    t: &Target,
+    name: &str,
+    method: &str,
+    payload: &Value,
+    q: &Query,
+    ready_now: bool,
+) -> Reply {
+    if !matches!(t.rt.kind, "Deployment" | "StatefulSet") {
+        return (
+            404,
+            status(
+                404,
+                "NotFound",
+                "the server could not find the requested resource",
+            ),
+        );
+    }
+    let Some(live) = store.objects.get(&key(t, name)).map(Store::view) else {
+        return (404, not_found(t, name));
+    };
+    let mut wanted = scale_view(&live);
+    match method {
+        "GET" => return (200, wanted),
+        "PUT" => wanted = payload.clone(),
+        "PATCH" => write::merge_patch(&mut wanted, payload),
+        _ => {
+            return (
+                405,
+                status(
+                    405,
+                    "MethodNotAllowed",
+                    "scale supports get, update and patch",
+                ),
+            )
+        }
+    }
+    let Some(replicas) = wanted["spec"]["replicas"].as_i64() else {
+        return (
+            422,
+            status(422, "Invalid", "Scale spec.replicas: Required value"),
+        );
+    };
+    match write::patch_merge(
+        store,
+        t,
+        name,
+        &json!({"spec": {"replicas": replicas}}),
+        q,
+        ready_now,
+    ) {
+        (code, o) if code < 300 => (code, scale_view(&o)),
+        err => err,
     }
 }
