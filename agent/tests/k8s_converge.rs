@@ -268,3 +268,55 @@ async fn no_secret_value_appears_in_any_diff_or_apply_output() {
     assert!(output.contains("***"), "masked tokens are shown");
     c.cleanup();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_prune_off_a_leftover_is_reported_kept_and_pruned_once_allowed() {
+    let c = Cluster::start("noprune").await;
+    let ns = c.namespace.clone();
+    let objects = c.workloads();
+    let t = c
+        .target(K8sOptions {
+            prune: false,
+            ..c.options()
+        })
+        .await;
+    assert_clean(&t.apply(&objects, &masker()).await);
+    let fewer: Vec<_> = objects
+        .iter()
+        .filter(|o| o["kind"] != "Service")
+        .cloned()
+        .collect();
+    let report = t.apply(&fewer, &masker()).await;
+    assert_clean(&report);
+    let leftover = report
+        .changes
+        .iter()
+        .find(|ch| ch.object == format!("Service/{ns}/web"))
+        .unwrap();
+    assert_eq!(leftover.action, Action::Unmanaged);
+    assert!(
+        leftover.notes.iter().any(|n| n.contains("prune is off")),
+        "{:?}",
+        leftover.notes
+    );
+    assert_eq!(
+        c.kubectl(&["-n", &ns, "get", "service", "web"]).0,
+        0,
+        "kept"
+    );
+
+    let t = c.target(c.options()).await;
+    let plan = t.diff(&fewer, &masker()).await;
+    assert_eq!(
+        pending(&plan),
+        vec![format!("Service/{ns}/web")],
+        "still in the inventory"
+    );
+    assert_clean(&t.execute(plan).await);
+    assert_ne!(
+        c.kubectl(&["-n", &ns, "get", "service", "web"]).0,
+        0,
+        "pruned"
+    );
+    c.cleanup();
+}

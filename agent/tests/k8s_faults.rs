@@ -219,3 +219,63 @@ async fn a_delete_that_fails_stays_in_the_inventory_and_is_retried_next_cycle() 
         .unwrap()
         .contains("web-config"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_cluster_is_one_transient_error_not_one_per_object() {
+    let Some(c) = double("down").await else {
+        return;
+    };
+    let mut c = c;
+    c.double = None; // stops the server: nothing listens on its port any more
+    let t = c.target(c.options()).await;
+    let plan = t.diff(&c.workloads(), &masker()).await;
+    assert!(plan.changes.is_empty());
+    assert_eq!(plan.errors.len(), 2, "{:#?}", plan.errors);
+    assert!(plan.errors.iter().all(|e| e.transient));
+    assert!(
+        plan.errors[0]
+            .message
+            .starts_with(&format!("Namespace/{}", c.namespace)),
+        "{:?}",
+        plan.errors
+    );
+    assert!(
+        plan.errors[1]
+            .message
+            .contains("4 more objects not observed"),
+        "{:?}",
+        plan.errors
+    );
+    let report = t.execute(plan).await;
+    assert_eq!(
+        report.errors.len(),
+        2,
+        "nothing attempted, nothing pruned: {:#?}",
+        report.errors
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_object_is_reported_by_name_and_the_rest_applies() {
+    let Some(c) = double("invalid").await else {
+        return;
+    };
+    let d = c.double.as_ref().unwrap();
+    let t = c.target(c.options()).await;
+    let mut objects = c.workloads();
+    let mut bad = objects[3].clone();
+    bad["metadata"]["name"] = "bad".into();
+    bad["spec"].as_object_mut().unwrap().remove("selector");
+    objects.push(bad);
+    let report = t.apply(&objects, &masker()).await;
+    assert_eq!(report.errors.len(), 1, "{:#?}", report.errors);
+    let e = &report.errors[0];
+    assert!(
+        e.message
+            .starts_with(&format!("Deployment/{}/bad: dry-run apply", c.namespace)),
+        "{e:?}"
+    );
+    assert!(e.message.contains("spec.selector") && !e.transient, "{e:?}");
+    assert!(d.object("deployments", &c.namespace, "web").is_some());
+    assert!(d.object("services", &c.namespace, "web").is_some());
+}

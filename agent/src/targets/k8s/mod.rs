@@ -122,6 +122,18 @@ impl K8sError {
         }
     }
 
+    /// The cluster did not answer at all (connection refused, timeout): asking about
+    /// the next object would only repeat the wait.
+    pub fn unreachable(&self) -> bool {
+        match self {
+            K8sError::Timeout { .. } => true,
+            K8sError::Api { source, .. } => {
+                matches!(source, kube::Error::HyperError(_) | kube::Error::Service(_))
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn to_target_error(&self) -> TargetError {
         TargetError {
             target: TARGET.into(),

@@ -12,7 +12,7 @@ use super::{
     TARGET,
 };
 use crate::mask::Masker;
-use crate::plan::{Action, Change};
+use crate::plan::{Action, Change, TargetError};
 use crate::textdiff;
 use kube::api::{ApiResource, Patch, PatchParams};
 use kube::core::GroupVersionKind;
@@ -36,7 +36,13 @@ impl K8sTarget {
             .filter_map(|o| o["metadata"]["name"].as_str().map(String::from))
             .collect();
         let mut plan = K8sPlan::default();
+        let mut skipped = 0;
         for o in desired {
+            if skipped > 0 {
+                plan.declared.extend(ObjectRef::of(&o).ok());
+                skipped += 1;
+                continue;
+            }
             match self.observe_one(o.clone(), &masker, &namespaces).await {
                 Ok(p) => {
                     plan.declared.push(p.reference.clone());
@@ -45,16 +51,52 @@ impl K8sTarget {
                 Err(e) => {
                     plan.declared.extend(ObjectRef::of(&o).ok());
                     plan.errors.push(e.to_target_error());
+                    skipped = usize::from(e.unreachable());
                 }
             }
         }
+        if skipped > 1 {
+            plan.errors.push(TargetError {
+                target: TARGET.into(),
+                host: None,
+                message: format!(
+                    "{} more objects not observed: the cluster does not answer",
+                    skipped - 1
+                ),
+                transient: true,
+            });
+        }
+        if skipped == 0 {
+            self.plan_prune(&mut plan, &masker).await;
+        }
+        plan.changes = plan.items.iter().map(|p| p.change.clone()).collect();
+        plan
+    }
+
+    /// Deletes for inventory objects Git no longer declares; without a readable
+    /// inventory nothing is pruned (and `execute` leaves the inventory alone).
+    async fn plan_prune(&self, plan: &mut K8sPlan, masker: &Masker) {
         match self.read_inventory().await {
             Ok(inventory) => {
-                for r in inventory.iter().filter(|r| !plan.declared.contains(r)) {
-                    match self.observe_leftover(r, &masker).await {
-                        Ok(Some(p)) => plan.items.push(p),
+                let leftovers: Vec<&ObjectRef> = inventory
+                    .iter()
+                    .filter(|r| !plan.declared.contains(r))
+                    .collect();
+                for r in leftovers {
+                    // `declared` is also what the inventory keeps: objects that could not be
+                    // looked at, and ours that prune may not touch, stay in it.
+                    match self.observe_leftover(r, masker).await {
+                        Ok(Some((p, keep))) => {
+                            if keep {
+                                plan.declared.push(r.clone());
+                            }
+                            plan.items.push(p);
+                        }
                         Ok(None) => {}
-                        Err(e) => plan.errors.push(e.to_target_error()),
+                        Err(e) => {
+                            plan.declared.push(r.clone());
+                            plan.errors.push(e.to_target_error());
+                        }
                     }
                 }
                 plan.inventory = inventory;
@@ -62,8 +104,6 @@ impl K8sTarget {
             }
             Err(e) => plan.errors.push(e.to_target_error()),
         }
-        plan.changes = plan.items.iter().map(|p| p.change.clone()).collect();
-        plan
     }
 
     /// Adds the ownership label and the source annotation.
@@ -198,11 +238,12 @@ impl K8sTarget {
     }
 
     /// An inventory object Git no longer declares: a delete when it still exists and is ours.
+    /// The flag says whether it stays in the inventory (ours, but prune is off).
     async fn observe_leftover(
         &self,
         r: &ObjectRef,
         masker: &Masker,
-    ) -> Result<Option<Planned>, K8sError> {
+    ) -> Result<Option<(Planned, bool)>, K8sError> {
         let (resource, namespaced) = self.resolve(r).await?;
         let display = r.display();
         let api = self.api(&resource, r.namespace.as_deref().filter(|_| namespaced));
@@ -241,7 +282,7 @@ impl K8sTarget {
         };
         let mut notes = vec![note.to_string()];
         notes.extend(self.take_retry_notes(&display));
-        Ok(Some(Planned {
+        let planned = Planned {
             change: Change {
                 target: TARGET.into(),
                 host: None,
@@ -254,6 +295,7 @@ impl K8sTarget {
             desired: None,
             resource,
             namespaced,
-        }))
+        };
+        Ok(Some((planned, owned && !self.opts.prune)))
     }
 }
