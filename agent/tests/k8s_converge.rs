@@ -103,6 +103,21 @@ async fn applied_workloads_diff_clean_and_drift_is_shown_then_restored() {
         pending(&t.diff(&objects, &masker()).await),
         Vec::<String>::new()
     );
+
+    // A new image: the container shows, without the fields the server defaulted in it.
+    let mut newer = objects.clone();
+    newer[3]["spec"]["template"]["spec"]["containers"][0]["image"] =
+        "registry.k8s.io/pause:3.9".into();
+    let plan = t.diff(&newer, &masker()).await;
+    let d = plan.changes.iter().find_map(|ch| ch.diff.clone()).unwrap();
+    assert!(
+        d.contains("+      - image: registry.k8s.io/pause:3.9"),
+        "{d}"
+    );
+    assert!(
+        !d.contains("imagePullPolicy") && !d.contains("terminationMessage"),
+        "{d}"
+    );
     c.cleanup();
 }
 

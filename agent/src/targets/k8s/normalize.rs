@@ -38,23 +38,33 @@ pub fn strip_server_fields(o: &mut Value) {
 /// whose value is the same on both sides (server defaults, other managers' fields):
 /// they are not part of the change and only hide it.
 pub fn prune_common(live: &mut Value, after: &mut Value, desired: &Value) {
-    let (Some(l), Some(a)) = (live.as_object_mut(), after.as_object_mut()) else {
-        return;
-    };
-    let keys: Vec<String> = l.keys().chain(a.keys()).cloned().collect();
-    for k in keys {
-        match desired.get(&k) {
-            None if l.get(&k) == a.get(&k) => {
-                l.remove(&k);
-                a.remove(&k);
-            }
-            Some(d) if d.is_object() => {
-                if let (Some(lv), Some(av)) = (l.get_mut(&k), a.get_mut(&k)) {
-                    prune_common(lv, av, d);
+    match (live, after, desired) {
+        (Value::Object(l), Value::Object(a), _) => {
+            let keys: Vec<String> = l.keys().chain(a.keys()).cloned().collect();
+            for k in keys {
+                match desired.get(&k) {
+                    None if l.get(&k) == a.get(&k) => {
+                        l.remove(&k);
+                        a.remove(&k);
+                    }
+                    Some(d) if d.is_object() || d.is_array() => {
+                        if let (Some(lv), Some(av)) = (l.get_mut(&k), a.get_mut(&k)) {
+                            prune_common(lv, av, d);
+                        }
+                    }
+                    _ => {}
                 }
             }
-            _ => {}
         }
+        // Lists item by item, when the items line up (containers, ports).
+        (Value::Array(l), Value::Array(a), Value::Array(d))
+            if l.len() == a.len() && a.len() == d.len() =>
+        {
+            for ((lv, av), dv) in l.iter_mut().zip(a.iter_mut()).zip(d) {
+                prune_common(lv, av, dv);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -134,6 +144,26 @@ mod tests {
             live["metadata"]["labels"],
             json!({"old": "x"}),
             "a removal apply makes stays visible"
+        );
+    }
+
+    #[test]
+    fn defaults_inside_list_items_vanish_too() {
+        let desired = json!({"spec": {"containers": [{"name": "web", "image": "a:2"}]}});
+        let mut live = json!({"spec": {"containers": [{"name": "web", "image": "a:1", "imagePullPolicy": "IfNotPresent"}]}});
+        let mut after = json!({"spec": {"containers": [{"name": "web", "image": "a:2", "imagePullPolicy": "IfNotPresent"}]}});
+        prune_common(&mut live, &mut after, &desired);
+        assert_eq!(
+            live,
+            json!({"spec": {"containers": [{"name": "web", "image": "a:1"}]}})
+        );
+        assert_eq!(after, desired);
+        let mut two = json!({"spec": {"containers": [{"name": "a"}, {"name": "b", "x": 1}]}});
+        let mut one = json!({"spec": {"containers": [{"name": "a"}]}});
+        prune_common(&mut two, &mut one, &desired);
+        assert_eq!(
+            two["spec"]["containers"][1]["x"], 1,
+            "a removed item stays whole"
         );
     }
 

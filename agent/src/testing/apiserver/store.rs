@@ -133,6 +133,18 @@ pub fn default_fields(t: &ResourceType, o: &mut Value) {
                 if tpl.get("dnsPolicy").is_none() {
                     tpl["dnsPolicy"] = json!("ClusterFirst");
                 }
+                let containers = tpl.get_mut("containers").and_then(Value::as_array_mut);
+                for c in containers.into_iter().flatten() {
+                    for (k, v) in [
+                        ("imagePullPolicy", "IfNotPresent"),
+                        ("terminationMessagePath", "/dev/termination-log"),
+                        ("terminationMessagePolicy", "File"),
+                    ] {
+                        if c.get(k).is_none() {
+                            c[k] = json!(v);
+                        }
+                    }
+                }
             }
         }
         "Service" => {
