@@ -267,9 +267,22 @@ async fn an_invalid_object_is_reported_by_name_and_the_rest_applies() {
     bad["metadata"]["name"] = "bad".into();
     bad["spec"].as_object_mut().unwrap().remove("selector");
     objects.push(bad);
+    let widget = serde_json::json!({"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w", "namespace": c.namespace}});
+    objects.push(widget);
     let report = t.apply(&objects, &masker()).await;
-    assert_eq!(report.errors.len(), 1, "{:#?}", report.errors);
-    let e = &report.errors[0];
+    assert_eq!(report.errors.len(), 2, "{:#?}", report.errors);
+    let w = report
+        .errors
+        .iter()
+        .find(|e| e.message.starts_with("Widget/"))
+        .unwrap();
+    assert!(w.message.contains("discover") && !w.transient, "{w:?}");
+    let e = report
+        .errors
+        .iter()
+        .find(|e| e.message.starts_with("Deployment/"))
+        .unwrap();
     assert!(
         e.message
             .starts_with(&format!("Deployment/{}/bad: dry-run apply", c.namespace)),
@@ -278,4 +291,22 @@ async fn an_invalid_object_is_reported_by_name_and_the_rest_applies() {
     assert!(e.message.contains("spec.selector") && !e.transient, "{e:?}");
     assert!(d.object("deployments", &c.namespace, "web").is_some());
     assert!(d.object("services", &c.namespace, "web").is_some());
+}
+
+#[test]
+fn the_target_can_run_on_a_multi_threaded_runtime() {
+    fn send<T: Send>(_: &T) {}
+    async fn cycle(t: &agent::targets::k8s::K8sTarget, o: &[serde_json::Value]) {
+        t.apply(o, &masker()).await;
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let client =
+        kube::Client::try_from(kube::Config::new("http://127.0.0.1:9".parse().unwrap())).unwrap();
+    let t = agent::targets::k8s::K8sTarget::from_client(client, K8sOptions::default());
+    let fut = cycle(&t, &[]);
+    send(&fut);
 }

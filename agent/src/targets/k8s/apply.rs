@@ -26,6 +26,7 @@ impl K8sTarget {
             if let Err(e) = self.write_inventory(&widened).await {
                 report.errors.push(e.to_target_error());
                 report.changes = items.into_iter().map(|p| p.change).collect();
+                super::mask_findings(&mut report.changes, &mut report.errors, &plan.masker);
                 return report;
             }
         }
@@ -81,6 +82,7 @@ impl K8sTarget {
             });
         }
         report.changes = items.into_iter().map(|p| p.change).collect();
+        super::mask_findings(&mut report.changes, &mut report.errors, &plan.masker);
         report
     }
 

@@ -167,6 +167,8 @@ pub struct K8sPlan {
     pub(crate) inventory_read: bool,
     /// Every desired object, for the new inventory.
     pub(crate) declared: Vec<ObjectRef>,
+    /// The caller's masker plus every Secret value of the desired objects.
+    pub(crate) masker: Masker,
 }
 
 /// What `execute` did.
@@ -176,6 +178,18 @@ pub struct K8sApplyReport {
     pub changes: Vec<Change>,
     pub errors: Vec<TargetError>,
     pub health: Vec<ObjectHealth>,
+}
+
+/// Server messages can quote what they were sent: notes and errors are masked too.
+pub(crate) fn mask_findings(changes: &mut [Change], errors: &mut [TargetError], masker: &Masker) {
+    for c in changes.iter_mut() {
+        for n in c.notes.iter_mut() {
+            *n = masker.mask(n);
+        }
+    }
+    for e in errors.iter_mut() {
+        e.message = masker.mask(&e.message);
+    }
 }
 
 /// A connection to one cluster plus the policy to converge it with.

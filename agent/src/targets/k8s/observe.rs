@@ -69,7 +69,12 @@ impl K8sTarget {
         if skipped == 0 {
             self.plan_prune(&mut plan, &masker).await;
         }
+        for p in plan.items.iter_mut() {
+            p.change.notes = p.change.notes.iter().map(|n| masker.mask(n)).collect();
+        }
         plan.changes = plan.items.iter().map(|p| p.change.clone()).collect();
+        super::mask_findings(&mut [], &mut plan.errors, &masker);
+        plan.masker = masker;
         plan
     }
 
