@@ -20,7 +20,7 @@ fn manifest(objects: &[Value]) -> String {
 }
 
 fn write(c: &Cluster, name: &str, text: &str) -> String {
-    let path = std::env::temp_dir().join(format!("{}-{name}", c.namespace));
+    let path = c.temp_path(name);
     std::fs::write(&path, text).unwrap();
     path.to_str().unwrap().to_string()
 }
@@ -114,9 +114,6 @@ async fn kubectl_gets_applies_diffs_watches_and_deletes() {
     assert!(out.contains("deployment.apps \"web\" deleted"), "{out}");
     let (code, _) = c.kubectl(&["get", "namespace", &ns]);
     assert_ne!(code, 0, "namespace gone");
-    for f in [file, file2] {
-        let _ = std::fs::remove_file(f);
-    }
     c.cleanup();
 }
 

@@ -84,6 +84,11 @@ impl Cluster {
         (out.status.code().unwrap_or(-1), text)
     }
 
+    /// A path in the test's own temporary directory (removed with the cluster).
+    pub fn temp_path(&self, name: &str) -> PathBuf {
+        self._dir.path().join(name)
+    }
+
     /// Runs `kubectl create -f` on an object (JSON on stdin; generator commands such as
     /// `kubectl create configmap` send protobuf, which the double refuses with 415).
     pub fn kubectl_create(&self, object: &Value) -> (i32, String) {
