@@ -36,7 +36,7 @@ async fn server_errors_conflicts_and_slow_answers_are_retried() {
     let d = c.double.as_ref().unwrap();
     let t = c
         .target(K8sOptions {
-            request_timeout: Duration::from_millis(300),
+            request_timeout: Duration::from_millis(1000),
             ..c.options()
         })
         .await;
@@ -55,7 +55,7 @@ async fn server_errors_conflicts_and_slow_answers_are_retried() {
     d.inject(fault(
         Method::GET,
         "/secrets/web-secret",
-        FaultAction::Delay(Duration::from_secs(1)),
+        FaultAction::Delay(Duration::from_millis(2500)),
         1,
     ));
     let report = t.apply(&c.workloads(), &masker()).await;
@@ -85,7 +85,7 @@ async fn server_errors_conflicts_and_slow_answers_are_retried() {
         notes("ConfigMap/")
     );
     assert!(
-        notes("Secret/").contains("no answer within 300ms"),
+        notes("Secret/").contains("no answer within 1000ms"),
         "{}",
         notes("Secret/")
     );
