@@ -152,7 +152,11 @@ impl K8sTarget {
         namespaces: &BTreeSet<String>,
     ) -> Result<Planned, K8sError> {
         let r0 = ObjectRef::of(&o).map_err(|message| K8sError::Invalid {
-            object: format!("{}/{}", o["kind"], o["metadata"]["name"]),
+            object: format!(
+                "{}/{}",
+                o["kind"].as_str().unwrap_or("?"),
+                o["metadata"]["name"].as_str().unwrap_or("?")
+            ),
             message,
         })?;
         let (resource, namespaced) = self.resolve(&r0).await?;
