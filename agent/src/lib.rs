@@ -16,5 +16,7 @@ pub mod report;
 pub mod source;
 pub mod ssh;
 pub mod targets;
+#[cfg(feature = "test-double")]
+pub mod testing;
 pub mod textdiff;
 pub mod validate;

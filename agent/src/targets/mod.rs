@@ -5,6 +5,7 @@
 pub mod files;
 pub mod health;
 pub mod hosts;
+pub mod k8s;
 pub mod remote;
 pub mod rollout;
 
