@@ -5,14 +5,15 @@
 
 Probing writes CSV (to --out, else stdout): start,ok,latency,status,detail where `start` is
 the request's start (Unix seconds), ok is 1 for a 2xx/3xx answer, status the HTTP status (0
-when there was none) and detail the answering backend (X-LB, else X-Worker header) or the
-error kind. Requests start on a fixed schedule; a request slower than the interval delays
-the next one (no bursts). With --json (probing with --out, or --analyze) the analysis is
-printed as JSON, else as text.
+when there was none) and detail the answering backend (X-LB, else X-Worker header) or, for a
+failure, its kind (HTTP503, TimeoutError, ConnectionRefusedError...). Requests start on a
+fixed schedule; a request slower than the interval delays the next one (no bursts). With
+--json (when probing with --out, or with --analyze) the analysis is printed as JSON, else
+as text.
 
 An outage window starts at the start of a failed request and ends at the start of the
-next successful one; a window still open at the end of the probe ends at the last request
-and is marked open.
+next successful one; a window still open at the end of the probe ends when the last
+request ended and is marked open.
 """
 import argparse
 import csv
@@ -41,7 +42,7 @@ def one_request(url, timeout, ctx):
         resp.read()
         conn.close()
         ok = 200 <= resp.status < 400
-        detail = resp.getheader("X-LB") or resp.getheader("X-Worker") or "-"
+        detail = (resp.getheader("X-LB") or resp.getheader("X-Worker") or "-") if ok else "HTTP%d" % resp.status
         status = resp.status
     except Exception as exc:  # any failure to get an answer is a failed request
         ok, status, detail = False, 0, type(exc).__name__

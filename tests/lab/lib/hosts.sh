@@ -115,13 +115,21 @@ pid_gone() {
   [ "${st%% *}" = Z ]
 }
 
-# SIGKILL the holder and wait until the host's PID 1 (and so its namespaces) is gone.
+# Kill the host's PID 1 (the kernel then kills its whole PID namespace); the holder reaps
+# it and exits. Killing PID 1 rather than the holder matters: a PID 1 orphaned by its holder
+# would stay a zombie, keeping its PID namespace, until this machine's init reaps it.
 kill_host() {
   local h=$1 p ip1 i
   p=$(holder_pid "$h"); ip1=$(init_pid "$h")
-  host_alive "$h" && kill -KILL "$p" 2>/dev/null
+  if host_alive "$h"; then
+    if [ -n "$ip1" ] && [ "$(tr '\0' ' ' 2>/dev/null <"/proc/$ip1/cmdline")" = "lab-init-$h $LAB_DIR/pid1.py " ]; then
+      kill -KILL "$ip1" 2>/dev/null
+    else
+      kill -KILL "$p" 2>/dev/null   # not booted that far: --kill-child takes PID 1 along
+    fi
+  fi
   for i in $(seq 1 400); do
-    pid_gone "$p" && pid_gone "$ip1" && break
+    pid_gone "$p" && { [ -z "$ip1" ] || [ ! -e "/proc/$ip1" ]; } && break
     sleep 0.025
   done
   ip link del "vh-$h" 2>/dev/null || true   # normally gone with the netns already

@@ -194,11 +194,7 @@ cmd_up() {
 
 # Our host holders, found by their exact command line: catches hosts whose state dir is gone.
 stray_holders() {
-  local p c
-  for p in /proc/[0-9]*; do
-    c=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
-    [[ $c == "unshare --fork --pid "*" $SELF _init "*" $STATE " ]] && echo "${p#/proc/}"
-  done
+  pgrep -f -- "^unshare --fork --pid .* $SELF _init [^ ]+ $STATE\$"
 }
 
 cmd_down() {
@@ -206,7 +202,7 @@ cmd_down() {
   load_hosts
   if [ -d "$STATE/hosts" ]; then
     for p in "$STATE"/hosts/*/; do
-      h=$(basename "$p"); host_alive "$h" && n=$((n + 1)); kill_host "$h"; log "killed $h"
+      h=$(basename "$p"); host_alive "$h" && n=$((n + 1)); kill_host "$h"
     done
   fi
   for p in $(stray_holders); do kill -KILL "$p" 2>/dev/null && n=$((n + 1)); done
