@@ -163,6 +163,9 @@ cmd_up() {
   if lab_complete && [ "$(grep -c ' worker$' "$STATE/hosts.list")" = "$workers" ] && ssh_all; then
     log "lab already up"; echo "$STATE/agent.yaml"; return 0
   fi
+  if ip link show "$BR" >/dev/null 2>&1 && [ ! -e "$STATE/.agent-lab" ] && [ -n "$(ls /sys/class/net/"$BR"/brif)" ]; then
+    die "bridge $BR is in use by another lab (another LAB_STATE?)"
+  fi
   if [ -e "$STATE" ] || ip link show "$BR" >/dev/null 2>&1; then log "tearing down a previous lab"; cmd_down; fi
   ensure_packages
   ip route show | grep -q "^$NET.0/24" && die "a route to $NET.0/24 exists already: $(ip route show "$NET.0/24")"
@@ -207,8 +210,13 @@ cmd_down() {
   fi
   for p in $(stray_holders); do kill -KILL "$p" 2>/dev/null && n=$((n + 1)); done
   [ $n -gt 0 ] && log "powered off $n host(s)"
-  for p in /sys/class/net/"$BR"/brif/*; do [ -e "$p" ] && ip link del "$(basename "$p")" 2>/dev/null; done
-  ip link del "$BR" 2>/dev/null || true
+  # The bridge goes too, unless another state directory's hosts are still plugged into it.
+  if [ -e "$STATE/.agent-lab" ] || [ -z "$(ls /sys/class/net/"$BR"/brif 2>/dev/null)" ]; then
+    for p in /sys/class/net/"$BR"/brif/*; do [ -e "$p" ] && ip link del "$(basename "$p")" 2>/dev/null; done
+    ip link del "$BR" 2>/dev/null || true
+  else
+    log "left bridge $BR alone: hosts of another lab are on it"
+  fi
   if [ -e "$STATE/.agent-lab" ]; then
     rm -rf "$STATE"
   elif [ -d "$STATE" ]; then
@@ -232,6 +240,7 @@ cmd_status() {
   for h in ha1 ha2; do
     if host_alive "$h"; then echo "--- cluster (crm_mon on $h)"; hx "$h" crm_mon -1 2>&1 | sed -n '/Node List/,$p'; break; fi
   done
+  if [ ! -f "$STATE/up.done" ]; then echo "INCOMPLETE: the last \`lab up\` did not finish"; rc=1; fi
   echo "agent configuration: $STATE/agent.yaml"
   return $rc
 }
