@@ -162,6 +162,23 @@ impl Lab {
         self.ssh(host, cmd)?.require(host, cmd)
     }
 
+    /// The node a Pacemaker resource runs on, asked on the first balancer node that is
+    /// running (`None`: not running, or no node answers).
+    pub fn locate(&self, resource: &str) -> Option<String> {
+        ["ha1", "ha2"].iter().find_map(|node| {
+            let out = self
+                .exec(
+                    node,
+                    &format!("crm_resource --locate --resource {resource}"),
+                )
+                .ok()?;
+            out.stdout
+                .lines()
+                .find_map(|l| l.split("running on: ").nth(1))
+                .map(|n| n.trim().to_string())
+        })
+    }
+
     /// Kill the whole host at once, like pulling its power cord. Its files survive.
     pub fn poweroff(&self, host: &str) -> Result<(), LabError> {
         self.script_cmd(&["poweroff", host]).map(drop)

@@ -281,13 +281,19 @@ fn base_state_has_no_managed_configuration() {
 fn faults_are_injected_and_restored() {
     let lab = lab_or_skip!(Lab::fresh());
     let w1 = format!("http://{}:30080/", addr("w1"));
+    // The probe outlasts the restart by several seconds: a busy machine may need a while
+    // to start Python, and the outage must be seen to close.
     let probe = lab
-        .start_probe(&w1, Duration::from_secs(3), Duration::from_millis(100))
+        .start_probe(&w1, Duration::from_secs(6), Duration::from_millis(100))
         .unwrap();
     std::thread::sleep(Duration::from_secs(1));
     lab.kill_service("w1", Service::Worker).unwrap();
     std::thread::sleep(Duration::from_secs(1));
     lab.restore_service("w1", Service::Worker).unwrap();
+    assert!(
+        wait_until(Duration::from_secs(3), || curl(&[&w1]).0),
+        "w1's worker did not come back"
+    );
     let report = probe.wait().unwrap();
     println!("worker killed and restarted: {report}");
     assert_eq!(report.outages.len(), 1, "{report}");
@@ -342,19 +348,6 @@ backend be_workers
     server w2 10.77.0.22:30080 check inter 1s
 ";
 
-fn running_on(lab: &Lab, from: &str, resource: &str) -> Option<String> {
-    let out = lab
-        .exec(
-            from,
-            &format!("crm_resource --locate --resource {resource}"),
-        )
-        .ok()?;
-    out.stdout
-        .lines()
-        .find_map(|l| l.split("running on: ").nth(1))
-        .map(|n| n.trim().to_string())
-}
-
 fn unix_now() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -383,7 +376,7 @@ fn vip_moves_when_its_holder_powers_off() {
         wait_until(Duration::from_secs(30), || curl(&[&vip]).0),
         "no answer through the VIP"
     );
-    let holder = running_on(&lab, "ha1", "vip").expect("vip is running");
+    let holder = lab.locate("vip").expect("vip is running");
     let other = if holder == "ha1" { "ha2" } else { "ha1" };
 
     let probe = lab
@@ -393,8 +386,8 @@ fn vip_moves_when_its_holder_powers_off() {
     let fault = unix_now();
     lab.poweroff(&holder).unwrap();
     let moved = wait_until(Duration::from_secs(30), || {
-        running_on(&lab, other, "vip").as_deref() == Some(other)
-            && running_on(&lab, other, "haproxy").as_deref() == Some(other)
+        lab.locate("vip").as_deref() == Some(other)
+            && lab.locate("haproxy").as_deref() == Some(other)
     });
     let moved_after = unix_now() - fault;
     let report = probe.wait().unwrap();

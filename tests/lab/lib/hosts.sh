@@ -90,7 +90,7 @@ boot_host() {
 }
 wait_booted() {
   local h=$1 d i; d=$(hdir "$h")
-  for i in $(seq 1 200); do [ -s "$d/init.pid" ] && return 0; sleep 0.025; done
+  for i in $(seq 1 400); do [ -s "$d/init.pid" ] && return 0; sleep 0.025; done
   cat "$d/init.log" >&2; die "host $h did not boot"
 }
 

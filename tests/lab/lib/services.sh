@@ -48,7 +48,7 @@ ensure_sshd() {
   running "$h" sshd && return 0
   hx "$h" /usr/sbin/sshd -E /var/log/sshd.log || return 1
   # the parent returns before the daemon has written its PID file
-  for i in $(seq 1 200); do hx "$h" test -s /run/sshd.pid && return 0; sleep 0.025; done
+  for i in $(seq 1 400); do hx "$h" test -s /run/sshd.pid && return 0; sleep 0.025; done
   return 1
 }
 

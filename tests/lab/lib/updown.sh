@@ -124,9 +124,9 @@ wait_cluster() {  # both nodes online and a DC elected
   hx ha1 crm_mon -1 >&2; die "the cluster did not form"
 }
 
-wait_http() {  # URL: any HTTP answer within 10 s
+wait_http() {  # URL: any HTTP answer within 20 s
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 200); do
     [ "$(curl -s -o /dev/null -m 1 -w '%{http_code}' "$1")" != 000 ] && return 0
     sleep 0.1
   done
