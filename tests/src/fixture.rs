@@ -62,7 +62,7 @@ impl Lab {
         let users = f.users.read().unwrap_or_else(PoisonError::into_inner);
         let mut cond = f.condition.lock().unwrap_or_else(PoisonError::into_inner);
         if *cond != Condition::Up {
-            rebuild(&f.lab);
+            rebuild(&f.lab, 2);
             *cond = Condition::Up;
         }
         Some(SharedLab {
@@ -73,11 +73,16 @@ impl Lab {
 
     /// A freshly built lab for this test alone (no shared user runs meanwhile).
     pub fn fresh() -> Option<FreshLab> {
+        Lab::fresh_with_workers(2)
+    }
+
+    /// [`Lab::fresh`] with workers w1…w`workers` (e.g. 3 to have a spare worker to register).
+    pub fn fresh_with_workers(workers: u8) -> Option<FreshLab> {
         let f = fixture()?;
         let users = f.users.write().unwrap_or_else(PoisonError::into_inner);
         let mut cond = f.condition.lock().unwrap_or_else(PoisonError::into_inner);
         *cond = Condition::Spoiled;
-        rebuild(&f.lab);
+        rebuild(&f.lab, workers);
         Some(FreshLab {
             _users: users,
             fixture: f,
@@ -109,9 +114,9 @@ impl Drop for FreshLab {
     }
 }
 
-fn rebuild(lab: &Lab) {
+fn rebuild(lab: &Lab, workers: u8) {
     let t = std::time::Instant::now();
-    if let Err(e) = lab.down().and_then(|()| lab.up(2)) {
+    if let Err(e) = lab.down().and_then(|()| lab.up(workers)) {
         panic!("the lab did not come up: {e}");
     }
     eprintln!(

@@ -279,7 +279,7 @@ fn base_state_has_no_managed_configuration() {
 
 #[test]
 fn faults_are_injected_and_restored() {
-    let lab = lab_or_skip!(Lab::fresh());
+    let lab = lab_or_skip!(Lab::fresh_with_workers(3));
     let w1 = format!("http://{}:30080/", addr("w1"));
     // The probe outlasts the restart by several seconds: a busy machine may need a while
     // to start Python, and the outage must be seen to close.
@@ -309,24 +309,24 @@ fn faults_are_injected_and_restored() {
         "gw runs no HAProxy"
     );
 
-    let w2 = format!("http://{}:30080/healthz", addr("w2"));
-    lab.link_down("w2").unwrap();
-    assert!(!curl(&["-m", "1", &w2]).0, "w2 answers with its cable cut");
-    lab.link_up("w2").unwrap();
-    assert!(wait_until(Duration::from_secs(5), || curl(&[&w2]).0));
+    let w3 = format!("http://{}:30080/healthz", addr("w3"));
+    lab.link_down("w3").unwrap();
+    assert!(!curl(&["-m", "1", &w3]).0, "w3 answers with its cable cut");
+    lab.link_up("w3").unwrap();
+    assert!(wait_until(Duration::from_secs(5), || curl(&[&w3]).0));
 
     // Power off: the host is gone; booted again it keeps its disk, not its /tmp.
-    lab.exec_ok("w2", "echo kept >/etc/lab-disk; echo gone >/tmp/lab-tmp")
+    lab.exec_ok("w3", "echo kept >/etc/lab-disk; echo gone >/tmp/lab-tmp")
         .unwrap();
-    lab.poweroff("w2").unwrap();
-    assert!(!lab.status(), "status succeeds with w2 off");
-    assert!(lab.exec("w2", "true").unwrap().success.eq(&false));
-    assert!(!curl(&["-m", "1", &w2]).0);
-    lab.restore("w2").unwrap();
+    lab.poweroff("w3").unwrap();
+    assert!(!lab.status(), "status succeeds with w3 off");
+    assert!(lab.exec("w3", "true").unwrap().success.eq(&false));
+    assert!(!curl(&["-m", "1", &w3]).0);
+    lab.restore("w3").unwrap();
     assert!(lab.status());
-    assert_eq!(lab.ssh_ok("w2", "cat /etc/lab-disk").unwrap(), "kept\n");
-    assert!(!lab.ssh("w2", "test -e /tmp/lab-tmp").unwrap().success);
-    assert!(wait_until(Duration::from_secs(5), || curl(&[&w2]).0));
+    assert_eq!(lab.ssh_ok("w3", "cat /etc/lab-disk").unwrap(), "kept\n");
+    assert!(!lab.ssh("w3", "test -e /tmp/lab-tmp").unwrap().success);
+    assert!(wait_until(Duration::from_secs(5), || curl(&[&w3]).0));
 }
 
 const HAPROXY_CFG: &str = "global

@@ -95,9 +95,12 @@ wait_booted() {
 }
 
 # veth pair: vh-<host> on the bridge, eth0 in the host; the only route is the lab subnet.
+# eth0's MAC derives from the address, so a host that boots again keeps it, as a real one
+# does, and its peers' ARP caches stay right (a new MAC stalled SSH for ~40 s).
 net_host() {
-  local h=$1
-  ip link add "vh-$h" type veth peer name eth0 netns "$(init_pid "$h")" || return 1
+  local h=$1 mac
+  mac=$(printf '02:4c:41:42:00:%02x' "${IP[$h]##*.}")
+  ip link add "vh-$h" type veth peer name eth0 address "$mac" netns "$(init_pid "$h")" || return 1
   ip link set "vh-$h" master "$BR" up || return 1
   hx "$h" /bin/sh -ec "
     sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1

@@ -226,17 +226,25 @@ cmd_down() {
 }
 
 cmd_status() {
-  local h rc=0 s
+  local h rc=0 s tmp
   load_hosts
   if [ ! -d "$STATE/hosts" ]; then echo "lab is down"; return 3; fi
+  tmp=$(mktemp -d)
+  for h in "${HOSTS[@]}"; do   # SSH checks in parallel: one slow host does not add up
+    if host_alive "$h"; then
+      ( if ssh -F "$STATE/ssh_config" "$h" true 2>/dev/null; then echo "on    ok"; else echo "on    FAIL"; fi >"$tmp/$h" ) &
+    else
+      echo "off   -" >"$tmp/$h"
+    fi
+  done
+  wait
   printf '%-5s %-12s %-6s %s\n' HOST ADDRESS STATE SSH
   for h in "${HOSTS[@]}"; do
-    if ! host_alive "$h"; then s="off  -"
-    elif ssh -F "$STATE/ssh_config" "$h" true 2>/dev/null; then s="on    ok"
-    else s="on    FAIL"; fi
+    s=$(cat "$tmp/$h")
     [[ $s == *" ok" ]] || rc=1
     printf '%-5s %-12s %s\n' "$h" "${IP[$h]}" "$s"
   done
+  rm -rf "$tmp"
   for h in ha1 ha2; do
     if host_alive "$h"; then echo "--- cluster (crm_mon on $h)"; hx "$h" crm_mon -1 2>&1 | sed -n '/Node List/,$p'; break; fi
   done
