@@ -32,14 +32,13 @@ hdir() { echo "$STATE/hosts/$1"; }
 holder_pid() { cat "$(hdir "$1")/holder.pid" 2>/dev/null; }  # the `unshare` process
 init_pid() { cat "$(hdir "$1")/init.pid" 2>/dev/null; }      # the host's PID 1, root-ns PID
 
-# True when the recorded holder PID is still our holder for this host (not a reused PID).
+# True when the recorded holder PID is still a holder of this host (not a reused PID). The
+# script's path is not compared: a lab started from another checkout is still this lab.
 host_alive() {
-  local p; p=$(holder_pid "$1") || return 1
-  [ -n "$p" ] && [ -r "/proc/$p/cmdline" ] || return 1
-  [ "$(tr '\0' ' ' <"/proc/$p/cmdline")" = "$(holder_cmdline "$1")" ]
-}
-holder_cmdline() {
-  echo "unshare --fork --pid --mount --uts --ipc --net --propagation private --kill-child=SIGKILL $SELF _init $1 $STATE "
+  local p c; p=$(holder_pid "$1") || return 1
+  [ -n "$p" ] || return 1
+  c=$(tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline") || return 1
+  [[ $c == "unshare --fork --pid "*"/lab _init $1 $STATE " ]]
 }
 require_alive() { known_host "$1"; host_alive "$1" || die "host $1 is not running"; }
 
@@ -125,7 +124,7 @@ kill_host() {
   local h=$1 p ip1 i
   p=$(holder_pid "$h"); ip1=$(init_pid "$h")
   if host_alive "$h"; then
-    if [ -n "$ip1" ] && [ "$(tr '\0' ' ' 2>/dev/null <"/proc/$ip1/cmdline")" = "lab-init-$h $LAB_DIR/pid1.py " ]; then
+    if [ -n "$ip1" ] && [[ "$(tr '\0' ' ' 2>/dev/null <"/proc/$ip1/cmdline")" == "lab-init-$h "*/pid1.py" " ]]; then
       kill -KILL "$ip1" 2>/dev/null
     else
       kill -KILL "$p" 2>/dev/null   # not booted that far: --kill-child takes PID 1 along

@@ -197,7 +197,7 @@ cmd_up() {
 
 # Our host holders, found by their exact command line: catches hosts whose state dir is gone.
 stray_holders() {
-  pgrep -f -- "^unshare --fork --pid .* $SELF _init [^ ]+ $STATE\$"
+  pgrep -f -- "^unshare --fork --pid .*/lab _init [^ ]+ $STATE\$"
 }
 
 cmd_down() {
