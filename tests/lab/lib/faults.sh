@@ -41,7 +41,10 @@ cmd_restore() {
   if ! host_alive "$h"; then
     boot_host "$h"; wait_booted "$h"
     net_host "$h" || die "network setup failed on $h"
-    provision_host "$h"
+    # A reboot: the disk is as it was (whatever the agent wrote stays), only the runtime
+    # state comes back: sysctl settings from /etc/sysctl.d, then the services.
+    hx "$h" /bin/sh -c 'for f in /etc/sysctl.d/90-lab-*.conf; do [ -e "$f" ] && sysctl -q -p "$f"; done; true'
+    ensure_services "$h"
     for i in $(seq 1 100); do
       [ "$(ssh -F "$STATE/ssh_config" "$h" hostname 2>/dev/null)" = "$h" ] && break; sleep 0.1
     done
