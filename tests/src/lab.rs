@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::error::LabError;
+use crate::load::Load;
 use crate::probe::{Probe, ProbeReport};
 
 /// Default state directory; `LAB_STATE` overrides it (for the script too).
@@ -217,6 +218,17 @@ impl Lab {
         interval: Duration,
     ) -> Result<Probe, LabError> {
         Probe::start(&self.script, url, duration, interval)
+    }
+
+    /// Start wrk against `url` for `duration` (whole seconds, at least 1) with `connections`
+    /// keep-alive connections; [`Load::wait`] returns its summary.
+    pub fn start_load(
+        &self,
+        url: &str,
+        duration: Duration,
+        connections: u16,
+    ) -> Result<Load, LabError> {
+        Load::start(&self.script, url, duration, connections)
     }
 
     pub(crate) fn command(&self, args: &[&str]) -> Command {

@@ -9,7 +9,8 @@
 //! - [`Lab::shared`] / [`Lab::fresh`] ([`fixture`]): the per-test-binary lab, brought up on
 //!   first use, torn down when the process exits, serialised across processes by a file
 //!   lock so parallel test processes never build two labs at once;
-//! - [`probe`]: the probe's report (requests, failures, outage windows) as plain data.
+//! - [`probe`]: the probe's report (requests, failures, outage windows) as plain data;
+//! - [`load`]: wrk's summary (requests, socket errors, bad answers) for load beside it.
 //!
 //! Tests skip (with a message) only when the process is not root or the kernel refuses
 //! namespaces; any other failure to bring the lab up fails the test.
@@ -17,11 +18,13 @@
 pub mod error;
 pub mod fixture;
 pub mod lab;
+pub mod load;
 pub mod probe;
 
 pub use error::LabError;
 pub use fixture::{FreshLab, SharedLab};
 pub use lab::{CmdOutput, Lab, Service};
+pub use load::{Load, LoadReport};
 pub use probe::{Outage, Probe, ProbeReport};
 
 /// `let lab = lab_or_skip!(Lab::shared());` — returns from the test (a skip) when the lab

@@ -60,3 +60,15 @@ cmd_restore() {
   esac
   log "$h restored${svc:+ ($svc)}"
 }
+
+# Load through the lab with wrk (keep-alive connections, unlike the probe): its summary
+# counts requests, socket errors and non-2xx/3xx answers.
+cmd_load() {
+  local url=${1:-} dur=${2:-} conns=8
+  [ -n "$url" ] && [ -n "$dur" ] || usage
+  shift 2
+  case "${1:-}" in --connections) conns=${2:-}; shift 2 ;; "") ;; *) usage ;; esac
+  [[ $conns =~ ^[0-9]+$ ]] && [ "$conns" -ge 2 ] || die "--connections must be a number >= 2"
+  command -v wrk >/dev/null || die "wrk is missing (apt-get install wrk; lab up installs it)"
+  exec wrk -t2 -c"$conns" -d"${dur}s" --timeout 2s "$url"
+}

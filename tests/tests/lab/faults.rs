@@ -115,6 +115,7 @@ fn vip_moves_when_its_holder_powers_off() {
     let probe = lab
         .start_probe(&vip, Duration::from_secs(12), Duration::from_millis(100))
         .unwrap();
+    let load = lab.start_load(&vip, Duration::from_secs(12), 8).unwrap();
     std::thread::sleep(Duration::from_secs(3));
     let fault = unix_now();
     lab.poweroff(&holder).unwrap();
@@ -125,9 +126,12 @@ fn vip_moves_when_its_holder_powers_off() {
     let moved_after = unix_now() - fault;
     let report = probe.wait().unwrap();
     println!("failover {holder} -> {other}: Pacemaker shows vip+haproxy on {other} {moved_after:.2} s after the power-off");
+    let load = load.wait().unwrap();
     println!("probe through the VIP: {report}");
+    println!("wrk through the VIP: {load:?}");
     println!("MEASURED OUTAGE: {:.2} s", report.total_outage);
     assert!(moved, "vip and haproxy did not move to {other}");
+    assert!(load.requests > 0, "wrk got no answer at all: {load:?}");
     let eth0 = lab.exec_ok(other, "ip -4 -o addr show dev eth0").unwrap();
     assert!(
         eth0.contains(&format!("inet {}/24", Lab::VIP)),
