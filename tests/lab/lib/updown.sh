@@ -96,20 +96,25 @@ C
   } >"$STATE/ssh_config"
   {
     echo "# agent configuration for the lab (written by tests/lab/lab up)"
+    echo "stateDir: $STATE/agent-state"
     echo "ssh:"
     echo "  user: root"
     echo "  identityFile: $STATE/id_ed25519"
     echo "  knownHosts: $STATE/known_hosts"
-    echo "lab:"
-    echo "  bridge: $BR"
-    echo "  stateDir: $STATE"
-    echo "  sshConfig: $STATE/ssh_config"
-    echo "  deployAddress: $GW_ADDR"
-    echo "  vip: $VIP"
-    echo "  workerPorts: [${WORKER_PORTS// /, }]"
-    echo "  hosts:"
-    for h in "${HOSTS[@]}"; do echo "    $h: ${IP[$h]}"; done
+    echo "  connectTimeout: 3s"
   } >"$STATE/agent.yaml"
+  {
+    echo "# the lab's own facts, for tests and the demo (written by tests/lab/lab up)"
+    echo "bridge: $BR"
+    echo "stateDir: $STATE"
+    echo "sshConfig: $STATE/ssh_config"
+    echo "agentConfig: $STATE/agent.yaml"
+    echo "deployAddress: $GW_ADDR"
+    echo "vip: $VIP"
+    echo "workerPorts: [${WORKER_PORTS// /, }]"
+    echo "hosts:"
+    for h in "${HOSTS[@]}"; do echo "  $h: ${IP[$h]}"; done
+  } >"$STATE/lab.yaml"
 }
 
 wait_cluster() {  # both nodes online and a DC elected

@@ -72,17 +72,25 @@ fn hosts_are_separate_machines() {
 #[test]
 fn hosts_answer_ssh_with_pinned_keys() {
     let lab = lab_or_skip!(Lab::shared());
-    let text = std::fs::read_to_string(lab.agent_config()).unwrap();
-    let cfg: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
-    let path = |v: &serde_yaml::Value| v.as_str().map(std::path::PathBuf::from);
-    assert_eq!(cfg["ssh"]["user"].as_str(), Some("root"));
-    assert_eq!(path(&cfg["ssh"]["identityFile"]), Some(lab.identity_file()));
-    assert_eq!(path(&cfg["ssh"]["knownHosts"]), Some(lab.known_hosts()));
+    // The agent's own config parser accepts what the lab wrote (unknown fields are errors).
+    let cfg = agent::config::Config::load(&lab.agent_config()).unwrap();
+    assert_eq!(cfg.ssh.user, "root");
     assert_eq!(
-        path(&cfg["lab"]["stateDir"]),
+        cfg.ssh.identity_file.as_deref(),
+        Some(lab.identity_file().as_path())
+    );
+    assert_eq!(
+        cfg.ssh.known_hosts.as_deref(),
+        Some(lab.known_hosts().as_path())
+    );
+    let facts: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(lab.state_dir().join("lab.yaml")).unwrap())
+            .unwrap();
+    assert_eq!(
+        facts["stateDir"].as_str().map(std::path::PathBuf::from),
         Some(lab.state_dir().to_path_buf())
     );
-    assert_eq!(cfg["lab"]["bridge"].as_str(), Some("lab0"));
+    assert_eq!(facts["bridge"].as_str(), Some("lab0"));
     assert!(
         lab.status(),
         "lab status must succeed when every host answers"
