@@ -64,8 +64,34 @@ impl Validation {
     }
 }
 
-/// Runs the whole check on a snapshot.
-pub fn validate(snapshot: &Snapshot) -> Validation {
+/// The desired state of one snapshot, loaded and rendered: what `diff` and `apply` work on.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub state: schema::DesiredState,
+    pub rendered: Rendered,
+    /// Warnings found while loading (errors make [`prepare`] fail).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads and renders a snapshot (no local tool checks). `Err` holds every problem found.
+pub fn prepare(snapshot: &Snapshot) -> Result<Prepared, Vec<Diagnostic>> {
+    let state = schema::load_files(&snapshot.files).map_err(|d| d.0)?;
+    let rendered = render::render(&state).map_err(|e| vec![e.to_diagnostic(&state)])?;
+    let warnings = state_warnings(&state);
+    Ok(Prepared {
+        state,
+        rendered,
+        warnings,
+    })
+}
+
+fn state_warnings(state: &schema::DesiredState) -> Vec<Diagnostic> {
+    let _ = state;
+    Vec::new()
+}
+
+/// Runs the whole check on a snapshot; `local_checks` runs the real tools on the output.
+pub fn validate(snapshot: &Snapshot, local_checks: bool) -> Validation {
     let mut checks = Checks {
         load: Step::NotRun,
         render: Step::NotRun,
@@ -81,18 +107,21 @@ pub fn validate(snapshot: &Snapshot) -> Validation {
         }
         Ok(state) => {
             checks.load = Step::Passed;
+            diagnostics.extend(state_warnings(&state));
             match render::render(&state) {
                 Err(e) => {
                     checks.render = Step::Failed;
-                    diagnostics.push(render_diagnostic(&e));
+                    diagnostics.push(e.to_diagnostic(&state));
                 }
                 Ok(r) => {
                     checks.render = Step::Passed;
-                    let local = localcheck::check(&r);
-                    let failed = local.problems.iter().any(Diagnostic::is_error);
-                    checks.local = if failed { Step::Failed } else { Step::Passed };
-                    checks.skipped_tools = local.skipped;
-                    diagnostics.extend(local.problems);
+                    if local_checks {
+                        let local = localcheck::check_repo(&state, &r);
+                        let failed = local.problems.iter().any(Diagnostic::is_error);
+                        checks.local = if failed { Step::Failed } else { Step::Passed };
+                        checks.skipped_tools = local.skipped;
+                        diagnostics.extend(local.problems);
+                    }
                     rendered = Some(r);
                 }
             }
@@ -104,15 +133,6 @@ pub fn validate(snapshot: &Snapshot) -> Validation {
         diagnostics,
         checks,
         rendered,
-    }
-}
-
-fn render_diagnostic(e: &render::RenderError) -> Diagnostic {
-    match e {
-        render::RenderError::Invalid {
-            source_doc,
-            message,
-        } => Diagnostic::error("", 0, 0, format!("{source_doc}: {message}")),
     }
 }
 
@@ -140,13 +160,16 @@ mod tests {
 
     #[test]
     fn load_errors_stop_before_rendering_and_are_all_reported() {
-        let v = validate(&snap(&[
-            (
-                "a.yaml",
-                "apiVersion: agent/v1\nkind: Nope\nmetadata: {name: x}\nspec: {}\n",
-            ),
-            ("b.yaml", "key: [unclosed\n"),
-        ]));
+        let v = validate(
+            &snap(&[
+                (
+                    "a.yaml",
+                    "apiVersion: agent/v1\nkind: Nope\nmetadata: {name: x}\nspec: {}\n",
+                ),
+                ("b.yaml", "key: [unclosed\n"),
+            ]),
+            true,
+        );
         assert!(!v.is_valid());
         assert_eq!(v.checks.load, Step::Failed);
         assert_eq!(v.checks.render, Step::NotRun);

@@ -14,11 +14,14 @@ use std::path::Path;
 pub struct Args {
     #[command(flatten)]
     pub source: SourceArgs,
+    /// Skip the local checks with the real tools (haproxy -c, apache2ctl -t, crm_verify).
+    #[arg(long)]
+    pub no_local_checks: bool,
 }
 
 pub fn run(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Result<Exit> {
     let snapshot = args.source.snapshot(config)?;
-    let validation = validate(&snapshot);
+    let validation = validate(&snapshot, !args.no_local_checks);
     match format {
         Format::Json => println!(
             "{}",
