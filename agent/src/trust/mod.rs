@@ -1,0 +1,1 @@
+//! Trust decisions: which commits and which hosts the agent believes.
