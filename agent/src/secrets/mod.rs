@@ -17,6 +17,7 @@
 //! host must use mode 0600 (`ManagedFile.mode = 0o600`), temp and backup files too.
 
 pub mod cipher;
+pub mod detect;
 mod encrypt;
 pub mod identity;
 pub mod leak;
