@@ -135,3 +135,46 @@ fn find_plaintext_is_bounded_and_ignores_tiny_values() {
         (2, 4, false)
     );
 }
+
+#[test]
+fn multi_document_files_decrypt_armored_values_in_every_document() {
+    let id = Identity::generate();
+    let a = secrets::encrypt_armored("first-secret", &id.recipients()).unwrap();
+    let b = secrets::encrypt_armored("second-secret", &id.recipients()).unwrap();
+    let text = format!(
+        "kind: A\npw: |\n{}---\nkind: B\nnested:\n  - pw: |\n{}",
+        indent(&a, "  "),
+        indent(&b, "      ")
+    );
+    let docs = secrets::decrypt_documents("two.yaml", &text, std::slice::from_ref(&id)).unwrap();
+    assert_eq!(docs.values.len(), 2);
+    assert_eq!(
+        docs.values[1]["nested"][0]["pw"].as_str(),
+        Some("second-secret")
+    );
+    assert_eq!(docs.secrets, ["first-secret", "second-secret"]);
+    let err = decrypt_document("two.yaml", &text, &[id]).unwrap_err();
+    assert!(err.to_string().contains("several YAML documents"), "{err}");
+}
+
+#[test]
+fn write_private_creates_mode_0600_files_atomically() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agent.key");
+    std::fs::write(&path, "old").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let id = Identity::generate();
+    secrets::write_private(&path, id.to_file_text().as_bytes()).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(
+        Identity::from_file(&path).unwrap().recipients(),
+        id.recipients()
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+}

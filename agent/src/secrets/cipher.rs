@@ -164,3 +164,59 @@ pub(crate) fn getrandom(buf: &mut [u8]) {
     use aes_gcm::aead::rand_core::RngCore;
     aes_gcm::aead::OsRng.fill_bytes(buf);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: [u8; 32] = [7; 32];
+
+    #[test]
+    fn every_type_round_trips_and_binds_to_its_path() {
+        for v in [
+            Scalar::Str("pässwörd".into()),
+            Scalar::Int(-42),
+            Scalar::Float(0.1 + 0.2),
+            Scalar::Bool(false),
+            Scalar::Bytes("raw".into()),
+        ] {
+            let enc = encrypt_value(&v, &KEY, "a:b:");
+            assert_eq!(decrypt_value(&enc, &KEY, "a:b:"), Ok(v.clone()));
+            assert_eq!(
+                decrypt_value(&enc, &KEY, "a:c:"),
+                Err(ValueError::Authentication)
+            );
+            assert_eq!(
+                decrypt_value(&enc, &[8; 32], "a:b:"),
+                Err(ValueError::Authentication)
+            );
+        }
+    }
+
+    #[test]
+    fn mac_bytes_use_sops_spellings() {
+        assert_eq!(Scalar::Bool(true).to_mac_bytes(), b"True");
+        assert_eq!(Scalar::Float(1.0).to_mac_bytes(), b"1");
+        assert_eq!(
+            Scalar::Float(0.1 + 0.2).to_mac_bytes(),
+            b"0.30000000000000004"
+        );
+        assert_eq!(
+            Scalar::Float(1e21).to_mac_bytes(),
+            b"1000000000000000000000"
+        );
+    }
+
+    #[test]
+    fn empty_strings_stay_empty_and_malformed_values_are_named() {
+        assert_eq!(encrypt_value(&Scalar::Str(String::new()), &KEY, "a:"), "");
+        assert_eq!(
+            decrypt_value("", &KEY, "a:"),
+            Ok(Scalar::Str(String::new()))
+        );
+        let bad = decrypt_value("ENC[AES256_GCM,data:!!,iv:x,tag:y,type:str]", &KEY, "a:");
+        assert!(matches!(bad, Err(ValueError::Malformed(m)) if m.contains("data")));
+        let no_type = decrypt_value("ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==]", &KEY, "a:");
+        assert!(matches!(no_type, Err(ValueError::Malformed(_))));
+    }
+}

@@ -105,24 +105,81 @@ pub fn decrypt_document(
     text: &str,
     identities: &[Identity],
 ) -> Result<Decrypted, SecretError> {
-    let mut value: Value = serde_yaml::from_str(text).map_err(|e| SecretError::Parse {
-        file: file.to_string(),
-        reason: e.to_string(),
-    })?;
-    let Some(map) = value.as_mapping_mut() else {
-        let secrets = decrypt_armored_values(file, &mut value, identities)?;
-        return Ok(Decrypted { value, secrets });
-    };
-    let Some(meta_value) = map.remove("sops") else {
-        let secrets = decrypt_armored_values(file, &mut value, identities)?;
-        return Ok(Decrypted { value, secrets });
-    };
+    let mut docs = decrypt_documents(file, text, identities)?;
+    if docs.values.len() > 1 {
+        return Err(SecretError::Unsupported {
+            file: file.to_string(),
+            what: "several YAML documents where one was expected".into(),
+        });
+    }
+    Ok(Decrypted {
+        value: docs.values.pop().unwrap_or(Value::Null),
+        secrets: docs.secrets,
+    })
+}
+
+/// Several documents of one file (`---`-separated) and the secrets they held.
+#[derive(Debug, Clone)]
+pub struct DecryptedDocs {
+    pub values: Vec<Value>,
+    pub secrets: Vec<String>,
+}
+
+/// Like [`decrypt_document`] for a file with several YAML documents, as the repo's
+/// files have. Plain documents may each hold age-armored values; a sops file must be
+/// a single document (sops' multi-document layout is not supported).
+pub fn decrypt_documents(
+    file: &str,
+    text: &str,
+    identities: &[Identity],
+) -> Result<DecryptedDocs, SecretError> {
+    use serde::Deserialize;
+    let mut values = Vec::new();
+    for doc in serde_yaml::Deserializer::from_str(text) {
+        let v = Value::deserialize(doc).map_err(|e| SecretError::Parse {
+            file: file.to_string(),
+            reason: e.to_string(),
+        })?;
+        values.push(v);
+    }
+    // Any top-level `sops` key means sops: a removed `mac` must fail, not pass as plain.
+    let is_sops = |v: &Value| v.get("sops").is_some();
+    if values.iter().any(is_sops) {
+        if values.len() > 1 {
+            return Err(SecretError::Unsupported {
+                file: file.to_string(),
+                what: "a sops file with several YAML documents; split it".into(),
+            });
+        }
+        let mut value = values.pop().expect("one document");
+        let secrets = decrypt_sops(file, &mut value, identities)?;
+        return Ok(DecryptedDocs {
+            values: vec![value],
+            secrets,
+        });
+    }
+    let mut secrets = Vec::new();
+    for v in &mut values {
+        secrets.extend(decrypt_armored_values(file, v, identities)?);
+    }
+    Ok(DecryptedDocs { values, secrets })
+}
+
+fn decrypt_sops(
+    file: &str,
+    value: &mut Value,
+    identities: &[Identity],
+) -> Result<Vec<String>, SecretError> {
+    let map = value
+        .as_mapping_mut()
+        .expect("has a sops key, so a mapping");
+    let meta_value = map.remove("sops").expect("checked by the caller");
     let meta = sops::parse_metadata(file, &meta_value)?;
     let key = sops::data_key(file, &meta, identities)?;
     let mut mac = sops::new_mac(&meta.rules);
     let secrets = sops::decrypt_tree(file, map, &key, &meta.rules, &mut mac)?;
     sops::verify_mac(file, &meta, &key, mac)?;
-    Ok(Decrypted { value, secrets })
+    Ok(secrets)
 }
 
 /// Reads and decrypts a file; see [`decrypt_document`].
@@ -180,6 +237,31 @@ pub fn decrypt_armored_values(
         other => visit(other, &[])?,
     }
     Ok(secrets)
+}
+
+/// Writes a file that holds a secret: mode 0600 from creation (never briefly
+/// world-readable), fsync, atomic rename over `path`. For identity files and any
+/// local cleartext; files on managed hosts get the same via `ManagedFile.mode`.
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> Result<(), SecretError> {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let io = |source| SecretError::Io {
+        file: path.display().to_string(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    // tempfile creates with 0600; set it explicitly so that guarantee is ours.
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
 }
 
 /// Encrypts one value to `recipients` as an age-armored block, for plain YAML files.
