@@ -79,9 +79,27 @@ fn scans_a_repo_tree_skipping_git_and_reporting_relative_paths() {
     .unwrap();
     std::fs::write(dir.path().join(".git/pw.yaml"), "password: x1y2z3\n").unwrap();
     std::fs::write(dir.path().join("inventory.yaml"), "hosts: []\n").unwrap();
+    let key = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/secrets/test-only.agekey"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("keys.txt"), key).unwrap();
     let d = scan_repo(dir.path(), Policy::Warn).unwrap();
-    assert_eq!(d.len(), 1, "{d:?}");
-    assert_eq!((d[0].file.as_str(), d[0].line), ("gateway/tls.key", 1));
+    let got: Vec<(&str, usize, &str)> = d
+        .iter()
+        .map(|d| (d.file.as_str(), d.line, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "gateway/tls.key",
+                1,
+                "PEM private key committed in plaintext"
+            ),
+            ("keys.txt", 4, "age secret key committed"),
+        ]
+    );
 }
 
 #[test]

@@ -294,3 +294,40 @@ print(dec(sys.argv[4], sys.argv[5]) == mac)
         "s3cr3t-stats-pass\nTrue\nTrue\n"
     );
 }
+
+/// Fixtures written once by this implementation and committed, so a change to the
+/// format (path AAD, MAC spelling, metadata) that round-trips with itself still fails
+/// here. `REGENERATE_SOPS_FIXTURES=1` rewrites them (then review the diff).
+#[test]
+fn committed_fixtures_still_decrypt() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/secrets");
+    let id = Identity::from_file(&dir.join("test-only.agekey")).unwrap();
+    let json_opts = EncryptOptions {
+        rules: Rules {
+            encrypted_regex: Some(regex::Regex::new("^(password|user)$").unwrap()),
+            mac_only_encrypted: true,
+            ..Rules::default()
+        },
+        lastmodified: Some("2026-11-26T16:00:00Z".into()),
+    };
+    if std::env::var_os("REGENERATE_SOPS_FIXTURES").is_some() {
+        let yaml = encrypt_document(
+            &plain(),
+            &id.recipients(),
+            &EncryptOptions::default(),
+            Format::Yaml,
+        )
+        .unwrap();
+        std::fs::write(dir.join("lb.enc.yaml"), yaml).unwrap();
+        let json = encrypt_document(&plain(), &id.recipients(), &json_opts, Format::Json).unwrap();
+        std::fs::write(dir.join("lb.enc.json"), json).unwrap();
+    }
+    for name in ["lb.enc.yaml", "lb.enc.json"] {
+        let dec = agent::secrets::decrypt_file(&dir.join(name), std::slice::from_ref(&id))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(dec.value, plain(), "{name}");
+        assert!(dec.secrets.contains(&"alice-pw-123".to_string()), "{name}");
+    }
+    let json = std::fs::read_to_string(dir.join("lb.enc.json")).unwrap();
+    assert!(json.contains("\"mac_only_encrypted\": true") && json.contains("\"name\": \"alice\""));
+}

@@ -103,3 +103,17 @@ fn trust_creates_a_missing_known_hosts_file() {
     assert_eq!((rec.host.as_str(), rec.replaced), ("10.77.0.21", 0));
     assert_eq!(ssh_keygen_fingerprint(&kh), rec.fingerprint);
 }
+
+#[test]
+fn a_changed_pinned_key_names_host_and_fingerprints() {
+    let dir = tempfile::tempdir().unwrap();
+    let pinned = keygen(dir.path(), "pinned");
+    let presented = keygen(dir.path(), "presented");
+    assert!(agent::trust::check_pinned("gw", &pinned, &format!("[gw]:22 {pinned}")).is_ok());
+    let err = agent::trust::check_pinned("gw", &pinned, &presented).unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("host key of gw changed"), "{msg}");
+    assert!(msg.contains(&fingerprint(&presented).unwrap()), "{msg}");
+    assert!(msg.contains(&fingerprint(&pinned).unwrap()), "{msg}");
+    assert!(msg.contains("agent trust gw"), "{msg}");
+}

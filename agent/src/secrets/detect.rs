@@ -1,6 +1,7 @@
 //! Plaintext secret detection for `agent validate`: secrets committed by mistake.
 //!
 //! A line scan, deliberately simple and explainable: it finds PEM private keys,
+//! age secret keys (`AGE-SECRET-KEY-1…`),
 //! password-like keys (`password`, `secret`, `token`, `apiKey`, …) with a literal
 //! value, and Kubernetes `Secret` manifests carrying literal `data`/`stringData`.
 //! Values that are sops `ENC[…]` or age-armored count as encrypted. Each finding is
@@ -53,6 +54,14 @@ pub fn scan_text(file: &str, text: &str, policy: Policy) -> Vec<Diagnostic> {
                 i + 1,
                 "PEM private key committed in plaintext".into(),
                 "encrypt the file with sops (age) or store the key as an age-armored value",
+            ));
+            continue;
+        }
+        if t.contains("AGE-SECRET-KEY-1") {
+            out.push(diag(
+                i + 1,
+                "age secret key committed".into(),
+                "keep identities on the deploy node only; commit the age1… recipient instead",
             ));
             continue;
         }

@@ -130,3 +130,30 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     tmp.persist(path).map_err(|e| e.error)?;
     std::fs::File::open(dir)?.sync_all()
 }
+
+/// A host presented a key other than the pinned one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "host key of {host} changed: it presented {presented}, pinned is {pinned}; \
+     refusing to connect (run `agent trust {host}` if the change is expected)"
+)]
+pub struct HostKeyMismatch {
+    pub host: String,
+    pub presented: String,
+    pub pinned: String,
+}
+
+/// Compares the key a host presented with the pinned one (both bare keys or
+/// known_hosts lines). The error names the host and both fingerprints.
+pub fn check_pinned(host: &str, pinned: &str, presented: &str) -> Result<(), TrustError> {
+    let (p, q) = (fingerprint(pinned)?, fingerprint(presented)?);
+    if p == q {
+        Ok(())
+    } else {
+        Err(TrustError::HostKey(HostKeyMismatch {
+            host: host.to_string(),
+            presented: q,
+            pinned: p,
+        }))
+    }
+}

@@ -14,7 +14,7 @@ pub mod commit;
 pub mod hostkey;
 
 pub use commit::{verify_commit, AllowList, AllowedSshKey, Verdict};
-pub use hostkey::{fingerprint, record_host_key, Recorded};
+pub use hostkey::{check_pinned, fingerprint, record_host_key, HostKeyMismatch, Recorded};
 
 /// Why a trust check could not be carried out (as opposed to a negative verdict).
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,8 @@ pub enum TrustError {
     },
     #[error("not a public key or known_hosts line: {line:?}")]
     BadKeyLine { line: String },
+    #[error(transparent)]
+    HostKey(#[from] hostkey::HostKeyMismatch),
     #[error("no {key_type} key for {host} in the ssh-keyscan output")]
     NoScannedKey { host: String, key_type: String },
 }
