@@ -72,7 +72,7 @@ pub enum SecretError {
 
 fn list(recipients: &[String]) -> String {
     if recipients.is_empty() {
-        "none listed".into()
+        "not recorded in age files".into()
     } else {
         recipients.join(", ")
     }
