@@ -1,13 +1,19 @@
 //! One reconcile cycle over plain values: rendered desired state in, change set
 //! and rollout steps out. `agent diff` is exactly [`Engine::diff`]; `agent apply`
 //! is [`Engine::apply`], which computes the same change set and then executes it.
+//!
+//! Apply order, each step only after the previous one: workloads (the NodePorts
+//! the balancers point at), balancers (standby first), gateways (their routes
+//! point at the balancers). A target whose rollout fails stops there; targets
+//! that depend on it are skipped, the others still run (DESIGN.md §4 rule 5).
 
 use crate::mask::Masker;
-use crate::plan::ChangeSet;
-use crate::render::Rendered;
+use crate::plan::{Change, ChangeSet, TargetError};
+use crate::render::{Rendered, TargetKind};
 use crate::targets::hosts::{diff_files, observe_hosts, HostViews};
+use crate::targets::k8s::{self, K8sTarget, ObjectHealth};
 use crate::targets::remote::Remote;
-use crate::targets::rollout::{apply_hosts, Step, StepStatus};
+use crate::targets::rollout::{apply_hosts, failed, Step, StepStatus};
 use schema::DesiredState;
 use serde::Serialize;
 
@@ -18,29 +24,93 @@ pub struct Desired<'a> {
     pub rendered: &'a Rendered,
 }
 
+/// Which targets a cycle looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Selection {
+    pub gateway: bool,
+    pub balancer: bool,
+    pub workloads: bool,
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Selection {
+            gateway: true,
+            balancer: true,
+            workloads: true,
+        }
+    }
+}
+
+impl Selection {
+    fn hosts(&self, kind: TargetKind) -> bool {
+        match kind {
+            TargetKind::Gateway => self.gateway,
+            TargetKind::Balancer => self.balancer,
+        }
+    }
+}
+
 pub struct Engine<'a, R: Remote> {
     pub remote: &'a R,
     pub masker: Masker,
+    /// The cluster, when one is configured.
+    pub k8s: Option<&'a K8sTarget>,
+    pub select: Selection,
 }
 
 /// What `apply` did.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ApplyReport {
     /// The change set computed before applying.
     pub plan: ChangeSet,
+    /// Host-level steps in the order they ran.
     pub steps: Vec<Step>,
+    /// Workload changes as applied (notes say what happened).
+    pub workloads: Vec<Change>,
+    /// Failures while applying (the plan's own errors are in `plan.errors`).
+    pub errors: Vec<TargetError>,
+    /// Rollout state of each declared Deployment after the apply.
+    pub health: Vec<HealthLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthLine {
+    pub object: String,
+    pub healthy: bool,
+    pub message: String,
+}
+
+impl From<ObjectHealth> for HealthLine {
+    fn from(h: ObjectHealth) -> Self {
+        HealthLine {
+            object: h.object,
+            healthy: h.healthy,
+            message: h.message,
+        }
+    }
 }
 
 impl ApplyReport {
-    /// 0 when everything planned was applied and every host was reached, else 2.
+    /// 0 when everything planned was applied and every target was reached, else 2.
     pub fn exit_code(&self) -> u8 {
-        let failed = !self.plan.errors.is_empty()
-            || self.steps.iter().any(|s| s.status != StepStatus::Applied);
-        if failed {
+        let bad = !self.plan.errors.is_empty()
+            || !self.errors.is_empty()
+            || failed(&self.steps)
+            || self.health.iter().any(|h| !h.healthy);
+        if bad {
             crate::plan::exit::ERROR
         } else {
             crate::plan::exit::OK
         }
+    }
+
+    pub fn applied_steps(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Applied)
+            .count()
     }
 }
 
@@ -49,6 +119,8 @@ impl<'a, R: Remote> Engine<'a, R> {
         Engine {
             remote,
             masker: masker_for(state),
+            k8s: None,
+            select: Selection::default(),
         }
     }
 
@@ -60,35 +132,101 @@ impl<'a, R: Remote> Engine<'a, R> {
             .collect()
     }
 
-    async fn observe(&self, d: &Desired<'_>) -> (ChangeSet, HostViews) {
-        let views = observe_hosts(self.remote, d.rendered, &Self::vips(d.state)).await;
-        let mut cs = ChangeSet {
+    /// The rendered output restricted to the selected host-level targets.
+    fn selected(&self, rendered: &Rendered) -> Rendered {
+        Rendered {
+            files: rendered
+                .files
+                .iter()
+                .filter(|f| self.select.hosts(f.target))
+                .cloned()
+                .collect(),
+            cib: rendered.cib.clone(),
+            objects: rendered.objects.clone(),
+        }
+    }
+
+    async fn observe_hosts(&self, d: &Desired<'_>, rendered: &Rendered) -> (ChangeSet, HostViews) {
+        let views = observe_hosts(self.remote, rendered, &Self::vips(d.state)).await;
+        let cs = ChangeSet {
             commit: d.commit.to_string(),
-            changes: diff_files(d.rendered, &views, &self.masker),
+            changes: diff_files(rendered, &views, &self.masker),
             errors: views.errors.clone(),
         };
-        cs.sort();
         (cs, views)
     }
 
-    /// Read-only: what differs between Git and the hosts.
-    pub async fn diff(&self, d: &Desired<'_>) -> ChangeSet {
-        self.observe(d).await.0
+    fn no_cluster(&self, d: &Desired<'_>) -> Option<TargetError> {
+        (self.select.workloads && self.k8s.is_none() && !d.rendered.objects.is_empty()).then(|| TargetError {
+            target: k8s::TARGET.into(),
+            host: None,
+            message: format!(
+                "{} Kubernetes objects declared but no cluster configured (set `kubeconfig` in the agent config or KUBECONFIG; or leave workloads out with --target)",
+                d.rendered.objects.len()
+            ),
+            transient: false,
+        })
     }
 
-    /// Observe, then apply every pending change in HA-aware order.
+    /// Read-only: what differs between Git and the hosts and the cluster.
+    pub async fn diff(&self, d: &Desired<'_>) -> ChangeSet {
+        let rendered = self.selected(d.rendered);
+        let hosts = self.observe_hosts(d, &rendered);
+        let (mut cs, _) = match (self.k8s, self.select.workloads) {
+            (Some(k), true) => {
+                let (hosts, plan) = tokio::join!(hosts, k.diff(&d.rendered.objects, &self.masker));
+                let (mut cs, v) = hosts;
+                cs.changes.extend(plan.changes);
+                cs.errors.extend(plan.errors);
+                (cs, v)
+            }
+            _ => hosts.await,
+        };
+        cs.errors.extend(self.no_cluster(d));
+        cs.sort();
+        cs
+    }
+
+    /// Observe, then apply every pending change in dependency order (module docs).
     pub async fn apply(&self, d: &Desired<'_>, progress: &(dyn Fn(&str) + Sync)) -> ApplyReport {
-        let (plan, views) = self.observe(d).await;
-        let steps = apply_hosts(
+        let rendered = self.selected(d.rendered);
+        let (mut plan, views) = self.observe_hosts(d, &rendered).await;
+        let mut report = ApplyReport {
+            plan: ChangeSet::default(),
+            steps: vec![],
+            workloads: vec![],
+            errors: vec![],
+            health: vec![],
+        };
+        if let (Some(k), true) = (self.k8s, self.select.workloads) {
+            progress("workloads: server-side apply");
+            let kplan = k.diff(&d.rendered.objects, &self.masker).await;
+            plan.changes.extend(kplan.changes.clone());
+            plan.errors.extend(kplan.errors.clone());
+            let done = k.execute(kplan).await;
+            progress(&format!(
+                "workloads: {} change(s), {} error(s)",
+                done.changes.iter().filter(|c| c.action.is_change()).count(),
+                done.errors.len()
+            ));
+            report.workloads = done.changes;
+            report.errors = done.errors;
+            report.health = done.health.into_iter().map(HealthLine::from).collect();
+        }
+        plan.errors.extend(self.no_cluster(d));
+        plan.commit = d.commit.to_string();
+        plan.sort();
+        report.steps = apply_hosts(
             self.remote,
             d.state,
-            d.rendered,
+            &rendered,
             &views,
             &plan.changes,
             progress,
         )
         .await;
-        ApplyReport { plan, steps }
+        report.plan = plan;
+        report
     }
 }
 

@@ -20,5 +20,5 @@ pub mod targets;
 #[cfg(feature = "test-double")]
 pub mod testing;
 pub mod textdiff;
-pub mod validate;
 pub mod trust;
+pub mod validate;

@@ -3,8 +3,9 @@
 //! Human output is grouped by host; diffs are coloured only on a terminal.
 //! JSON output is the same values serialized, plus a summary.
 
+use crate::engine::ApplyReport;
 use crate::plan::{Action, ChangeSet};
-use crate::targets::rollout::{Step, StepStatus};
+use crate::targets::rollout::StepStatus;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -133,49 +134,83 @@ pub fn diff_json(cs: &ChangeSet) -> String {
 }
 
 /// `agent apply` for humans: the steps taken and the outcome.
-pub fn apply_text(cs: &ChangeSet, steps: &[Step]) -> String {
+pub fn apply_text(rep: &ApplyReport) -> String {
     let mut out = String::new();
-    for s in steps {
+    for c in rep.workloads.iter().filter(|c| c.action.is_change()) {
         let _ = writeln!(
             out,
-            "{:<10} {:<8} {:<12} {}",
+            "{:<10} {:<9} {:<12} {}",
+            "(cluster)",
+            c.target,
+            c.action.as_str(),
+            c.object
+        );
+        for n in &c.notes {
+            let _ = writeln!(out, "{:<34}note: {n}", "");
+        }
+    }
+    for h in &rep.health {
+        let state = if h.healthy { "healthy" } else { "unhealthy" };
+        let _ = writeln!(
+            out,
+            "{:<10} {:<9} {:<12} {} {}",
+            "(cluster)", "workloads", state, h.object, h.message
+        );
+    }
+    for s in &rep.steps {
+        let _ = writeln!(
+            out,
+            "{:<10} {:<9} {:<12} {}",
             s.host,
             s.target,
-            format!("{:?}", s.status).to_lowercase(),
+            s.status.as_str(),
             s.message
         );
         for n in &s.notes {
-            let _ = writeln!(out, "{:<32}note: {n}", "");
+            let _ = writeln!(out, "{:<34}note: {n}", "");
         }
     }
-    for e in &cs.errors {
+    for e in rep.plan.errors.iter().chain(&rep.errors) {
+        let kind = if e.transient { "unreachable" } else { "error" };
         let _ = writeln!(
             out,
-            "{:<10} {:<8} {:<12} {}",
-            e.host.as_deref().unwrap_or("-"),
+            "{:<10} {:<9} {:<12} {}",
+            e.host.as_deref().unwrap_or("(cluster)"),
             e.target,
-            "unreachable",
+            kind,
             e.message
         );
     }
-    let applied = steps
-        .iter()
-        .filter(|s| s.status == StepStatus::Applied)
-        .count();
-    let failed = steps
+    let changed = rep.applied_steps()
+        + rep
+            .workloads
+            .iter()
+            .filter(|c| c.action.is_change())
+            .count();
+    let bad = rep
+        .steps
         .iter()
         .filter(|s| s.status != StepStatus::Applied)
         .count()
-        + cs.errors.len();
-    if steps.is_empty() && cs.errors.is_empty() {
-        let _ = writeln!(out, "in sync: nothing to apply (commit {})", cs.commit);
-    } else {
-        let _ = writeln!(
+        + rep.plan.errors.len()
+        + rep.errors.len();
+    let _ = match (changed, bad) {
+        (0, 0) => writeln!(
             out,
-            "applied {applied} host step(s), {failed} failed or skipped (commit {})",
-            cs.commit
-        );
-    }
+            "in sync: nothing to apply (commit {})",
+            rep.plan.commit
+        ),
+        (_, 0) => writeln!(
+            out,
+            "converged: {changed} change(s) applied (commit {})",
+            rep.plan.commit
+        ),
+        _ => writeln!(
+            out,
+            "NOT converged: {changed} change(s) applied, {bad} failed or skipped (commit {})",
+            rep.plan.commit
+        ),
+    };
     out
 }
 

@@ -20,6 +20,9 @@ pub enum Exit {
     Config = 4,
     /// Any other failure (a bug, or output could not be written).
     Internal = 5,
+    /// A host, the cluster or a target could not be observed or changed (unreachable,
+    /// config rejected on the host, reload or health check failed and rolled back).
+    TargetFailed = 6,
     /// Bad command-line arguments.
     Usage = 64,
 }
@@ -45,6 +48,7 @@ Exit codes:
   3   source error: path unreadable, repository unreachable, revision not found
   4   agent config file unreadable or invalid
   5   internal error
+  6   a host or target failed: unreachable, rejected, rolled back (the rest was still done)
   64  usage error (bad arguments)";
 
 #[cfg(test)]
@@ -60,6 +64,7 @@ mod tests {
             Exit::Source,
             Exit::Config,
             Exit::Internal,
+            Exit::TargetFailed,
             Exit::Usage,
         ];
         for e in all {

@@ -6,6 +6,7 @@
 //! Errors become exit codes through one table ([`exit`]).
 
 mod exit;
+mod reconcile;
 mod render;
 mod source_args;
 mod validate;
@@ -58,6 +59,13 @@ pub enum Command {
     /// Print what would be written where: per-host files, CIB fragments, Kubernetes objects.
     #[command(after_help = exit::TABLE)]
     Render(render::Args),
+    /// Audit: what differs between Git and the hosts and the cluster, right now. Read-only.
+    #[command(after_help = exit::TABLE)]
+    Diff(reconcile::Args),
+    /// Converge: diff, then apply every change safely (validate, atomic swap, graceful
+    /// reload, health check, rollback; standby balancer first).
+    #[command(after_help = exit::TABLE)]
+    Apply(reconcile::Args),
     /// Print the version.
     Version,
 }
@@ -93,6 +101,13 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, config.as_ref(), cli.global.output),
         Command::Render(args) => render::run(&args, config.as_ref(), cli.global.output),
+        Command::Diff(args) => reconcile::diff(
+            &args,
+            config.as_ref(),
+            cli.global.output,
+            cli.global.verbose,
+        ),
+        Command::Apply(args) => reconcile::apply(&args, config.as_ref(), cli.global.output),
         Command::Version => {
             let version = env!("CARGO_PKG_VERSION");
             match cli.global.output {

@@ -32,6 +32,18 @@ pub enum StepStatus {
     Skipped,
 }
 
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Applied => "applied",
+            StepStatus::Rejected => "rejected",
+            StepStatus::RolledBack => "rolled-back",
+            StepStatus::Failed => "failed",
+            StepStatus::Skipped => "skipped",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Step {
@@ -44,8 +56,8 @@ pub struct Step {
     pub notes: Vec<String>,
 }
 
-/// Applies every pending file change of `changes`, in HA-aware order.
-/// `progress` receives one human line per step as it happens.
+/// Applies every pending file change of `changes`, in HA-aware order: balancers, then
+/// gateways (see [`apply_target`]). `progress` receives one human line per step.
 pub async fn apply_hosts<R: Remote>(
     remote: &R,
     state: &DesiredState,
@@ -54,68 +66,92 @@ pub async fn apply_hosts<R: Remote>(
     changes: &[Change],
     progress: &(dyn Fn(&str) + Sync),
 ) -> Vec<Step> {
+    let mut steps = apply_target(
+        remote,
+        state,
+        rendered,
+        views,
+        changes,
+        TargetKind::Balancer,
+        None,
+        progress,
+    )
+    .await;
+    let blocked = failed(&steps)
+        .then(|| "skipped: the gateway routes to the balancers, whose rollout failed".to_string());
+    steps.extend(
+        apply_target(
+            remote,
+            state,
+            rendered,
+            views,
+            changes,
+            TargetKind::Gateway,
+            blocked,
+            progress,
+        )
+        .await,
+    );
+    steps
+}
+
+/// Whether any step of a rollout did not apply.
+pub fn failed(steps: &[Step]) -> bool {
+    steps.iter().any(|s| s.status != StepStatus::Applied)
+}
+
+/// Applies the pending changes of one host-level target, one host at a time; a host
+/// holding a VIP goes last. The first failure stops the rollout: later hosts are
+/// skipped. With `blocked`, every host is skipped with that reason (a target this one
+/// depends on failed).
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_target<R: Remote>(
+    remote: &R,
+    state: &DesiredState,
+    rendered: &Rendered,
+    views: &HostViews,
+    changes: &[Change],
+    kind: TargetKind,
+    mut blocked: Option<String>,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Vec<Step> {
     let vips: Vec<String> = state
         .clusters
         .iter()
         .filter_map(|c| c.doc.spec.vip.as_ref().map(|v| v.ip.clone()))
         .collect();
     let mut steps = Vec::new();
-    let mut blocked: Option<String> = None;
-    for kind in [TargetKind::Balancer, TargetKind::Gateway] {
-        let mut hosts = hosts_to_change(kind, rendered, changes);
-        // Standby first: a host holding a VIP goes last.
-        hosts.sort_by_key(|h| vips.iter().any(|v| views.holds_vip(h, v)));
-        let total = hosts.len();
-        for (i, host) in hosts.into_iter().enumerate() {
-            let files: Vec<&ManagedFile> = rendered
-                .files
-                .iter()
-                .filter(|f| f.target == kind && f.host == host && is_pending(changes, f))
-                .collect();
-            let names = files.iter().map(|f| f.path.clone()).collect();
-            if let Some(reason) = &blocked {
-                steps.push(Step {
-                    target: target_name(kind).into(),
-                    host: host.clone(),
-                    files: names,
-                    status: StepStatus::Skipped,
-                    message: reason.clone(),
-                    notes: vec![],
-                });
-                continue;
-            }
-            progress(&format!(
-                "[{}/{}] {} {}: applying {} file(s)",
-                i + 1,
-                total,
-                target_name(kind),
-                host,
-                files.len()
-            ));
-            let step = apply_host(remote, state, views, kind, &host, &files).await;
-            progress(&format!(
-                "[{}/{}] {} {}: {:?} {}",
-                i + 1,
-                total,
-                target_name(kind),
-                host,
-                step.status,
-                step.message
-            ));
-            if step.status != StepStatus::Applied {
-                blocked = Some(format!(
-                    "skipped: {} rollout stopped after {} failed on {host}",
-                    target_name(kind),
-                    target_name(kind)
-                ));
-            }
-            steps.push(step);
+    let mut hosts = hosts_to_change(kind, rendered, changes);
+    hosts.sort_by_key(|h| vips.iter().any(|v| views.holds_vip(h, v)));
+    let total = hosts.len();
+    for (i, host) in hosts.into_iter().enumerate() {
+        let files: Vec<&ManagedFile> = rendered
+            .files
+            .iter()
+            .filter(|f| f.target == kind && f.host == host && is_pending(changes, f))
+            .collect();
+        if let Some(reason) = &blocked {
+            steps.push(Step {
+                target: target_name(kind).into(),
+                host: host.clone(),
+                files: files.iter().map(|f| f.path.clone()).collect(),
+                status: StepStatus::Skipped,
+                message: reason.clone(),
+                notes: vec![],
+            });
+            continue;
         }
-        if kind == TargetKind::Balancer {
-            if let Some(b) = &mut blocked {
-                *b = "skipped: the gateway routes to the balancers, whose rollout failed".into();
-            }
+        let tag = format!("[{}/{}] {} {}", i + 1, total, target_name(kind), host);
+        progress(&format!("{tag}: applying {} file(s)", files.len()));
+        let step = apply_host(remote, state, views, kind, &host, &files).await;
+        progress(&format!("{tag}: {} {}", step.status.as_str(), step.message));
+        if step.status != StepStatus::Applied {
+            blocked = Some(format!(
+                "skipped: the {} rollout stopped after {host} failed",
+                target_name(kind)
+            ));
         }
+        steps.push(step);
     }
     steps
 }
