@@ -7,7 +7,11 @@
 pub mod diag;
 pub mod load;
 pub mod model;
+pub mod source_map;
+pub mod validate;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use load::{load_dir, load_files, SourceFile};
 pub use model::*;
+pub use source_map::{Pos, SourceMap, Span};
+pub use validate::validate;
