@@ -1,0 +1,77 @@
+//! After loading, every document's origin and value positions point into the repo.
+
+mod common;
+
+use common::*;
+use schema::load_files;
+
+#[test]
+fn origins_and_value_positions_point_into_the_files() {
+    let state = load_files(&valid_repo()).unwrap_or_else(|d| panic!("{d}"));
+    let lb = &state.balancers[0];
+    assert_eq!(
+        (lb.origin.file.as_str(), lb.origin.line, lb.origin.column),
+        ("balancer/haproxy.yaml", 1, 1)
+    );
+    let text = BALANCER.as_bytes();
+    let port = state
+        .source_map
+        .position(&lb.origin, "spec.backends[1].servers[0].port")
+        .unwrap();
+    assert_eq!((port.line, port.column), position_of(text, "30081", 1));
+    let key = state
+        .source_map
+        .key_position(&lb.origin, "spec.backends[1].servers[0].port")
+        .unwrap();
+    assert_eq!((key.line, key.column), position_of(text, "port: 30081", 1));
+    // A flow mapping's entries are indexed too.
+    let role = state
+        .source_map
+        .position(&lb.origin, "spec.backends[0].serversFrom.role")
+        .unwrap();
+    assert_eq!((role.line, role.column), position_of(text, "worker", 1));
+    // Absent (defaulted) values fall back to the nearest written ancestor.
+    let weight = state
+        .source_map
+        .locate(&lb.origin, "spec.backends[1].servers[0].weight");
+    assert_eq!(
+        (weight.line, weight.column),
+        position_of(text, "name: w1", 1)
+    );
+    assert_eq!(state.source_map.position(&lb.origin, "spec.nope"), None);
+}
+
+#[test]
+fn later_documents_of_a_file_have_their_own_origin() {
+    let state = load_files(&valid_repo()).unwrap_or_else(|d| panic!("{d}"));
+    let cm = &state.manifests[1];
+    assert_eq!(cm.kind(), "ConfigMap");
+    // Line 5 is `---`; the document's first key is on line 6.
+    assert_eq!((cm.origin.line, cm.origin.column), (6, 1));
+    let data = state
+        .source_map
+        .position(&cm.origin, "data.LOG_LEVEL")
+        .unwrap();
+    assert_eq!(
+        (data.file.as_str(), data.line, data.column),
+        ("workloads/raw.yaml", 12, 14)
+    );
+    assert_eq!(state.source_map.documents().count(), 7);
+}
+
+/// Loading time of the fixture repo (6 files); no assertion, timings are not tests.
+/// `cargo test -p schema --release --test source_map timing -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn timing() {
+    let files = valid_repo();
+    let start = std::time::Instant::now();
+    let n = 200;
+    for _ in 0..n {
+        load_files(&files).unwrap();
+    }
+    println!(
+        "load_files (6 files, 7 documents): {:?} per load",
+        start.elapsed() / n
+    );
+}
