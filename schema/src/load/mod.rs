@@ -135,6 +135,7 @@ fn load_text(
     diags: &mut Diagnostics,
     failed: &mut BTreeSet<String>,
 ) -> usize {
+    let first_new = diags.len();
     let parts = split::split(text);
     let starts = line_starts(text);
     let slice_end = |line: usize| starts.get(line - 1).copied().unwrap_or(text.len());
@@ -182,7 +183,18 @@ fn load_text(
             .with_hint("check indentation, quotes and brackets around this position"),
         );
     }
+    clamp_to_eof(text, &mut diags.0[first_new..]);
     count
+}
+
+/// Parsers may report an error one line past the end of the text: point at the end instead.
+fn clamp_to_eof(text: &str, diags: &mut [Diagnostic]) {
+    let last_line = text.split('\n').count();
+    let last_column = text.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+    for d in diags.iter_mut().filter(|d| d.line > last_line) {
+        d.line = last_line;
+        d.column = last_column;
+    }
 }
 
 /// Byte offset of the start of every line (index 0 = line 1).
