@@ -3,6 +3,11 @@
 //! Place in the pipeline: a Git snapshot (repo-relative paths and bytes) goes
 //! in, a typed [`DesiredState`] or every [`Diagnostic`] found comes out. No I/O
 //! besides [`load_dir`], which only reads a local directory for convenience.
+//!
+//! - [`load_files`] / [`load_dir`]: parse, decode and [`validate()`] (module [`load`]);
+//! - [`SourceMap`] (`DesiredState::source_map`): value path → file, line, column, so
+//!   any later stage can point an error back into the repo;
+//! - [`json_schema`] / [`kinds`]: JSON Schema of each kind, for editors and PR checks.
 
 pub mod diag;
 pub mod jsonschema;

@@ -137,6 +137,8 @@ const CASES: &[Case] = &[
         At::Text("vipp", 1), &["resource `vipp` is not declared"], Some("did you mean `vip`?")),
     case("location on a node outside the cluster", &[Replace(HA, "    orders:", "    locations:\n      - {id: prefer, rsc: vip, node: w1, score: \"100\"}\n    orders:")], HA,
         At::Text("w1", 1), &["`w1` is not a node of this cluster"], Some("ha1, ha2")),
+    case("empty metadata.name", &[Replace(LB, "name: haproxy", "name: \"\"")], LB,
+        At::Text("\"\"", 1), &["empty `metadata.name`"], None),
     // --- duplicates ---
     case("duplicate gateway name", &[Add("gateway/second.yaml", "apiVersion: agent/v1\nkind: Gateway\nmetadata:\n  name: front\nspec:\n  vhosts: [{serverName: b.example.test}]\n")],
         "gateway/second.yaml", At::Text("front", 1), &["duplicate Gateway name `front`"], Some("gateway/front.yaml:4:9")),

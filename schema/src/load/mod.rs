@@ -10,7 +10,7 @@
 //! 3. each document's text is deserialized with serde into its kind's type
 //!    (unknown fields rejected, with a "did you mean" hint), or kept as a raw
 //!    Kubernetes manifest when it lives under `workloads/`;
-//! 4. [`crate::validate`] checks the whole state and collects every error.
+//! 4. [`mod@crate::validate`] checks the whole state and collects every error.
 //!
 //! Guarantees: never panics on any input bytes; reports every document's first
 //! decoding error and every semantic error, sorted by file, line and column;

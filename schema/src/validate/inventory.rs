@@ -11,6 +11,7 @@ pub(super) fn check(cx: &mut Cx) {
         );
         return;
     };
+    super::unique_names(cx, "Inventory", std::slice::from_ref(inv));
     let doc = &inv.origin;
     let spec = &inv.doc.spec;
     if spec.hosts.is_empty() {

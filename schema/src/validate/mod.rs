@@ -177,8 +177,28 @@ impl Cx<'_> {
     }
 }
 
-/// `metadata.name` must be unique per kind.
+/// `metadata.name` must be set and unique per kind; `namespace` only means something for Apps.
 fn unique_names<S>(cx: &mut Cx, kind: &str, docs: &[Located<Document<S>>]) {
+    for d in docs {
+        if d.doc.metadata.name.trim().is_empty() {
+            let hint = format!("name the {kind}, like `name: main`");
+            cx.error(
+                &d.origin,
+                "metadata.name",
+                "empty `metadata.name`",
+                Some(hint),
+            );
+        }
+        if d.doc.metadata.namespace.is_some() {
+            let hint = "remove it: only Apps live in a namespace".to_string();
+            cx.warn(
+                &d.origin,
+                "metadata.namespace",
+                format!("`namespace` is ignored on a {kind}"),
+                Some(hint),
+            );
+        }
+    }
     let items = docs.iter().map(|d| {
         (
             &d.origin,
