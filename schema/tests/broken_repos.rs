@@ -98,6 +98,8 @@ const CASES: &[Case] = &[
         "balancer/deploy.yaml", At::Text("apps/v1", 1), &["Kubernetes manifest outside workloads/"], Some("workloads/")),
     case("manifest without metadata.name", &[Replace(RAWF, "  name: settings\n", "  labels: {a: b}\n")], RAWF,
         At::Text("labels", 1), &["without `metadata.name`"], Some("metadata")),
+    case("manifest with a key given twice", &[Replace(RAWF, "  LOG_LEVEL: info\n", "  LOG_LEVEL: info\n  LOG_LEVEL: debug\n")], RAWF,
+        At::Text("LOG_LEVEL", 2), &["duplicate key `LOG_LEVEL` in `data`"], Some("line 12")),
     case("manifest without kind", &[Replace(RAWF, "kind: Namespace\n", "")], RAWF,
         At::Pos(1, 1), &["missing required field `kind`"], None),
     case("duplicate manifest", &[Add("workloads/more.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  namespace: keycloak\n  name: settings\n")],

@@ -75,3 +75,39 @@ fn timing() {
         start.elapsed() / n
     );
 }
+
+#[test]
+#[ignore]
+fn timing_parts() {
+    use serde::de::IgnoredAny;
+    let files = valid_repo();
+    let n = 200;
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        for f in &files {
+            let t = std::str::from_utf8(&f.bytes).unwrap();
+            for d in serde_yaml::Deserializer::from_str(t) {
+                let _: IgnoredAny = serde::Deserialize::deserialize(d).unwrap();
+            }
+        }
+    }
+    println!("serde_yaml alone: {:?}", start.elapsed() / n);
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        for f in &files {
+            let t = std::str::from_utf8(&f.bytes).unwrap();
+            let mut p = yaml_rust2::parser::Parser::new_from_str(t);
+            struct R;
+            impl yaml_rust2::parser::MarkedEventReceiver for R {
+                fn on_event(
+                    &mut self,
+                    _: yaml_rust2::parser::Event,
+                    _: yaml_rust2::scanner::Marker,
+                ) {
+                }
+            }
+            p.load(&mut R, true).unwrap();
+        }
+    }
+    println!("yaml-rust2 alone: {:?}", start.elapsed() / n);
+}

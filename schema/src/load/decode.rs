@@ -4,10 +4,10 @@
 //! need the slice's first line added. Envelope problems (`apiVersion`, `kind`,
 //! `metadata.name` of manifests) are positioned with the document's path index.
 
-use super::hints::{closest, explain};
+use super::hints::{bare_message, closest, explain};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::*;
-use crate::source_map::DocMap;
+use crate::source_map::{DocMap, Pos};
 use serde::de::DeserializeOwned;
 
 /// One document to decode.
@@ -18,6 +18,8 @@ pub(crate) struct Doc<'a> {
     pub start_line: usize,
     pub origin: Origin,
     pub map: &'a DocMap,
+    /// Keys given twice: (mapping path, key, first, second).
+    pub duplicates: &'a [(String, String, Pos, Pos)],
 }
 
 /// What became of a document.
@@ -60,11 +62,35 @@ impl Doc<'_> {
 }
 
 pub(crate) fn decode(doc: &Doc, state: &mut DesiredState, diags: &mut Diagnostics) -> Outcome {
+    // serde would report only the first, at its mapping: report each at the repeated key.
+    for (path, key, first, second) in doc.duplicates {
+        let place = if path.is_empty() {
+            "the document".to_string()
+        } else {
+            format!("`{path}`")
+        };
+        diags.push(
+            Diagnostic::error(
+                doc.file,
+                second.line,
+                second.column,
+                format!("duplicate key `{key}` in {place}"),
+            )
+            .with_hint(format!(
+                "it is already set on line {}; keep one",
+                first.line
+            )),
+        );
+    }
+    if !doc.duplicates.is_empty() {
+        return Outcome::Failed(None);
+    }
     let value: serde_yaml::Value = match serde_yaml::from_str(doc.text) {
         Ok(v) => v,
         Err(e) => {
             let mut d = doc.serde_error(&e);
-            d.message = format!("YAML syntax error: {}", d.message);
+            d.message = format!("YAML syntax error: {}", bare_message(&e));
+            d.hint = Some("check indentation, quotes and brackets around this position".into());
             diags.push(d);
             return Outcome::Failed(None);
         }

@@ -30,17 +30,23 @@ pub(crate) struct Explained {
     pub column: usize,
 }
 
-pub(crate) fn explain(e: &serde_yaml::Error) -> Explained {
-    let (line, column) = e
-        .location()
-        .map(|l| (l.line(), l.column()))
-        .unwrap_or((0, 0));
+/// serde_yaml's message without the ` at line L column C` it appends.
+pub(crate) fn bare_message(e: &serde_yaml::Error) -> String {
     let mut text = e.to_string();
     if e.location().is_some() {
         if let Some(cut) = text.rfind(" at line ") {
             text.truncate(cut);
         }
     }
+    text
+}
+
+pub(crate) fn explain(e: &serde_yaml::Error) -> Explained {
+    let (line, column) = e
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((0, 0));
+    let text = bare_message(e);
     let (path, raw) = split_path(&text);
     let (message, hint) = describe(path, raw);
     Explained {

@@ -161,6 +161,7 @@ fn load_text(
             start_line: raw.start_line,
             origin: origin.clone(),
             map: &raw.map,
+            duplicates: &raw.duplicates,
         };
         match decode::decode(&doc, state, diags) {
             Outcome::Empty => count -= 1,

@@ -7,6 +7,7 @@
 //! documents completed before it are kept, the error is returned with its position.
 
 use crate::source_map::{DocMap, Pos, Span};
+use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
@@ -18,6 +19,8 @@ pub(crate) struct RawDoc {
     /// Position of the root node (its first key for a mapping); `None` for an empty document.
     pub root: Option<Pos>,
     pub map: DocMap,
+    /// Keys given twice in one mapping: (mapping path, key, first, second).
+    pub duplicates: Vec<(String, String, Pos, Pos)>,
 }
 
 /// A syntax error that stopped the event parser.
@@ -63,6 +66,7 @@ enum Frame {
         path: String,
         key: Option<(String, Pos)>,
         seen_key: bool,
+        keys: HashMap<String, Pos>,
     },
     Seq {
         path: String,
@@ -95,6 +99,7 @@ impl Walker {
                 path,
                 key,
                 seen_key,
+                keys,
             }) if key.is_none() => {
                 // A block mapping's start mark lies after its first key: the key is
                 // where the mapping really begins.
@@ -117,6 +122,11 @@ impl Walker {
                     Event::Scalar(s, ..) => s.clone(),
                     _ => "?".to_string(),
                 };
+                if let Some(first) = keys.get(&name) {
+                    doc.duplicates.push((path.clone(), name.clone(), *first, p));
+                } else if name != "?" {
+                    keys.insert(name.clone(), p);
+                }
                 *key = Some((name, p));
                 (join(path, "?"), p, true)
             }
@@ -142,6 +152,7 @@ impl Walker {
                 path,
                 key: None,
                 seen_key: false,
+                keys: HashMap::new(),
             }),
             Event::SequenceStart(..) => self.stack.push(Frame::Seq { path, next: 0 }),
             _ => {}
@@ -209,6 +220,15 @@ mod tests {
         let d = &s.docs[1];
         assert_eq!(d.start_line, 7);
         assert_eq!(value(d, "b[1].c"), (8, 12));
+        assert!(s.docs.iter().all(|d| d.duplicates.is_empty()));
+    }
+
+    #[test]
+    fn duplicate_keys_are_found_with_both_positions() {
+        let s = split("a:\n  b: 1\n  b: 2\n");
+        let (path, key, first, second) = &s.docs[0].duplicates[0];
+        assert_eq!((path.as_str(), key.as_str()), ("a", "b"));
+        assert_eq!((first.line, second.line, second.column), (2, 3, 3));
     }
 
     #[test]
