@@ -332,3 +332,48 @@ fn hidden_directories_and_other_files_are_ignored() {
     files.push(schema::SourceFile::new("README.md", "# not yaml: [\n"));
     load_files(&files).unwrap_or_else(|d| panic!("{d}"));
 }
+
+#[test]
+fn every_field_mistake_of_one_document_is_reported() {
+    // serde alone stops at the first; the loader lists all unknown and missing fields.
+    let files = apply(&[
+        Replace(LB, "      balance: roundrobin", "      balanse: roundrobin"),
+        Replace(
+            LB,
+            "      healthCheck: {path: /healthz}",
+            "      healthCheck: {paht: /healthz}",
+        ),
+        Replace(LB, "    refresh: 10s", "    refresh: 10s\n    colour: red"),
+    ]);
+    let diags = load_files(&to_files(files.clone())).expect_err("broken");
+    let (_, lb) = files.iter().find(|(p, _)| p == LB).unwrap();
+    let got: Vec<(usize, usize, &str, Option<&str>)> = diags
+        .errors()
+        .map(|d| (d.line, d.column, d.message.as_str(), d.hint.as_deref()))
+        .collect();
+    let at = |s| position_of(lb, s, 1);
+    assert_eq!(
+        got,
+        [
+            (
+                at("balanse").0,
+                at("balanse").1,
+                "unknown field `balanse` in `spec.backends[0]`",
+                Some("did you mean `balance`?")
+            ),
+            (
+                at("paht").0,
+                at("paht").1,
+                "unknown field `paht` in `spec.backends[0].healthCheck`",
+                Some("did you mean `path`?")
+            ),
+            (
+                at("colour").0,
+                at("colour").1,
+                "unknown field `colour` in `spec.stats`",
+                Some("allowed: `adminIf`, `auth`, `binds`, `refresh`, `uri`")
+            ),
+        ],
+        "{diags}"
+    );
+}

@@ -4,11 +4,13 @@
 //! need the slice's first line added. Envelope problems (`apiVersion`, `kind`,
 //! `metadata.name` of manifests) are positioned with the document's path index.
 
-use super::hints::{bare_message, closest, explain};
+use super::fields::{field_problems, FieldProblem};
+use super::hints::{bare_message, closest, explain, missing, unknown};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::model::*;
 use crate::source_map::{DocMap, Pos};
 use serde::de::DeserializeOwned;
+use std::sync::OnceLock;
 
 /// One document to decode.
 pub(crate) struct Doc<'a> {
@@ -113,7 +115,7 @@ pub(crate) fn decode(doc: &Doc, state: &mut DesiredState, diags: &mut Diagnostic
     };
     let ours = KINDS.contains(&kind.as_str());
     if api == API_VERSION {
-        return typed(doc, &kind, state, diags);
+        return typed(doc, &kind, &value, state, diags);
     }
     if api.starts_with("agent") || (ours && !api.contains('.')) {
         diags.push(
@@ -175,7 +177,13 @@ fn key_hint(key: &str) -> String {
     }
 }
 
-fn typed(doc: &Doc, kind: &str, state: &mut DesiredState, diags: &mut Diagnostics) -> Outcome {
+fn typed(
+    doc: &Doc,
+    kind: &str,
+    value: &serde_yaml::Value,
+    state: &mut DesiredState,
+    diags: &mut Diagnostics,
+) -> Outcome {
     fn parse<S: DeserializeOwned>(doc: &Doc) -> Result<Located<Document<S>>, serde_yaml::Error> {
         Ok(Located {
             origin: doc.origin.clone(),
@@ -212,7 +220,14 @@ fn typed(doc: &Doc, kind: &str, state: &mut DesiredState, diags: &mut Diagnostic
     match result {
         Ok(()) => Outcome::Loaded,
         Err(e) => {
-            diags.push(doc.serde_error(&e));
+            let found = all_field_problems(doc, kind, value, diags);
+            let about_fields = {
+                let m = explain(&e).message;
+                m.starts_with("unknown field") || m.starts_with("missing required field")
+            };
+            if found == 0 || !about_fields {
+                diags.push(doc.serde_error(&e));
+            }
             Outcome::Failed(Some(kind.to_string()))
         }
     }
@@ -265,5 +280,53 @@ fn manifest(
             );
             None
         }
+    }
+}
+
+/// Reports every unknown and missing field of a document serde rejected; returns how many.
+fn all_field_problems(
+    doc: &Doc,
+    kind: &str,
+    value: &serde_yaml::Value,
+    diags: &mut Diagnostics,
+) -> usize {
+    static SCHEMAS: OnceLock<Vec<(&'static str, serde_json::Value)>> = OnceLock::new();
+    let schemas = SCHEMAS.get_or_init(|| {
+        let kinds = KINDS.iter();
+        kinds
+            .filter_map(|k| Some((*k, crate::json_schema(k)?)))
+            .collect()
+    });
+    let Some((_, schema)) = schemas.iter().find(|(k, _)| *k == kind) else {
+        return 0;
+    };
+    let problems = field_problems(value, schema);
+    for p in &problems {
+        let (pos, (message, hint)) = match p {
+            FieldProblem::Unknown { path, key, allowed } => {
+                let at = doc.map.get(&join(path, key)).map(|s| s.key);
+                let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+                (at, unknown("field", path, key, &allowed))
+            }
+            FieldProblem::Missing { path, key } => {
+                (doc.map.get(path).map(|s| s.value), missing(path, key))
+            }
+        };
+        let (line, column) =
+            pos.map_or((doc.origin.line, doc.origin.column), |p| (p.line, p.column));
+        let d = Diagnostic::error(doc.file, line, column, message);
+        diags.push(match hint {
+            Some(h) => d.with_hint(h),
+            None => d,
+        });
+    }
+    problems.len()
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
     }
 }

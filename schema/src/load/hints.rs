@@ -77,31 +77,17 @@ fn ticked(s: &str) -> Vec<&str> {
 }
 
 fn describe(path: &str, raw: &str) -> (String, Option<String>) {
-    let place = if path.is_empty() {
-        "the document".to_string()
-    } else {
-        format!("`{path}`")
-    };
+    let place = place(path);
     for what in ["field", "variant"] {
         if let Some(rest) = raw.strip_prefix(&format!("unknown {what} `")) {
             let (bad, tail) = rest.split_once('`').unwrap_or((rest, ""));
-            let allowed = ticked(tail);
-            let allowed = allowed.as_slice();
             let noun = if what == "field" { "field" } else { "value" };
-            let hint = match closest(bad, allowed.iter().copied()) {
-                Some(c) => format!("did you mean `{c}`?"),
-                None if allowed.is_empty() => format!("`{path}` takes no {noun}s"),
-                None => format!("allowed: {}", quote_list(allowed)),
-            };
-            return (format!("unknown {noun} `{bad}` in {place}"), Some(hint));
+            return unknown(noun, path, bad, &ticked(tail));
         }
     }
     if let Some(rest) = raw.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
-        return (
-            format!("missing required field `{name}` in {place}"),
-            Some(format!("add `{name}: ...`")),
-        );
+        return missing(path, name);
     }
     if let Some(rest) = raw.strip_prefix("duplicate field `") {
         let name = rest.split('`').next().unwrap_or_default();
@@ -123,6 +109,40 @@ fn describe(path: &str, raw: &str) -> (String, Option<String>) {
         return (format!("{place}: {raw}"), hint);
     }
     (format!("{place}: {raw}"), None)
+}
+
+fn place(path: &str) -> String {
+    if path.is_empty() {
+        "the document".to_string()
+    } else {
+        format!("`{path}`")
+    }
+}
+
+/// Message and hint for an unknown field (`noun` = "field") or enum value ("value").
+pub(crate) fn unknown(
+    noun: &str,
+    path: &str,
+    bad: &str,
+    allowed: &[&str],
+) -> (String, Option<String>) {
+    let hint = match closest(bad, allowed.iter().copied()) {
+        Some(c) => format!("did you mean `{c}`?"),
+        None if allowed.is_empty() => format!("`{path}` takes no {noun}s"),
+        None => format!("allowed: {}", quote_list(allowed)),
+    };
+    (
+        format!("unknown {noun} `{bad}` in {}", place(path)),
+        Some(hint),
+    )
+}
+
+/// Message and hint for a required field that is absent.
+pub(crate) fn missing(path: &str, name: &str) -> (String, Option<String>) {
+    (
+        format!("missing required field `{name}` in {}", place(path)),
+        Some(format!("add `{name}: ...`")),
+    )
 }
 
 fn quote_list(names: &[&str]) -> String {

@@ -18,6 +18,7 @@
 //! when loading fails).
 
 mod decode;
+mod fields;
 pub mod hints;
 mod split;
 
