@@ -4,6 +4,11 @@
 //! loader accepts; `apiVersion` and `kind` are pinned with `const`. The committed
 //! copies in `schema/json/<kind>.schema.json` are kept fresh by a test
 //! (`UPDATE_SCHEMAS=1 cargo test -p schema --test json_schemas` rewrites them).
+//!
+//! In an editor with yaml-language-server, point a document at its schema with a
+//! modeline on the file's first line, e.g.
+//! `# yaml-language-server: $schema=https://<where the repo is served>/schema/json/balancer.schema.json`
+//! (a relative file path works too), or map file globs to schemas in the editor's settings.
 
 use crate::model::*;
 use schemars::JsonSchema;

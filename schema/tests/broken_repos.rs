@@ -183,7 +183,136 @@ const CASES: &[Case] = &[
         At::Text("inf}", 1), &["`inf` is not a Pacemaker score"], Some("INFINITY")),
     case("invalid bind", &[Replace(LB, "binds: [\"*:80\"]", "binds: [\"*:80000\"]")], LB,
         At::Text("\"*:80000\"", 1), &["invalid bind"], Some("1-65535")),
+    case("invalid server name", &[Replace(GW, "serverName: app.example.test", "serverName: app example")], GW,
+        At::Text("app example", 1), &["invalid server name `app example`"], Some("DNS name")),
+    case("duplicate route path", &[Replace(GW, "- path: /app", "- path: /auth")], GW,
+        At::Text("/auth", 3), &["duplicate route path `/auth`"], None),
+    case("redirect with a non-redirect status", &[Replace(GW, "      routes:", "      redirects:\n        - {match: ^/old, to: /new, status: 200}\n      routes:")], GW,
+        At::Text("200", 1), &["200 is not a redirect status"], Some("301")),
+    case("App name that is not a Kubernetes name", &[Replace(APPF, "  name: keycloak\n", "  name: KeyCloak\n")], APPF,
+        At::Text("KeyCloak", 1), &["`KeyCloak` is not a valid Kubernetes name"], Some("lowercase")),
+    case("nodePort on a ClusterIP service", &[Replace(APPF, "type: NodePort", "type: ClusterIP")], APPF,
+        At::Text("30080", 1), &["`nodePort` on a ClusterIP service"], Some("type: NodePort")),
+    case("env var with two sources", &[Replace(APPF, "      value: xforwarded\n", "      value: xforwarded\n      secretKeyRef: {name: s, key: k}\n")], APPF,
+        At::Text("name: KC_PROXY_HEADERS", 1), &["needs one source"], Some("exactly one")),
+    case("server weight above 256", &[Replace(LB, "          port: 30081\n", "          port: 30081\n          weight: 999\n")], LB,
+        At::Text("999", 1), &["weight 999 is out of range"], Some("0-256")),
+    case("health check path without slash", &[Replace(LB, "{path: /healthz}", "{path: healthz}")], LB,
+        At::Text("healthz", 1), &["`healthz` does not start with `/`"], None),
+    case("unknown order kind", &[Replace(HA, "then: haproxy}", "then: haproxy, kind: Always}")], HA,
+        At::Text("Always", 1), &["unknown order kind `Always`"], Some("Mandatory")),
+    case("invalid CIB id", &[Replace(HA, "id: vip-then-haproxy", "id: 1order")], HA,
+        At::Text("1order", 1), &["`1order` is not a valid CIB id"], None),
+    case("pacemaker interval that is not a duration", &[Replace(HA, "monitorInterval: 10s", "monitorInterval: often")], HA,
+        At::Text("often", 1), &["`often` is not a duration"], None),
+    case("duplicate key in a typed document", &[Replace(INV, "    user: root\n", "    user: root\n    user: admin\n")], INV,
+        At::Text("user", 2), &["duplicate key `user` in `spec.defaults`"], Some("line 8")),
 ];
+
+/// Warnings: suspicious but valid; the repo still loads.
+const WARNINGS: &[Case] = &[
+    case(
+        "serversFrom role nobody has",
+        &[Replace(LB, "role: worker", "role: control-plane")],
+        LB,
+        At::Text("control-plane", 1),
+        &["no inventory host has role `control-plane`"],
+        Some("Inventory"),
+    ),
+    case(
+        "host without roles",
+        &[Replace(
+            INV,
+            "roles: [worker]\n    - name: w2",
+            "roles: []\n    - name: w2",
+        )],
+        INV,
+        At::Text("[]", 1),
+        &["host `w1` has no roles"],
+        None,
+    ),
+    case(
+        "namespace on a Balancer",
+        &[Replace(
+            LB,
+            "  name: haproxy\n",
+            "  name: haproxy\n  namespace: x\n",
+        )],
+        LB,
+        At::Text("x\n", 1),
+        &["`namespace` is ignored on a Balancer"],
+        None,
+    ),
+    case(
+        "one-node cluster",
+        &[Replace(HA, "nodes: [ha1, ha2]", "nodes: [ha1]")],
+        HA,
+        At::Text("[ha1]", 1),
+        &["one-node cluster"],
+        None,
+    ),
+    case(
+        "STONITH left enabled",
+        &[Replace(HA, "    stonith-enabled: \"false\"\n", "")],
+        HA,
+        At::Text("no-quorum-policy", 1),
+        &["STONITH is enabled"],
+        Some("stonith-enabled"),
+    ),
+    case(
+        "unused backend",
+        &[Replace(
+            LB,
+            "      defaultBackend: http_back\n",
+            "      defaultBackend: auth_back\n",
+        )],
+        LB,
+        At::Text("http_back", 1),
+        &["backend `http_back` is used by no frontend"],
+        None,
+    ),
+    case(
+        "zero replicas",
+        &[Replace(APPF, "replicas: 2", "replicas: 0")],
+        APPF,
+        At::Text("0\n", 2),
+        &["0 replicas"],
+        None,
+    ),
+];
+
+#[test]
+fn warnings_point_at_the_suspicious_value() {
+    let failures: Vec<String> = WARNINGS
+        .iter()
+        .filter_map(|c| {
+            let files = apply(c.edits);
+            let state = match load_files(&to_files(files.clone())) {
+                Ok(s) => s,
+                Err(d) => return Some(format!("[{}] failed:\n{d}", c.name)),
+            };
+            let w: Vec<&Diagnostic> = state.warnings.iter().collect();
+            if w.len() != 1 || w[0].severity != Severity::Warning {
+                return Some(format!(
+                    "[{}] expected one warning, got:\n{}",
+                    c.name, state.warnings
+                ));
+            }
+            let (line, column) = position(&files, c);
+            let ok = (w[0].file.as_str(), w[0].line, w[0].column) == (c.file, line, column)
+                && c.words.iter().all(|x| w[0].message.contains(x))
+                && c.hint
+                    .is_none_or(|h| w[0].hint.as_deref().unwrap_or_default().contains(h));
+            (!ok).then(|| {
+                format!(
+                    "[{}] expected {}:{line}:{column}, got {}",
+                    c.name, c.file, w[0]
+                )
+            })
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
 
 fn position(files: &[(String, Vec<u8>)], c: &Case) -> (usize, usize) {
     match c.at {
@@ -302,23 +431,6 @@ fn several_mistakes_are_all_reported() {
             (APPF, 17), // 8080
         ],
         "{diags}"
-    );
-}
-
-#[test]
-fn warnings_do_not_fail_the_load() {
-    let files = apply(&[Replace(LB, "role: worker", "role: control-plane")]);
-    let state = load_files(&to_files(files.clone())).unwrap_or_else(|d| panic!("{d}"));
-    let w: Vec<&Diagnostic> = state.warnings.iter().collect();
-    assert_eq!(w.len(), 1, "{}", state.warnings);
-    assert_eq!(w[0].severity, Severity::Warning);
-    assert!(w[0]
-        .message
-        .contains("no inventory host has role `control-plane`"));
-    let (_, lb) = files.iter().find(|(p, _)| p == LB).unwrap();
-    assert_eq!(
-        (w[0].line, w[0].column),
-        position_of(lb, "control-plane", 1)
     );
 }
 

@@ -50,8 +50,8 @@ pub(super) fn check(cx: &mut Cx) {
 
 fn vhost(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
     let name = v.server_name.strip_prefix("*.").unwrap_or(&v.server_name);
-    if !net::is_hostname(name) {
-        let hint = "a DNS name like `app.example.org`".to_string();
+    if !net::is_address(name) {
+        let hint = "a DNS name like `app.example.org` (or an IP address)".to_string();
         cx.error(
             doc,
             &format!("{at}.serverName"),
