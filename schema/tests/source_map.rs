@@ -110,4 +110,10 @@ fn timing_parts() {
         }
     }
     println!("yaml-rust2 alone: {:?}", start.elapsed() / n);
+    let state = load_files(&files).unwrap();
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        schema::validate(&state);
+    }
+    println!("validate alone: {:?}", start.elapsed() / n);
 }

@@ -22,6 +22,9 @@ pub(crate) struct Doc<'a> {
     pub map: &'a DocMap,
     /// Keys given twice: (mapping path, key, first, second).
     pub duplicates: &'a [(String, String, Pos, Pos)],
+    /// Whether the root is a mapping, and its `apiVersion`/`kind` scalars (see `split`).
+    pub mapping: bool,
+    pub envelope: &'a [(String, Option<String>)],
 }
 
 /// What became of a document.
@@ -87,35 +90,28 @@ pub(crate) fn decode(doc: &Doc, state: &mut DesiredState, diags: &mut Diagnostic
     if !doc.duplicates.is_empty() {
         return Outcome::Failed(None);
     }
-    let value: serde_yaml::Value = match serde_yaml::from_str(doc.text) {
-        Ok(v) => v,
-        Err(e) => {
-            let mut d = doc.serde_error(&e);
-            d.message = format!("YAML syntax error: {}", bare_message(&e));
-            d.hint = Some("check indentation, quotes and brackets around this position".into());
-            diags.push(d);
-            return Outcome::Failed(None);
-        }
-    };
-    if value.is_null() {
-        return Outcome::Empty;
+    if !doc.mapping {
+        // Only comments, `null`, a scalar or a list: parse it to tell emptiness from a mistake.
+        return match parse_value(doc, diags) {
+            Some(v) if v.is_null() => Outcome::Empty,
+            Some(_) => {
+                diags.push(doc.error("", "a document must be a mapping").with_hint(
+                    "start it with `apiVersion: agent/v1`, `kind:`, `metadata:`, `spec:`",
+                ));
+                Outcome::Failed(None)
+            }
+            None => Outcome::Failed(None),
+        };
     }
-    if !value.is_mapping() {
-        diags.push(
-            doc.error("", "a document must be a mapping")
-                .with_hint("start it with `apiVersion: agent/v1`, `kind:`, `metadata:`, `spec:`"),
-        );
-        return Outcome::Failed(None);
-    }
-    let Some(api) = string_field(doc, &value, "apiVersion", diags) else {
+    let Some(api) = envelope_field(doc, "apiVersion", diags) else {
         return Outcome::Failed(None);
     };
-    let Some(kind) = string_field(doc, &value, "kind", diags) else {
+    let Some(kind) = envelope_field(doc, "kind", diags) else {
         return Outcome::Failed(None);
     };
     let ours = KINDS.contains(&kind.as_str());
     if api == API_VERSION {
-        return typed(doc, &kind, &value, state, diags);
+        return typed(doc, &kind, state, diags);
     }
     if api.starts_with("agent") || (ours && !api.contains('.')) {
         diags.push(
@@ -139,18 +135,30 @@ pub(crate) fn decode(doc: &Doc, state: &mut DesiredState, diags: &mut Diagnostic
         );
         return Outcome::Failed(None);
     }
+    let Some(value) = parse_value(doc, diags) else {
+        return Outcome::Failed(None);
+    };
     manifest(doc, value, state, diags).unwrap_or(Outcome::Failed(Some(kind)))
 }
 
+/// The document as an untyped value; a syntax error only libyaml finds is reported.
+fn parse_value(doc: &Doc, diags: &mut Diagnostics) -> Option<serde_yaml::Value> {
+    match serde_yaml::from_str(doc.text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let mut d = doc.serde_error(&e);
+            d.message = format!("YAML syntax error: {}", bare_message(&e));
+            d.hint = Some("check indentation, quotes and brackets around this position".into());
+            diags.push(d);
+            None
+        }
+    }
+}
+
 /// A required string at the top level of the document, reported when absent or not a string.
-fn string_field(
-    doc: &Doc,
-    value: &serde_yaml::Value,
-    key: &str,
-    diags: &mut Diagnostics,
-) -> Option<String> {
-    match value.get(key) {
-        Some(serde_yaml::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+fn envelope_field(doc: &Doc, key: &str, diags: &mut Diagnostics) -> Option<String> {
+    match doc.envelope.iter().find(|(k, _)| k == key) {
+        Some((_, Some(s))) if !s.is_empty() => Some(s.clone()),
         Some(_) => {
             diags.push(
                 doc.error(key, format!("`{key}` must be a non-empty string"))
@@ -177,13 +185,7 @@ fn key_hint(key: &str) -> String {
     }
 }
 
-fn typed(
-    doc: &Doc,
-    kind: &str,
-    value: &serde_yaml::Value,
-    state: &mut DesiredState,
-    diags: &mut Diagnostics,
-) -> Outcome {
+fn typed(doc: &Doc, kind: &str, state: &mut DesiredState, diags: &mut Diagnostics) -> Outcome {
     fn parse<S: DeserializeOwned>(doc: &Doc) -> Result<Located<Document<S>>, serde_yaml::Error> {
         Ok(Located {
             origin: doc.origin.clone(),
@@ -220,7 +222,11 @@ fn typed(
     match result {
         Ok(()) => Outcome::Loaded,
         Err(e) => {
-            let found = all_field_problems(doc, kind, value, diags);
+            // The untyped value tells every field problem (and catches syntax errors).
+            let Some(value) = parse_value(doc, diags) else {
+                return Outcome::Failed(Some(kind.to_string()));
+            };
+            let found = all_field_problems(doc, kind, &value, diags);
             let about_fields = {
                 let m = explain(&e).message;
                 m.starts_with("unknown field") || m.starts_with("missing required field")

@@ -141,14 +141,17 @@ fn load_text(
     let starts = line_starts(text);
     let slice_end = |line: usize| starts.get(line - 1).copied().unwrap_or(text.len());
     let mut count = 0;
-    for (i, raw) in parts.docs.iter().enumerate() {
+    // Each document's text ends where the next one (or the interrupted one) starts.
+    let ends: Vec<Option<usize>> = parts
+        .docs
+        .iter()
+        .skip(1)
+        .map(|d| Some(d.start_line))
+        .chain([parts.partial_start])
+        .collect();
+    for (raw, next) in parts.docs.into_iter().zip(ends) {
         let Some(root) = raw.root else { continue };
         count += 1;
-        let next = parts
-            .docs
-            .get(i + 1)
-            .map(|d| d.start_line)
-            .or(parts.partial_start);
         let begin = slice_end(raw.start_line);
         let end = next.map_or(text.len(), slice_end).max(begin);
         let origin = Origin {
@@ -163,10 +166,12 @@ fn load_text(
             origin: origin.clone(),
             map: &raw.map,
             duplicates: &raw.duplicates,
+            mapping: raw.mapping,
+            envelope: &raw.envelope,
         };
         match decode::decode(&doc, state, diags) {
             Outcome::Empty => count -= 1,
-            Outcome::Loaded => state.source_map.insert(origin, raw.map.clone()),
+            Outcome::Loaded => state.source_map.insert(origin, raw.map),
             Outcome::Failed(kind) => {
                 failed.insert(kind.unwrap_or_default());
             }

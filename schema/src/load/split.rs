@@ -21,6 +21,10 @@ pub(crate) struct RawDoc {
     pub map: DocMap,
     /// Keys given twice in one mapping: (mapping path, key, first, second).
     pub duplicates: Vec<(String, String, Pos, Pos)>,
+    /// Whether the root node is a mapping.
+    pub mapping: bool,
+    /// `apiVersion` and `kind` at the root: `Some(text)` for a scalar, `None` otherwise.
+    pub envelope: Vec<(String, Option<String>)>,
 }
 
 /// A syntax error that stopped the event parser.
@@ -145,6 +149,14 @@ impl Walker {
             );
             if path.is_empty() {
                 doc.root = Some(p);
+                doc.mapping = matches!(ev, Event::MappingStart(..));
+            }
+            if self.stack.len() == 1 && (path == "apiVersion" || path == "kind") {
+                let text = match ev {
+                    Event::Scalar(s, ..) => Some(s.clone()),
+                    _ => None,
+                };
+                doc.envelope.push((path.clone(), text));
             }
         }
         match ev {
@@ -220,6 +232,8 @@ mod tests {
         let d = &s.docs[1];
         assert_eq!(d.start_line, 7);
         assert_eq!(value(d, "b[1].c"), (8, 12));
+        assert!(s.docs[0].mapping);
+        assert_eq!(s.docs[0].envelope, []);
         assert!(s.docs.iter().all(|d| d.duplicates.is_empty()));
     }
 
