@@ -117,3 +117,23 @@ fn timing_parts() {
     }
     println!("validate alone: {:?}", start.elapsed() / n);
 }
+
+#[test]
+fn validate_rechecks_a_state_changed_in_memory() {
+    let mut state = load_files(&valid_repo()).unwrap_or_else(|d| panic!("{d}"));
+    assert!(schema::validate(&state).is_empty());
+    let inv = state.inventory.as_mut().unwrap();
+    let mut extra = inv.doc.spec.hosts[0].clone();
+    extra.address = "10.77.0.30".into();
+    inv.doc.spec.hosts.push(extra);
+    let d = schema::validate(&state);
+    assert_eq!(d.len(), 1, "{d}");
+    let e = &d.0[0];
+    assert!(e.message.contains("duplicate host name `gw`"), "{e}");
+    // The new host was never written: the error points at the nearest written ancestor,
+    // the `spec.hosts` list (its first `-`).
+    assert_eq!(
+        (e.file.as_str(), e.line, e.column),
+        ("inventory.yaml", 11, 5)
+    );
+}

@@ -9,6 +9,7 @@
 //! One module per kind; `net` holds the value syntaxes (addresses, durations...).
 
 mod balancer;
+mod frontend;
 mod gateway;
 mod hacluster;
 mod inventory;
