@@ -489,3 +489,25 @@ fn every_field_mistake_of_one_document_is_reported() {
         "{diags}"
     );
 }
+
+#[test]
+fn crlf_files_report_the_same_positions() {
+    let mut files = valid_texts();
+    for (path, bytes) in files.iter_mut() {
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        let text = if path == INV {
+            text.replace("address: 10.77.0.11", "adress: 10.77.0.11")
+        } else {
+            text
+        };
+        *bytes = text.replace('\n', "\r\n").into_bytes();
+    }
+    let diags = load_files(&to_files(files)).expect_err("broken");
+    let e: Vec<&Diagnostic> = diags.errors().collect();
+    assert_eq!(e.len(), 1, "{diags}");
+    assert_eq!(
+        (e[0].file.as_str(), e[0].line, e[0].column),
+        (INV, 15, 7),
+        "{diags}"
+    );
+}
