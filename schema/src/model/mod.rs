@@ -112,6 +112,10 @@ pub struct DesiredState {
     pub clusters: Vec<Located<Document<HaClusterSpec>>>,
     pub apps: Vec<Located<Document<AppSpec>>>,
     pub manifests: Vec<Manifest>,
+    /// Where every value of every loaded document was written (see [`crate::SourceMap`]).
+    pub source_map: crate::source_map::SourceMap,
+    /// Suspicious but valid things found while loading (never errors).
+    pub warnings: crate::diag::Diagnostics,
 }
 
 impl DesiredState {

@@ -1,0 +1,169 @@
+//! Balancer frontend checks: binds, ACLs, routing to declared backends.
+
+use super::balancer::absolute;
+use super::{net, Cx};
+use crate::load::hints::closest;
+use crate::model::*;
+use std::collections::BTreeSet;
+
+/// ACLs HAProxy predefines; usable in conditions without declaring them.
+const PREDEFINED_ACLS: &[&str] = &[
+    "FALSE",
+    "HTTP",
+    "HTTP_1.0",
+    "HTTP_1.1",
+    "HTTP_2.0",
+    "HTTP_3.0",
+    "HTTP_CONTENT",
+    "HTTP_URL_ABS",
+    "HTTP_URL_SLASH",
+    "HTTP_URL_STAR",
+    "LOCALHOST",
+    "METH_CONNECT",
+    "METH_DELETE",
+    "METH_GET",
+    "METH_HEAD",
+    "METH_OPTIONS",
+    "METH_POST",
+    "METH_PUT",
+    "METH_TRACE",
+    "RDP_COOKIE",
+    "REQ_CONTENT",
+    "TRUE",
+    "WAIT_END",
+];
+
+pub(super) fn frontend<'a>(
+    cx: &mut Cx,
+    doc: &Origin,
+    at: &str,
+    f: &'a Frontend,
+    backends: &[&str],
+    used: &mut BTreeSet<&'a str>,
+) {
+    binds(cx, doc, &format!("{at}.binds"), &f.binds);
+    if let Some(u) = &f.stats_uri {
+        absolute(cx, doc, &format!("{at}.statsUri"), u);
+    }
+    let acls = f.acls.iter().enumerate();
+    cx.unique(
+        "ACL",
+        acls.map(|(j, a)| (doc, format!("{at}.acls[{j}].name"), a.name.clone())),
+    );
+    let declared: Vec<&str> = f.acls.iter().map(|a| a.name.as_str()).collect();
+    let mut backend_ref = |cx: &mut Cx, path: String, name: &'a str| {
+        used.insert(name);
+        if !backends.contains(&name) {
+            let hint = match closest(name, backends.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None if backends.is_empty() => "declare it under `backends:`".to_string(),
+                None => format!("declared backends: {}", backends.join(", ")),
+            };
+            cx.error(
+                doc,
+                &path,
+                format!("backend `{name}` is not declared"),
+                Some(hint),
+            );
+        }
+    };
+    if let Some(d) = &f.default_backend {
+        backend_ref(cx, format!("{at}.defaultBackend"), d);
+    }
+    for (j, u) in f.use_backends.iter().enumerate() {
+        backend_ref(cx, format!("{at}.useBackends[{j}].backend"), &u.backend);
+        for acl in acl_names(&u.condition) {
+            if !declared.contains(&acl) && !PREDEFINED_ACLS.contains(&acl) {
+                let hint = match closest(acl, declared.iter().copied()) {
+                    Some(c) => format!("did you mean `{c}`?"),
+                    None => format!("declare it under `acls:` of frontend `{}`", f.name),
+                };
+                let path = format!("{at}.useBackends[{j}].if");
+                cx.error(
+                    doc,
+                    &path,
+                    format!("ACL `{acl}` is not declared"),
+                    Some(hint),
+                );
+            }
+        }
+    }
+    if f.default_backend.is_none() && f.use_backends.is_empty() && f.stats_uri.is_none() {
+        let hint = "set `defaultBackend`".to_string();
+        cx.warn(
+            doc,
+            &format!("{at}.name"),
+            format!("frontend `{}` routes to no backend", f.name),
+            Some(hint),
+        );
+    }
+}
+
+/// Named ACLs in a condition: words other than operators, negations and `{ anonymous }` ACLs.
+fn acl_names(cond: &str) -> Vec<&str> {
+    let mut depth = 0usize;
+    let mut out = Vec::new();
+    for w in cond.split_whitespace() {
+        match w {
+            "{" => depth += 1,
+            "}" => depth = depth.saturating_sub(1),
+            "||" | "or" | "!" => {}
+            _ if depth == 0 => {
+                let name = w.trim_start_matches('!');
+                if !name.is_empty() {
+                    out.push(name);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `bind` addresses: `ADDRESS:PORT` (address may be empty or `*`), a UNIX socket path, or `proto@...`.
+pub(super) fn binds(cx: &mut Cx, doc: &Origin, path: &str, binds: &[String]) {
+    if binds.is_empty() {
+        cx.error(
+            doc,
+            path,
+            "no bind address",
+            Some("add one, like `*:80`".into()),
+        );
+    }
+    for (i, b) in binds.iter().enumerate() {
+        let addr = b.split_whitespace().next().unwrap_or_default();
+        if addr.starts_with('/') || addr.contains('@') {
+            continue;
+        }
+        let ok = addr.rsplit_once(':').is_some_and(|(host, port)| {
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let port_ok = port
+                .split('-')
+                .all(|p| p.parse::<u16>().is_ok_and(|p| p > 0));
+            port_ok && (host.is_empty() || host == "*" || net::is_address(host))
+        });
+        if !ok {
+            let hint =
+                "`ADDRESS:PORT` with a port 1-65535, like `*:80` or `10.77.0.100:80`".to_string();
+            cx.error(
+                doc,
+                &format!("{path}[{i}]"),
+                format!("invalid bind `{b}`"),
+                Some(hint),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::acl_names;
+
+    #[test]
+    fn acl_names_skip_operators_and_anonymous_acls() {
+        assert_eq!(
+            acl_names("is_auth !is_static || { path_beg /x } or LOCALHOST"),
+            ["is_auth", "is_static", "LOCALHOST"]
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! HaCluster checks: nodes are balancers, the VIP fits their subnet, CIB ids and references.
+
+use super::{net, unique_names, Cx};
+use crate::load::hints::closest;
+use crate::model::*;
+use std::net::IpAddr;
+
+pub(super) fn check(cx: &mut Cx) {
+    let state = cx.state;
+    unique_names(cx, "HaCluster", &state.clusters);
+    let all_nodes = state.clusters.iter().flat_map(|c| {
+        let nodes = c.doc.spec.nodes.iter().enumerate();
+        nodes.map(|(i, n)| (&c.origin, format!("spec.nodes[{i}]"), n.clone()))
+    });
+    cx.unique("cluster node", all_nodes);
+    for c in &state.clusters {
+        let doc = &c.origin;
+        let spec = &c.doc.spec;
+        match spec.nodes.len() {
+            0 => cx.error(
+                doc,
+                "spec.nodes",
+                "the cluster has no nodes",
+                Some("list the balancer hosts".into()),
+            ),
+            1 => cx.warn(
+                doc,
+                "spec.nodes",
+                "a one-node cluster cannot fail over",
+                Some("add a second balancer".into()),
+            ),
+            _ => {}
+        }
+        for (i, n) in spec.nodes.iter().enumerate() {
+            cx.host_ref(
+                doc,
+                &format!("spec.nodes[{i}]"),
+                n,
+                Role::Balancer,
+                "cluster node",
+            );
+        }
+        if let Some(v) = &spec.vip {
+            vip(cx, doc, spec, v);
+        }
+        resources(cx, doc, spec);
+        constraints(cx, doc, spec);
+        let stonith = spec.properties.get("stonith-enabled").map(String::as_str);
+        if !matches!(stonith, Some("false" | "0" | "no" | "off")) {
+            let hint = "declare a fencing resource, or set `stonith-enabled: \"false\"` (lab only)"
+                .to_string();
+            cx.warn(
+                doc,
+                "spec.properties",
+                "STONITH is enabled but no fencing resource is declared",
+                Some(hint),
+            );
+        }
+    }
+}
+
+fn vip(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec, v: &Vip) {
+    let Ok(ip) = v.ip.parse::<IpAddr>() else {
+        let hint = "an IP address like `10.77.0.100`".to_string();
+        cx.error(
+            doc,
+            "spec.vip.ip",
+            format!("invalid VIP address `{}`", v.ip),
+            Some(hint),
+        );
+        return;
+    };
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    if v.cidr_netmask > max {
+        let hint = format!("a prefix length 0-{max}, like 24");
+        cx.error(
+            doc,
+            "spec.vip.cidrNetmask",
+            format!("netmask /{} is out of range", v.cidr_netmask),
+            Some(hint),
+        );
+        return;
+    }
+    cx.duration(doc, "spec.vip.monitorInterval", &v.monitor_interval, true);
+    if !cx.hosts_known {
+        return;
+    }
+    for host in cx.state.hosts() {
+        if host.address.parse::<IpAddr>() == Ok(ip) {
+            let hint = "the VIP must be an address no host owns".to_string();
+            cx.error(
+                doc,
+                "spec.vip.ip",
+                format!("VIP {ip} is the address of host `{}`", host.name),
+                Some(hint),
+            );
+        }
+    }
+    let outside: Vec<String> = spec
+        .nodes
+        .iter()
+        .filter_map(|n| {
+            let addr = cx.state.host(n)?.address.parse::<IpAddr>().ok()?;
+            (!net::in_subnet(ip, v.cidr_netmask, addr)).then(|| format!("`{n}` ({addr})"))
+        })
+        .collect();
+    if !outside.is_empty() {
+        let msg = format!(
+            "VIP {ip}/{} is outside the subnet of node {}",
+            v.cidr_netmask,
+            outside.join(", ")
+        );
+        let hint = "IPaddr2 needs the VIP on a subnet every node has an address in".to_string();
+        cx.error(doc, "spec.vip.ip", msg, Some(hint));
+    }
+}
+
+fn resources(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
+    let mut ids = Vec::new();
+    if let Some(v) = &spec.vip {
+        ids.push((doc, "spec.vip.id".to_string(), v.id.clone()));
+    }
+    for (i, r) in spec.resources.iter().enumerate() {
+        ids.push((doc, format!("spec.resources[{i}].id"), r.id.clone()));
+    }
+    let k = &spec.constraints;
+    let cons = k
+        .colocations
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (format!("colocations[{i}]"), &c.id));
+    let cons = cons.chain(
+        k.orders
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("orders[{i}]"), &c.id)),
+    );
+    let cons = cons.chain(
+        k.locations
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("locations[{i}]"), &c.id)),
+    );
+    for (p, id) in cons {
+        ids.push((doc, format!("spec.constraints.{p}.id"), id.clone()));
+    }
+    for (_, path, id) in &ids {
+        if !net::is_xml_id(id) {
+            let hint = "a letter or `_`, then letters, digits, `_`, `-`, `.`".to_string();
+            cx.error(
+                doc,
+                path,
+                format!("`{id}` is not a valid CIB id"),
+                Some(hint),
+            );
+        }
+    }
+    cx.unique("CIB id", ids);
+    for (i, r) in spec.resources.iter().enumerate() {
+        let at = format!("spec.resources[{i}]");
+        match (r.class, &r.provider) {
+            (ResourceClass::Ocf, None) => {
+                let hint = "add `provider: heartbeat` (or the agent's provider)".to_string();
+                cx.error(
+                    doc,
+                    &format!("{at}.class"),
+                    format!("ocf resource `{}` has no provider", r.id),
+                    Some(hint),
+                );
+            }
+            (class, Some(_)) if class != ResourceClass::Ocf => {
+                let hint = "remove `provider`: only class `ocf` has providers".to_string();
+                let msg = format!("{} resource `{}` has a provider", class.as_str(), r.id);
+                cx.error(doc, &format!("{at}.provider"), msg, Some(hint));
+            }
+            _ => {}
+        }
+        for (j, op) in r.ops.iter().enumerate() {
+            cx.duration(doc, &format!("{at}.ops[{j}].interval"), &op.interval, true);
+            if let Some(t) = &op.timeout {
+                cx.duration(doc, &format!("{at}.ops[{j}].timeout"), t, true);
+            }
+        }
+    }
+}
+
+fn constraints(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
+    let mut declared: Vec<&str> = spec.resources.iter().map(|r| r.id.as_str()).collect();
+    if let Some(v) = &spec.vip {
+        declared.push(&v.id);
+    }
+    let rsc = |cx: &mut Cx, path: String, id: &str| {
+        if !declared.contains(&id) {
+            let hint = match closest(id, declared.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!("declared resources: {}", declared.join(", ")),
+            };
+            cx.error(
+                doc,
+                &path,
+                format!("resource `{id}` is not declared in this cluster"),
+                Some(hint),
+            );
+        }
+    };
+    let k = &spec.constraints;
+    let mut scores = Vec::new();
+    for (i, c) in k.colocations.iter().enumerate() {
+        let at = format!("spec.constraints.colocations[{i}]");
+        rsc(cx, format!("{at}.rsc"), &c.rsc);
+        rsc(cx, format!("{at}.withRsc"), &c.with_rsc);
+        scores.push((format!("{at}.score"), &c.score));
+    }
+    for (i, o) in k.orders.iter().enumerate() {
+        let at = format!("spec.constraints.orders[{i}]");
+        rsc(cx, format!("{at}.first"), &o.first);
+        rsc(cx, format!("{at}.then"), &o.then);
+        if let Some(kind) = o
+            .kind
+            .as_deref()
+            .filter(|k| !["Mandatory", "Optional", "Serialize"].contains(k))
+        {
+            let hint = "one of Mandatory, Optional, Serialize".to_string();
+            cx.error(
+                doc,
+                &format!("{at}.kind"),
+                format!("unknown order kind `{kind}`"),
+                Some(hint),
+            );
+        }
+    }
+    for (i, l) in k.locations.iter().enumerate() {
+        let at = format!("spec.constraints.locations[{i}]");
+        rsc(cx, format!("{at}.rsc"), &l.rsc);
+        if !spec.nodes.contains(&l.node) {
+            let hint = format!("one of the cluster's nodes: {}", spec.nodes.join(", "));
+            cx.error(
+                doc,
+                &format!("{at}.node"),
+                format!("`{}` is not a node of this cluster", l.node),
+                Some(hint),
+            );
+        }
+        scores.push((format!("{at}.score"), &l.score));
+    }
+    for (path, s) in scores {
+        if !net::is_score(s) {
+            let hint = "`INFINITY`, `-INFINITY` or an integer".to_string();
+            cx.error(
+                doc,
+                &path,
+                format!("`{s}` is not a Pacemaker score"),
+                Some(hint),
+            );
+        }
+    }
+}
