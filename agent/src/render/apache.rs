@@ -23,10 +23,49 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 pub const DEFAULT_DIR: &str = "/etc/apache2/sites-enabled";
-/// Checks the whole configuration tree the file is part of.
-pub const DEFAULT_CHECK: &str = "apache2ctl -t";
-/// Lets running requests finish on the old configuration.
-pub const DEFAULT_RELOAD: &str = "apache2ctl graceful";
+/// Apache's own configuration root on Debian.
+pub const CONF_ROOT: &str = "/etc/apache2";
+
+/// The default check, run on the host: a private copy of `/etc/apache2` with the staged
+/// site in the final file's place and the site's modules enabled, checked with
+/// `apache2ctl -t` (`APACHE_CONFDIR`), then removed. The live tree is not touched, so a
+/// site Apache rejects never goes live. A site outside `/etc/apache2` is checked in place
+/// of nothing: plain `apache2ctl -t` on the live tree.
+pub fn default_check(path: &str, modules: &[String]) -> String {
+    let Some(rel) = path
+        .strip_prefix(CONF_ROOT)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
+        return "apache2ctl -t".into();
+    };
+    let enable = if modules.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "APACHE_CONFDIR=\"$t\" a2enmod -q {} >/dev/null || {{ echo 'cannot enable modules: {}' >&2; exit 1; }}\n",
+            modules.join(" "),
+            modules.join(" ")
+        )
+    };
+    format!(
+        "t=$(mktemp -d /tmp/agent-apache-check.XXXXXX) || exit 1\n\
+         trap 'rm -rf \"$t\"' EXIT\n\
+         cp -a {CONF_ROOT}/. \"$t\"/ && mkdir -p \"$(dirname \"$t/{rel}\")\" && cp {{file}} \"$t/{rel}\" || exit 1\n\
+         {enable}APACHE_CONFDIR=\"$t\" apache2ctl -t"
+    )
+}
+
+/// The default reload: enable the site's modules (idempotent), then a graceful restart.
+pub fn default_reload(modules: &[String]) -> String {
+    if modules.is_empty() {
+        "apache2ctl graceful".into()
+    } else {
+        format!(
+            "a2enmod -q {} >/dev/null && apache2ctl graceful",
+            modules.join(" ")
+        )
+    }
+}
 
 /// Renders the gateway document for each of its hosts.
 pub fn render(
@@ -70,23 +109,24 @@ pub fn render(
 
 fn file_for(h: &Host, site: &str, body: &str, modules: &[String], source: &str) -> ManagedFile {
     let o = &h.overrides;
+    let path = o
+        .apache_site
+        .clone()
+        .unwrap_or_else(|| format!("{DEFAULT_DIR}/{site}.conf"));
     ManagedFile {
         host: h.name.clone(),
         target: TargetKind::Gateway,
-        path: o
-            .apache_site
-            .clone()
-            .unwrap_or_else(|| format!("{DEFAULT_DIR}/{site}.conf")),
+        path: path.clone(),
         content: body.to_string(),
         mode: 0o644,
         check: o
             .apache_check
             .clone()
-            .unwrap_or_else(|| DEFAULT_CHECK.into()),
+            .unwrap_or_else(|| default_check(&path, modules)),
         reload: Some(
             o.apache_reload
                 .clone()
-                .unwrap_or_else(|| DEFAULT_RELOAD.into()),
+                .unwrap_or_else(|| default_reload(modules)),
         ),
         modules: modules.to_vec(),
         source: source.to_string(),
