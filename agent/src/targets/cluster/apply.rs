@@ -26,7 +26,7 @@ set -u
 d=$(mktemp -d) || exit 4
 trap 'rm -rf "$d"' EXIT
 awk -v d="$d" '$0 == "@@desired" { f = 1; next } { print > (f ? d "/new.xml" : d "/old.xml") }'
-if ! crm_verify --xml-file "$d/new.xml" > "$d/verify" 2>&1; then
+if [ "$VERIFY" = 1 ] && ! crm_verify --xml-file "$d/new.xml" > "$d/verify" 2>&1; then
   echo @@invalid; cat "$d/verify"; exit 3
 fi
 crm_diff -o "$d/old.xml" -n "$d/new.xml" > "$d/patch" 2> "$d/err"; rc=$?
@@ -56,6 +56,9 @@ pub enum PatchOutcome {
 }
 
 /// Sends one guarded patch turning `observed` into `desired` on `node`.
+/// `verify`: refuse a desired CIB that `crm_verify` finds errors in. A rollback
+/// passes `false`: it restores what was live before, even when that state was one
+/// crm_verify complains about (e.g. stonith enabled without a fencing device).
 pub async fn patch<R: Remote>(
     remote: &R,
     access: &ClusterAccess,
@@ -63,10 +66,14 @@ pub async fn patch<R: Remote>(
     observed_text: &str,
     observed: CibVersion,
     desired: &Elem,
+    verify: bool,
 ) -> Result<PatchOutcome, ClusterError> {
     let script = format!(
-        "{}\nAE={}; EP={}\n{PATCH}",
-        access.prelude, observed.admin_epoch, observed.epoch
+        "{}\nAE={}; EP={}; VERIFY={}\n{PATCH}",
+        access.prelude,
+        observed.admin_epoch,
+        observed.epoch,
+        u8::from(verify)
     );
     let mut stdin = observed_text.trim_end().to_string();
     stdin.push_str("\n@@desired\n");
@@ -164,6 +171,7 @@ pub async fn apply<R: Remote>(
             &obs.cib_text,
             obs.version,
             &desired,
+            true,
         )
         .await?
         {
@@ -208,6 +216,7 @@ async fn restore<R: Remote>(
             &obs.cib_text,
             obs.version,
             &desired,
+            false,
         )
         .await?
         {
@@ -340,4 +349,48 @@ pub async fn preview<R: Remote>(
     let start = text.find("Transition Summary:").unwrap_or(0);
     let end = text.find("Revised Cluster Status:").unwrap_or(text.len());
     Ok(text[start..end.max(start)].trim_end().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MON: &str = r#"<pacemaker-result><nodes/><resources>
+      <resource id="vip" role="Started" active="true" failed="false"><node name="ha1"/></resource>
+      <resource id="haproxy" role="Started" active="true" failed="false"><node name="NODE"/></resource>
+      </resources></pacemaker-result>"#;
+
+    fn want() -> ConfigView {
+        ConfigView::of(
+            &Elem::parse(
+                r#"<cib-fragment><resources>
+                <primitive id="vip" class="ocf" provider="heartbeat" type="IPaddr2"/>
+                <primitive id="haproxy" class="lsb" type="haproxy"/></resources>
+                <constraints><rsc_colocation id="c" rsc="haproxy" with-rsc="vip" score="INFINITY"/>
+                </constraints></cib-fragment>"#,
+            )
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn converged_means_started_once_and_colocated() {
+        let ok = ClusterStatus::parse(&MON.replace("NODE", "ha1")).unwrap();
+        assert!(convergence_problems(&want(), &ok).is_empty());
+        let apart = ClusterStatus::parse(&MON.replace("NODE", "ha2")).unwrap();
+        assert_eq!(
+            convergence_problems(&want(), &apart),
+            ["haproxy is not with vip"]
+        );
+        let stopped = ClusterStatus::parse(
+            &MON.replace(r#"<node name="ha1"/>"#, "")
+                .replace(
+                    r#"role="Started" active="true" failed="false">"#,
+                    r#"role="Stopped" active="false" failed="false">"#,
+                )
+                .replace("NODE", "ha1"),
+        )
+        .unwrap();
+        assert!(convergence_problems(&want(), &stopped).contains(&"vip: stopped".to_string()));
+    }
 }

@@ -231,3 +231,61 @@ fn describe_constraint(e: &super::xml::Elem) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::targets::cluster::xml::Elem;
+
+    fn prim(ops: &str) -> Primitive {
+        let xml = format!(
+            r#"<primitive id="p" class="lsb" type="x"><operations>{ops}</operations></primitive>"#
+        );
+        Primitive::of(&Elem::parse(&xml).unwrap())
+    }
+
+    #[test]
+    fn a_unique_op_reads_as_an_interval_change() {
+        let live = prim(r#"<op id="a" name="monitor" interval="20s" timeout="20s"/>"#);
+        let want = prim(r#"<op id="b" name="monitor" interval="10s" timeout="30s"/>"#);
+        assert_eq!(
+            primitive_notes("vip", &live, &want),
+            [
+                "vip: op monitor interval 20s → 10s",
+                "vip: op monitor interval 10s: timeout 20s → 30s"
+            ]
+        );
+    }
+
+    #[test]
+    fn equal_intervals_in_other_units_are_equal_and_extra_ops_are_named() {
+        let live = prim(
+            r#"<op id="a" name="monitor" interval="10000ms"/><op id="c" name="start" interval="0"/>"#,
+        );
+        let want = prim(
+            r#"<op id="b" name="monitor" interval="10"/><op id="d" name="monitor" interval="60s" role="Slave"/>"#,
+        );
+        assert_eq!(
+            primitive_notes("p", &live, &want),
+            [
+                "p: op monitor interval 60s added",
+                "p: op start interval 0 removed"
+            ]
+        );
+    }
+
+    #[test]
+    fn properties_compare_by_name() {
+        let mut live = ConfigView::default();
+        let mut want = ConfigView::default();
+        live.properties
+            .insert("stonith-enabled".into(), "true".into());
+        live.properties.insert("dc-version".into(), "2.1.5".into());
+        want.properties
+            .insert("stonith-enabled".into(), "false".into());
+        let changes = compare(&live, &want, &ClusterPolicy::default());
+        assert_eq!(changes.len(), 1, "undeclared properties are not compared");
+        assert_eq!(changes[0].notes, ["property stonith-enabled true → false"]);
+        assert_eq!(changes[0].action, Action::Update);
+    }
+}

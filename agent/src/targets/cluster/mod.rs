@@ -46,6 +46,9 @@ pub struct ClusterPolicy {
     pub manage_corosync: bool,
 }
 
+/// The Pacemaker tools live in sbin, which a non-login PATH may lack.
+const SBIN_PATH: &str = "PATH=\"$PATH:/usr/sbin:/sbin\"; export PATH";
+
 /// How to reach the cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClusterAccess {
@@ -61,7 +64,7 @@ impl ClusterAccess {
     pub fn live(nodes: Vec<String>) -> ClusterAccess {
         ClusterAccess {
             nodes,
-            prelude: String::new(),
+            prelude: SBIN_PATH.into(),
             corosync_conf: "/etc/corosync/corosync.conf".into(),
         }
     }
@@ -71,7 +74,7 @@ impl ClusterAccess {
         let q = crate::targets::remote::sh_quote;
         ClusterAccess {
             nodes,
-            prelude: format!("CIB_file={}; export CIB_file", q(cib)),
+            prelude: format!("{SBIN_PATH}\nCIB_file={}; export CIB_file", q(cib)),
             corosync_conf: corosync_conf.into(),
         }
     }
@@ -185,6 +188,19 @@ fn validate_agents(want: &ConfigView, obs: &Observed) -> Result<(), ClusterError
     } else {
         Err(ClusterError::Invalid(problems.join("; ")))
     }
+}
+
+/// `agent diff` for one cluster: observe (one round trip) and [`plan()`]. Read-only.
+pub async fn diff<R: crate::targets::remote::Remote>(
+    remote: &R,
+    access: &ClusterAccess,
+    fragment: &Elem,
+    corosync: &CorosyncWant,
+    policy: &ClusterPolicy,
+    masker: &Masker,
+) -> Result<ClusterPlan, ClusterError> {
+    let observed = observe(remote, access, &declared_agents(fragment)).await?;
+    plan(fragment, corosync, observed, policy, masker)
 }
 
 /// Compares the fragment (and corosync settings) with what was observed.
