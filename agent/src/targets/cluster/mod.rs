@@ -23,12 +23,14 @@ pub mod compare;
 pub mod corosync;
 pub mod merge;
 pub mod observe;
+pub mod settle;
 pub mod status;
 pub mod xml;
 
-pub use apply::{apply, preview, vip_holder, ApplyOptions, ApplyReport};
+pub use apply::{apply, preview, ApplyOptions, ApplyReport};
 pub use corosync::CorosyncWant;
 pub use observe::{observe, Observed};
+pub use settle::{placement, vip_holder};
 
 use crate::mask::Masker;
 use crate::plan::{Action, Change, TargetError};
