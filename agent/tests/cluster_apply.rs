@@ -7,7 +7,7 @@ mod harness;
 
 use agent::plan::Action;
 use agent::targets::cluster::{
-    apply, preview, vip_holder, ApplyOptions, ClusterError, ClusterPolicy,
+    apply, diff, dry_run, preview, vip_holder, ApplyOptions, ClusterError, ClusterPolicy,
 };
 use harness::*;
 use std::time::Duration;
@@ -202,6 +202,24 @@ async fn crm_verify_refuses_a_dangling_constraint_on_the_shadow_copy() {
     );
     let bad = harness::FRAGMENT.replace("with-rsc=\"vip\"", "with-rsc=\"nope\"");
     let frag = agent::targets::cluster::xml::Elem::parse(&bad).unwrap();
+    // `agent diff` already finds it (crm_verify on the node, nothing applied)...
+    let plan = diff(
+        &sim,
+        &lab.access,
+        &frag,
+        &corosync_want(),
+        &default_policy(),
+        &masker(),
+    )
+    .await
+    .unwrap();
+    let err = dry_run(&sim, &lab.access, &plan).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("IDREF attribute with-rsc references an unknown ID \"nope\""),
+        "{err}"
+    );
+    // ...and apply refuses it.
     let err = apply(
         &sim,
         &lab.access,

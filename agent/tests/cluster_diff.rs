@@ -6,7 +6,7 @@
 mod harness;
 
 use agent::plan::{Action, Change};
-use agent::targets::cluster::{apply, diff, preview, ClusterPolicy};
+use agent::targets::cluster::{apply, diff, dry_run, preview, ClusterPolicy};
 use harness::*;
 
 async fn converged_lab() -> (Lab, Sim) {
@@ -88,6 +88,18 @@ async fn hand_changes_read_at_parameter_and_operation_level_and_are_restored() {
         find(&plan.changes, "corosync.conf").action,
         Action::Unchanged
     );
+
+    // The raw patch apply would send, checked by crm_verify, nothing applied.
+    let epoch = lab.version().epoch;
+    let raw = dry_run(&sim, &lab.access, &plan)
+        .await
+        .unwrap()
+        .expect("a patch");
+    assert!(
+        raw.contains("<diff") && raw.contains("value=\"24\""),
+        "{raw}"
+    );
+    assert_eq!(lab.version().epoch, epoch, "dry run applies nothing");
 
     // The transition this restore causes, as crm_simulate sees it.
     let desired = plan.desired.clone().expect("a patch is needed");

@@ -14,7 +14,7 @@ use super::observe::observe;
 use super::settle::wait_converged;
 use super::status::ClusterStatus;
 use super::xml::Elem;
-use super::{plan, ClusterAccess, ClusterError, ClusterPolicy, CorosyncWant};
+use super::{plan, ClusterAccess, ClusterError, ClusterPlan, ClusterPolicy, CorosyncWant};
 use crate::mask::Masker;
 use crate::plan::Change;
 use crate::targets::remote::Remote;
@@ -27,12 +27,13 @@ set -u
 d=$(mktemp -d) || exit 4
 trap 'rm -rf "$d"' EXIT
 awk -v d="$d" '$0 == "@@desired" { f = 1; next } { print > (f ? d "/new.xml" : d "/old.xml") }'
-if [ "$VERIFY" = 1 ] && ! crm_verify --xml-file "$d/new.xml" > "$d/verify" 2>&1; then
+if [ "$MODE" != restore ] && ! crm_verify --xml-file "$d/new.xml" > "$d/verify" 2>&1; then
   echo @@invalid; cat "$d/verify"; exit 3
 fi
 crm_diff -o "$d/old.xml" -n "$d/new.xml" > "$d/patch" 2> "$d/err"; rc=$?
 if [ "$rc" -eq 0 ]; then echo @@nochange; exit 0; fi
 if [ "$rc" -ne 1 ]; then echo "@@error crm_diff"; cat "$d/err"; exit 4; fi
+if [ "$MODE" = dry-run ]; then echo @@would-apply; cat "$d/patch"; exit 0; fi
 cur=$(cibadmin -Q 2> "$d/err" | head -n 1)
 v() { printf '%s\n' "$cur" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
 if [ -z "$(v epoch)" ]; then echo "@@error cibadmin -Q"; cat "$d/err"; exit 4; fi
@@ -48,18 +49,39 @@ fi
 echo "@@error cibadmin --patch"; cat "$d/err"; exit 4
 "#;
 
+/// What [`patch`] does after computing the patch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchMode {
+    /// crm_verify the desired CIB, then apply the patch.
+    Apply,
+    /// crm_verify, then only return the patch (`agent diff`).
+    DryRun,
+    /// Apply without crm_verify: a rollback restores what was live before, even a
+    /// state crm_verify complains about (e.g. stonith enabled without a fencing device).
+    Restore,
+}
+
+impl PatchMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            PatchMode::Apply => "apply",
+            PatchMode::DryRun => "dry-run",
+            PatchMode::Restore => "restore",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PatchOutcome {
     /// Applied; the `crm_diff` patch that was sent (raw XML, for `--verbose`).
     Applied(String),
+    /// Dry run: the patch that would be sent.
+    WouldApply(String),
     NoChange,
     Conflict,
 }
 
-/// Sends one guarded patch turning `observed` into `desired` on `node`.
-/// `verify`: refuse a desired CIB that `crm_verify` finds errors in. A rollback
-/// passes `false`: it restores what was live before, even when that state was one
-/// crm_verify complains about (e.g. stonith enabled without a fencing device).
+/// Sends one guarded patch turning `observed` into `desired` on `node` (one round trip).
 pub async fn patch<R: Remote>(
     remote: &R,
     access: &ClusterAccess,
@@ -67,14 +89,14 @@ pub async fn patch<R: Remote>(
     observed_text: &str,
     observed: CibVersion,
     desired: &Elem,
-    verify: bool,
+    mode: PatchMode,
 ) -> Result<PatchOutcome, ClusterError> {
     let script = format!(
-        "{}\nAE={}; EP={}; VERIFY={}\n{PATCH}",
+        "{}\nAE={}; EP={}; MODE={}\n{PATCH}",
         access.prelude,
         observed.admin_epoch,
         observed.epoch,
-        u8::from(verify)
+        mode.as_str()
     );
     let mut stdin = observed_text.trim_end().to_string();
     stdin.push_str("\n@@desired\n");
@@ -92,6 +114,7 @@ pub async fn patch<R: Remote>(
     };
     match (out.status, head) {
         (0, "@@applied") => Ok(PatchOutcome::Applied(body.to_string())),
+        (0, "@@would-apply") => Ok(PatchOutcome::WouldApply(body.to_string())),
         (0, "@@nochange") => Ok(PatchOutcome::NoChange),
         (5, _) => Ok(PatchOutcome::Conflict),
         (3, _) => Err(ClusterError::Invalid(format!(
@@ -102,6 +125,40 @@ pub async fn patch<R: Remote>(
             h.strip_prefix("@@error ").unwrap_or("patch"),
             format!("{}{}", body.trim(), out.stderr_str().trim()),
         )),
+    }
+}
+
+/// `agent diff` on the node: crm_verify the plan's desired CIB on a shadow copy and
+/// return the raw `crm_diff` patch apply would send (`None`: nothing to send).
+/// Read-only; an invalid desired state is reported as [`ClusterError::Invalid`].
+pub async fn dry_run<R: Remote>(
+    remote: &R,
+    access: &ClusterAccess,
+    plan: &ClusterPlan,
+) -> Result<Option<String>, ClusterError> {
+    let Some(desired) = &plan.desired else {
+        return Ok(None);
+    };
+    let obs = &plan.observed;
+    let mode = PatchMode::DryRun;
+    match patch(
+        remote,
+        access,
+        &obs.node,
+        &obs.cib_text,
+        obs.version,
+        desired,
+        mode,
+    )
+    .await?
+    {
+        PatchOutcome::WouldApply(p) => Ok(Some(p)),
+        PatchOutcome::NoChange => Ok(None),
+        PatchOutcome::Applied(_) | PatchOutcome::Conflict => Err(ClusterError::Tool {
+            node: obs.node.clone(),
+            step: "dry run".into(),
+            message: "unexpected outcome".into(),
+        }),
     }
 }
 
@@ -172,12 +229,12 @@ pub async fn apply<R: Remote>(
             &obs.cib_text,
             obs.version,
             &desired,
-            true,
+            PatchMode::Apply,
         )
         .await?
         {
             PatchOutcome::Conflict => continue,
-            PatchOutcome::NoChange => return Ok(report),
+            PatchOutcome::NoChange | PatchOutcome::WouldApply(_) => return Ok(report),
             PatchOutcome::Applied(sent) => report.patch = Some(sent),
         }
         let want = ConfigView::of(fragment);
@@ -217,12 +274,12 @@ async fn restore<R: Remote>(
             &obs.cib_text,
             obs.version,
             &desired,
-            false,
+            PatchMode::Restore,
         )
         .await?
         {
             PatchOutcome::Conflict => continue,
-            PatchOutcome::NoChange | PatchOutcome::Applied(_) => return Ok(()),
+            _ => return Ok(()),
         }
     }
     Err(ClusterError::Conflict(opts.attempts))

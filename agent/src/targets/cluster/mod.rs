@@ -27,7 +27,7 @@ pub mod settle;
 pub mod status;
 pub mod xml;
 
-pub use apply::{apply, preview, ApplyOptions, ApplyReport};
+pub use apply::{apply, dry_run, preview, ApplyOptions, ApplyReport};
 pub use corosync::CorosyncWant;
 pub use observe::{observe, Observed};
 pub use settle::{placement, vip_holder};
@@ -243,6 +243,9 @@ pub fn plan(
         return Err(ClusterError::CorosyncUnsupported);
     }
     changes.extend(coro);
+    for c in changes.iter_mut() {
+        c.notes = c.notes.iter().map(|n| masker.mask(n)).collect();
+    }
     let desired = changes.iter().any(|c| c.action.is_change()).then(|| {
         let owned = merge::Owned::of(&want);
         merge::merge(
