@@ -329,3 +329,54 @@ async fn preview_shows_the_transition_a_change_causes() {
     assert!(text.starts_with("Transition Summary:"), "{text}");
     assert!(text.contains("Move") && text.contains("vip"), "{text}");
 }
+
+#[tokio::test]
+async fn the_cib_manager_refuses_a_patch_raced_by_a_status_update_and_apply_retries() {
+    let lab = Lab::new();
+    let sim = lab.sim();
+    let policy = default_policy();
+    apply(
+        &sim,
+        &lab.access,
+        &fragment(),
+        &corosync_want(),
+        &policy,
+        &masker(),
+        &fast(),
+    )
+    .await
+    .unwrap();
+    lab.sh("crm_attribute --type crm_config --name stonith-enabled --update true");
+    // A status update lands after the script's epoch check, just before the patch:
+    // only the version in the patch itself can catch it.
+    let marker = lab.cib.with_extension("raced");
+    let mut access = lab.access.clone();
+    access.prelude.push_str(&format!(
+        r#"
+cibadmin() {{
+  if [ "$1" = --patch ] && [ ! -e {m} ]; then
+    : > {m}
+    command cibadmin --modify -o status --xml-text '<node_state id="1" uname="ha1" crm-debug-origin="race"/>'
+  fi
+  command cibadmin "$@"
+}}"#,
+        m = marker.display()
+    ));
+    let r = apply(
+        &sim,
+        &access,
+        &fragment(),
+        &corosync_want(),
+        &policy,
+        &masker(),
+        &fast(),
+    )
+    .await
+    .unwrap();
+    assert!(marker.exists(), "the race was injected");
+    assert_eq!(
+        r.attempts, 2,
+        "refused once by the CIB manager, then applied"
+    );
+    assert_eq!(lab.view().properties["stonith-enabled"], "false");
+}
