@@ -205,6 +205,33 @@ pub async fn diff<R: crate::targets::remote::Remote>(
     plan(fragment, corosync, observed, policy, masker)
 }
 
+/// Adds the raw XML diff (live → Git) to changed resources/constraints and the
+/// placement to declared primitives.
+fn annotate(
+    changes: &mut [Change],
+    live: &ConfigView,
+    want: &ConfigView,
+    status: Option<&status::ClusterStatus>,
+    masker: &Masker,
+) {
+    for c in changes.iter_mut() {
+        let id = c.object.as_str();
+        let (l, w) = match (want.resources.get(id), want.constraints.get(id)) {
+            (Some(w), _) => (live.resources.get(id), w),
+            (None, Some(w)) => (live.constraints.get(id), w),
+            (None, None) => continue,
+        };
+        if c.action.is_change() {
+            let lx = l.map(Elem::to_xml).unwrap_or_default();
+            let label = format!("live/{id}");
+            c.diff = crate::textdiff::unified(&lx, &w.to_xml(), &label, "git", masker);
+        }
+        if let Some(s) = status.filter(|_| w.name == "primitive") {
+            c.notes.push(s.placement_note(id));
+        }
+    }
+}
+
 /// Compares the fragment (and corosync settings) with what was observed.
 /// Pure apart from the data in `observed`; errors only for an invalid desired state.
 pub fn plan(
@@ -218,26 +245,7 @@ pub fn plan(
     validate_agents(&want, &observed)?;
     let live = ConfigView::of(&observed.cib);
     let mut changes = compare::compare(&live, &want, policy);
-    for c in changes.iter_mut() {
-        let (l, w) = match (live.resources.get(&c.object), want.resources.get(&c.object)) {
-            (l, Some(w)) => (l, w),
-            _ => match (
-                live.constraints.get(&c.object),
-                want.constraints.get(&c.object),
-            ) {
-                (l, Some(w)) => (l, w),
-                _ => continue,
-            },
-        };
-        if c.action.is_change() {
-            let lx = l.map(Elem::to_xml).unwrap_or_default();
-            let label = format!("live/{}", c.object);
-            c.diff = crate::textdiff::unified(&lx, &w.to_xml(), &label, "git", masker);
-        }
-        if let Some(s) = observed.status.as_ref().filter(|_| w.name == "primitive") {
-            c.notes.push(s.placement_note(&c.object));
-        }
-    }
+    annotate(&mut changes, &live, &want, observed.status.as_ref(), masker);
     let coro = corosync::compare(observed.corosync.as_ref(), corosync);
     if policy.manage_corosync && coro.as_ref().is_some_and(|c| c.action != Action::Unchanged) {
         return Err(ClusterError::CorosyncUnsupported);
