@@ -6,6 +6,7 @@
 //! change set → rollout → report. Each module owns one step.
 
 pub mod cli;
+pub mod engine;
 pub mod localcheck;
 pub mod mask;
 pub mod plan;

@@ -111,15 +111,9 @@ impl Remote for LocalShell {
     }
 }
 
-/// Quotes a string for POSIX sh (single quotes; embedded quotes escaped).
+/// Quotes a string for POSIX sh (one quoting rule for the whole agent).
 pub fn sh_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@%".contains(&b))
-    {
-        return s.to_string();
-    }
-    format!("'{}'", s.replace('\'', "'\\''"))
+    crate::ssh::script::quote(s)
 }
 
 #[cfg(test)]

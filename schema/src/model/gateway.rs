@@ -9,7 +9,7 @@ pub struct GatewaySpec {
     /// Hosts this gateway is deployed on; default: every inventory host with role `gateway`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<String>,
-    /// Site file name: `/etc/apache2/sites-available/<siteName>.conf` (default `agent-<metadata.name>`).
+    /// Site file name: `/etc/apache2/sites-enabled/<siteName>.conf` (default `agent-<metadata.name>`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_name: Option<String>,
     /// Apache modules the site needs (`ssl`, `proxy`, `proxy_http`, `headers`, `rewrite`...).

@@ -105,7 +105,7 @@ pub struct HostOverrides {
     /// Default: a seamless reload of the running HAProxy (nothing when it is not running).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub haproxy_reload: Option<String>,
-    /// Default `/etc/apache2/sites-available/<siteName>.conf`.
+    /// Default `/etc/apache2/sites-enabled/<siteName>.conf` (a file, not an a2ensite link).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apache_site: Option<String>,
     /// Default `apache2ctl -t`.

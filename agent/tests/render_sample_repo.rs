@@ -1,0 +1,39 @@
+//! The sample repo is the users' starting point: it must load without any
+//! diagnostic, and hidden paths (the CI recipes) must be ignored by the loader.
+
+use std::path::Path;
+
+#[test]
+fn sample_repo_loads_without_diagnostics() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
+    let state = schema::load_dir(&root).unwrap_or_else(|d| panic!("sample-repo:\n{d}"));
+    let inv = state.inventory.as_ref().expect("an inventory");
+    let names: Vec<_> = inv.doc.spec.hosts.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["gw", "ha1", "ha2", "w1", "w2"]);
+    assert!(inv.doc.spec.hosts.iter().all(|h| h.host_key.is_none()));
+    assert_eq!(state.gateways.len(), 1);
+    assert_eq!(state.balancers.len(), 1);
+    assert_eq!(state.clusters.len(), 1);
+    assert_eq!(state.apps.len(), 1);
+    // keycloak Namespace + web's Namespace, ConfigMap, Deployment, Service.
+    assert_eq!(state.manifests.len(), 5);
+    let vip = state.clusters[0].doc.spec.vip.as_ref().expect("a VIP");
+    assert_eq!((vip.ip.as_str(), vip.cidr_netmask), ("10.77.0.100", 24));
+}
+
+#[test]
+fn ci_recipes_exist_and_are_skipped_by_the_loader() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
+    for recipe in [".github/workflows/agent-validate.yml", ".gitlab-ci.yml"] {
+        let text = std::fs::read_to_string(root.join(recipe)).expect(recipe);
+        assert!(text.contains("agent validate"), "{recipe}");
+    }
+    let state = schema::load_dir(&root).unwrap();
+    let origins: Vec<_> = state
+        .gateways
+        .iter()
+        .map(|g| g.origin.file.clone())
+        .chain(state.manifests.iter().map(|m| m.origin.file.clone()))
+        .collect();
+    assert!(origins.iter().all(|f| !f.starts_with('.')), "{origins:?}");
+}
