@@ -6,7 +6,7 @@
 mod harness;
 
 use agent::plan::Action;
-use agent::targets::cluster::{apply, diff, parse_fragment, ClusterPolicy, CorosyncWant};
+use agent::targets::cluster::{apply, diff, jobs, ClusterPolicy};
 use harness::*;
 use std::path::Path;
 
@@ -15,8 +15,13 @@ async fn the_sample_cluster_applies_and_then_is_in_sync() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
     let state = schema::load_dir(&repo).expect("sample repo loads");
     let rendered = agent::render::render(&state).expect("sample repo renders");
-    let fragment = parse_fragment(&rendered.cib[0]).unwrap();
-    let corosync = CorosyncWant::from_spec(&state.clusters[0].doc.spec);
+    let job = jobs(&state, &rendered).remove(0).unwrap();
+    assert_eq!(
+        (job.name.as_str(), job.vip_id.as_deref()),
+        ("lab", Some("vip"))
+    );
+    assert_eq!(job.access.nodes, ["ha1", "ha2"]);
+    let (fragment, corosync) = (job.fragment, job.corosync);
     let lab = Lab::new();
     let sim = lab.sim();
     let policy = ClusterPolicy::default();

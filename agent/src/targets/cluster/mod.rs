@@ -21,6 +21,7 @@ pub mod apply;
 pub mod cib;
 pub mod compare;
 pub mod corosync;
+pub mod jobs;
 pub mod merge;
 pub mod observe;
 pub mod settle;
@@ -29,6 +30,7 @@ pub mod xml;
 
 pub use apply::{apply, dry_run, preview, ApplyOptions, ApplyReport};
 pub use corosync::CorosyncWant;
+pub use jobs::{jobs, ClusterJob};
 pub use observe::{observe, Observed};
 pub use settle::{placement, vip_holder};
 
