@@ -6,6 +6,7 @@
 //! change set → rollout → report. Each module owns one step.
 
 pub mod cli;
+pub mod config;
 pub mod engine;
 pub mod localcheck;
 pub mod mask;
@@ -15,4 +16,7 @@ pub mod report;
 pub mod source;
 pub mod ssh;
 pub mod targets;
+#[cfg(feature = "test-double")]
+pub mod testing;
 pub mod textdiff;
+pub mod validate;

@@ -1,4 +1,178 @@
-//! Command-line interface (being written).
+//! Command-line interface: argument parsing and printing, nothing else.
+//!
+//! Each command parses its arguments and calls one library function (STYLE.md #7):
+//! `validate` → [`crate::validate::validate`], `render` → [`crate::render::render`].
+//! Arguments and the config file are checked before any repository is fetched.
+//! Errors become exit codes through one table ([`exit`]).
+
+mod exit;
+mod render;
+mod source_args;
+mod validate;
+
+pub use exit::Exit;
+
+use crate::config::{Config, ConfigError};
+use crate::source::SourceError;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// GitOps reconciliation agent for an on-premises platform: Apache gateway, HAProxy pair
+/// with a Pacemaker VIP, Kubernetes workloads. Git is the single source of truth.
+#[derive(Debug, Parser)]
+#[command(name = "agent", version, after_help = exit::TABLE)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Output format on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub log_format: Format,
+    /// More logging (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The agent's configuration file (repo, SSH key, known_hosts...).
+    #[arg(long, global = true, env = "AGENT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a desired-state repo: load, render, run local syntax checks. No SSH, no cluster.
+    #[command(after_help = exit::TABLE)]
+    Validate(validate::Args),
+    /// Print what would be written where: per-host files, CIB fragments, Kubernetes objects.
+    #[command(after_help = exit::TABLE)]
+    Render(render::Args),
+    /// Print the version.
+    Version,
+}
+
+/// Entry point of the binary: parse, run, map the outcome to an exit code.
 pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            }
+            .into();
+        }
+    };
+    init_logging(&cli.global);
+    let format = cli.global.output;
+    match run(cli) {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            let exit = classify(&err);
+            report_error(format, exit, &err);
+            exit.into()
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let config = cli.global.config.as_deref().map(Config::load).transpose()?;
+    match cli.command {
+        Command::Validate(args) => validate::run(&args, config.as_ref(), cli.global.output),
+        Command::Render(args) => render::run(&args, config.as_ref(), cli.global.output),
+        Command::Version => {
+            let version = env!("CARGO_PKG_VERSION");
+            match cli.global.output {
+                Format::Text => println!("agent {version}"),
+                Format::Json => println!(
+                    "{}",
+                    serde_json::json!({"name": "agent", "version": version})
+                ),
+            }
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+/// Which exit code an error means.
+fn classify(err: &anyhow::Error) -> Exit {
+    if err.downcast_ref::<SourceError>().is_some() {
+        Exit::Source
+    } else if err.downcast_ref::<ConfigError>().is_some() {
+        Exit::Config
+    } else {
+        Exit::Internal
+    }
+}
+
+fn report_error(format: Format, exit: Exit, err: &anyhow::Error) {
+    let kind = match exit {
+        Exit::Source => "source",
+        Exit::Config => "config",
+        _ => "internal",
+    };
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({"error": {"kind": kind, "message": format!("{err:#}")}, "exitCode": exit.code()})
+        ),
+        Format::Text => eprintln!("error: {err:#}"),
+    }
+}
+
+fn init_logging(global: &GlobalArgs) {
+    use tracing_subscriber::EnvFilter;
+    let level = match global.verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match global.log_format {
+        Format::Json => builder.json().try_init(),
+        Format::Text => builder.try_init(),
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_flags_work_after_the_subcommand() {
+        let cli =
+            Cli::try_parse_from(["agent", "validate", "repo", "--output", "json", "-vv"]).unwrap();
+        assert_eq!(cli.global.output, Format::Json);
+        assert_eq!(cli.global.verbose, 2);
+    }
+
+    #[test]
+    fn path_and_repo_exclude_each_other() {
+        let err =
+            Cli::try_parse_from(["agent", "validate", "dir", "--repo", "file:///r"]).unwrap_err();
+        assert!(err.use_stderr());
+    }
 }

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod files;
 pub mod health;
 pub mod hosts;
+pub mod k8s;
 pub mod remote;
 pub mod rollout;
 

@@ -1,0 +1,283 @@
+//! The agent's own configuration file on the deploy node (`agent.yaml`).
+//!
+//! Not part of the desired-state repo: it says where that repo is, how to reach hosts
+//! (SSH key, pinned host keys) and the cluster, what to do about drift, and where the
+//! agent keeps its state. Parsed strictly: unknown fields are rejected, and every error is
+//! a [`Diagnostic`] pointing at file, line and column. Relative paths in the file are
+//! resolved against the file's directory, so a config can travel with its keys.
+//!
+//! ```yaml
+//! repo: { url: ssh://git@10.77.0.30/srv/platform.git, branch: main, path: . }
+//! interval: 30s
+//! jitter: 3s
+//! ssh: { identityFile: id_ed25519, knownHosts: known_hosts, user: root }
+//! kubeconfig: /etc/agent/kubeconfig
+//! policies: { gateway: correct, balancer: correct, cluster: observe, workloads: correct }
+//! stateDir: /var/lib/agent
+//! listen: 127.0.0.1:9440
+//! ```
+
+mod duration;
+
+use schema::Diagnostic;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The whole configuration, defaults filled in.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Config {
+    /// The desired-state repository. Needed by `agent run`; one-shot commands can take
+    /// the repo from the command line instead.
+    #[serde(default)]
+    pub repo: Option<RepoConfig>,
+    /// Time between polls of the repository (default 30s).
+    #[serde(default = "thirty_seconds", with = "duration")]
+    pub interval: Duration,
+    /// Random extra delay added to each interval, up to this much (default: interval / 10).
+    #[serde(default, with = "duration::option")]
+    pub jitter: Option<Duration>,
+    #[serde(default)]
+    pub ssh: SshConfig,
+    /// Kubeconfig for the workloads target (default: `$KUBECONFIG`, then in-cluster).
+    #[serde(default)]
+    pub kubeconfig: Option<PathBuf>,
+    #[serde(default)]
+    pub policies: Policies,
+    /// Status file, lock and Git cache (default `/var/lib/agent`).
+    #[serde(default = "default_state_dir")]
+    pub state_dir: PathBuf,
+    /// Address for `/status`, `/healthz`, `/metrics` and the webhook (default 127.0.0.1:9440).
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RepoConfig {
+    /// `ssh://`, `https://`, `file://` URL or a local path.
+    pub url: String,
+    /// Branch to follow (default `main`).
+    #[serde(default = "default_branch")]
+    pub branch: String,
+    /// Subdirectory holding the desired state (default `.`).
+    #[serde(default = "default_path")]
+    pub path: String,
+    /// Give up on a fetch after this long (default 60s).
+    #[serde(default = "sixty_seconds", with = "duration")]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SshConfig {
+    /// Private key used for hosts and for `ssh://` repositories.
+    #[serde(default)]
+    pub identity_file: Option<PathBuf>,
+    /// Pinned host keys (OpenSSH known_hosts format). No trust on first use.
+    #[serde(default)]
+    pub known_hosts: Option<PathBuf>,
+    /// Login user when the inventory names none (default `root`).
+    #[serde(default = "default_user")]
+    pub user: String,
+    /// (default 10s)
+    #[serde(default = "ten_seconds", with = "duration")]
+    pub connect_timeout: Duration,
+    /// Commands run at once on one host; keep below sshd's MaxSessions (10). Default 8.
+    #[serde(default = "eight")]
+    pub max_sessions_per_host: u32,
+}
+
+impl Default for SshConfig {
+    fn default() -> Self {
+        SshConfig {
+            identity_file: None,
+            known_hosts: None,
+            user: default_user(),
+            connect_timeout: ten_seconds(),
+            max_sessions_per_host: eight(),
+        }
+    }
+}
+
+/// What to do with a target whose live state differs from Git.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// Converge it (the default).
+    #[default]
+    Correct,
+    /// Only report the drift.
+    Observe,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policies {
+    #[serde(default)]
+    pub gateway: Policy,
+    #[serde(default)]
+    pub balancer: Policy,
+    #[serde(default)]
+    pub cluster: Policy,
+    #[serde(default)]
+    pub workloads: Policy,
+}
+
+fn thirty_seconds() -> Duration {
+    Duration::from_secs(30)
+}
+fn sixty_seconds() -> Duration {
+    Duration::from_secs(60)
+}
+fn ten_seconds() -> Duration {
+    Duration::from_secs(10)
+}
+fn eight() -> u32 {
+    8
+}
+fn default_user() -> String {
+    "root".into()
+}
+fn default_branch() -> String {
+    "main".into()
+}
+fn default_path() -> String {
+    ".".into()
+}
+fn default_state_dir() -> PathBuf {
+    PathBuf::from("/var/lib/agent")
+}
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 9440))
+}
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read agent config {}: {cause}", path.display())]
+    Read {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(Diagnostic),
+}
+
+impl Config {
+    /// Reads, parses and checks the file at `path`, resolving relative paths against its directory.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
+            path: path.to_path_buf(),
+            cause,
+        })?;
+        let mut config = Config::parse(&path.display().to_string(), &text)?;
+        config.resolve_paths(path.parent().unwrap_or(Path::new(".")));
+        Ok(config)
+    }
+
+    /// Parses and checks configuration text; `file` names it in diagnostics.
+    pub fn parse(file: &str, text: &str) -> Result<Config, ConfigError> {
+        let config: Config = if text.trim().is_empty() {
+            serde_yaml::from_str("{}")
+        } else {
+            serde_yaml::from_str(text)
+        }
+        .map_err(|e| {
+            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+            let message = e.to_string();
+            // serde_yaml appends " at line L column C"; the position is already in front.
+            let message = message.split(" at line ").next().unwrap_or(&message);
+            ConfigError::Invalid(Diagnostic::error(file, line, column, message))
+        })?;
+        config.check(file, text)?;
+        Ok(config)
+    }
+
+    /// The jitter to use: as configured, or a tenth of the interval.
+    pub fn jitter(&self) -> Duration {
+        self.jitter.unwrap_or(self.interval / 10)
+    }
+
+    /// Checks serde cannot express; positions found by the key's first occurrence.
+    fn check(&self, file: &str, text: &str) -> Result<(), ConfigError> {
+        let fail = |key: &str, message: String, hint: &str| {
+            let (line, column) = locate(text, key);
+            Err(ConfigError::Invalid(
+                Diagnostic::error(file, line, column, message).with_hint(hint),
+            ))
+        };
+        if self.interval.is_zero() {
+            return fail(
+                "interval",
+                "interval must be positive".into(),
+                "e.g. `interval: 30s`",
+            );
+        }
+        if self.jitter() >= self.interval {
+            return fail(
+                "jitter",
+                format!(
+                    "jitter ({:?}) must be shorter than interval ({:?})",
+                    self.jitter(),
+                    self.interval
+                ),
+                "e.g. a tenth of the interval",
+            );
+        }
+        let max = self.ssh.max_sessions_per_host;
+        if !(1..=64).contains(&max) {
+            return fail(
+                "maxSessionsPerHost",
+                format!("maxSessionsPerHost must be between 1 and 64, not {max}"),
+                "keep it below sshd's MaxSessions (10 by default); 8 is the default",
+            );
+        }
+        if let Some(repo) = &self.repo {
+            if repo.url.trim().is_empty() {
+                return fail(
+                    "url",
+                    "repo.url is empty".into(),
+                    "an ssh://, https://, file:// URL or a path",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve_paths(&mut self, base: &Path) {
+        let abs = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        self.ssh.identity_file.as_mut().map(abs);
+        self.ssh.known_hosts.as_mut().map(abs);
+        self.kubeconfig.as_mut().map(abs);
+        abs(&mut self.state_dir);
+        if let Some(repo) = &mut self.repo {
+            let is_url = repo.url.contains("://");
+            if !is_url && Path::new(&repo.url).is_relative() {
+                repo.url = base.join(&repo.url).display().to_string();
+            }
+        }
+    }
+}
+
+/// (line, column) of the first `key:` in the text, 1-based; (0, 0) when absent.
+fn locate(text: &str, key: &str) -> (usize, usize) {
+    for (i, line) in text.lines().enumerate() {
+        if let Some(col) = line.find(&format!("{key}:")) {
+            let before = &line[..col];
+            if before.trim().is_empty() || before.trim_end().ends_with(['{', ',', '-']) {
+                return (i + 1, col + 1);
+            }
+        }
+    }
+    (0, 0)
+}
+
+#[cfg(test)]
+mod tests;

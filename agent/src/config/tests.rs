@@ -1,0 +1,133 @@
+use super::*;
+
+fn invalid(text: &str) -> Diagnostic {
+    match Config::parse("agent.yaml", text) {
+        Err(ConfigError::Invalid(d)) => d,
+        other => panic!("expected a diagnostic, got {other:?}"),
+    }
+}
+
+#[test]
+fn empty_file_gives_every_default() {
+    let c = Config::parse("agent.yaml", "").unwrap();
+    assert_eq!(c.repo, None);
+    assert_eq!(c.interval, Duration::from_secs(30));
+    assert_eq!(c.jitter(), Duration::from_secs(3));
+    assert_eq!(c.ssh.user, "root");
+    assert_eq!(c.ssh.max_sessions_per_host, 8);
+    assert_eq!(c.ssh.connect_timeout, Duration::from_secs(10));
+    assert_eq!(c.policies.cluster, Policy::Correct);
+    assert_eq!(c.state_dir, PathBuf::from("/var/lib/agent"));
+    assert_eq!(c.listen.to_string(), "127.0.0.1:9440");
+}
+
+#[test]
+fn full_file_parses() {
+    let c = Config::parse(
+        "agent.yaml",
+        "repo:\n  url: ssh://git@10.77.0.30/srv/platform.git\n  path: deploy\n\
+         interval: 5s\njitter: 500ms\n\
+         ssh:\n  identityFile: /etc/agent/id_ed25519\n  knownHosts: /etc/agent/known_hosts\n  user: deploy\n  connectTimeout: 3s\n  maxSessionsPerHost: 4\n\
+         kubeconfig: /etc/agent/kubeconfig\n\
+         policies: {gateway: observe, workloads: observe}\n\
+         stateDir: /srv/agent\nlisten: 0.0.0.0:8080\n",
+    )
+    .unwrap();
+    let repo = c.repo.clone().unwrap();
+    assert_eq!(
+        (repo.branch.as_str(), repo.path.as_str()),
+        ("main", "deploy")
+    );
+    assert_eq!(repo.timeout, Duration::from_secs(60));
+    assert_eq!(c.jitter(), Duration::from_millis(500));
+    assert_eq!(c.ssh.user, "deploy");
+    assert_eq!(c.ssh.max_sessions_per_host, 4);
+    assert_eq!(c.policies.gateway, Policy::Observe);
+    assert_eq!(c.policies.balancer, Policy::Correct);
+    assert_eq!(c.listen.port(), 8080);
+}
+
+#[test]
+fn unknown_field_points_at_it() {
+    let d = invalid("ssh:\n  identityFile: k\n  knownHost: kh\n");
+    assert_eq!((d.file.as_str(), d.line, d.column), ("agent.yaml", 3, 3));
+    assert!(
+        d.message.contains("unknown field `knownHost`"),
+        "{}",
+        d.message
+    );
+    assert!(d.message.contains("knownHosts"), "{}", d.message);
+    let top = invalid("interval: 5s\nlab: {}\n");
+    assert_eq!((top.line, top.column), (2, 1));
+}
+
+#[test]
+fn bad_values_point_at_the_value() {
+    let d = invalid("interval: 30\n");
+    assert_eq!(d.line, 1);
+    assert!(d.message.contains("missing unit"), "{}", d.message);
+    let d = invalid("policies:\n  balancer: fix\n");
+    assert_eq!(d.line, 2);
+    assert!(
+        d.message.contains("correct") && d.message.contains("observe"),
+        "{}",
+        d.message
+    );
+    let d = invalid("listen: localhost\n");
+    assert_eq!(d.line, 1);
+    let d = invalid("repo: {branch: main}\n");
+    assert!(d.message.contains("missing field `url`"), "{}", d.message);
+}
+
+#[test]
+fn cross_field_checks_name_the_key() {
+    let d = invalid("interval: 5s\njitter: 5s\n");
+    assert_eq!((d.line, d.column), (2, 1));
+    assert!(d.message.contains("shorter than interval"), "{}", d.message);
+    let d = invalid("ssh:\n  maxSessionsPerHost: 0\n");
+    assert_eq!((d.line, d.column), (2, 3));
+    assert!(d.hint.is_some());
+    let d = invalid("interval: 0s\n");
+    assert!(d.message.contains("positive"));
+}
+
+#[test]
+fn relative_paths_follow_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("agent.yaml");
+    std::fs::write(
+        &path,
+        "repo: {url: ../platform}\nssh: {identityFile: id_ed25519, knownHosts: /abs/kh}\nstateDir: state\n",
+    )
+    .unwrap();
+    let c = Config::load(&path).unwrap();
+    assert_eq!(c.ssh.identity_file.unwrap(), tmp.path().join("id_ed25519"));
+    assert_eq!(c.ssh.known_hosts.unwrap(), PathBuf::from("/abs/kh"));
+    assert_eq!(c.state_dir, tmp.path().join("state"));
+    assert_eq!(
+        c.repo.unwrap().url,
+        tmp.path().join("../platform").display().to_string()
+    );
+    let missing = Config::load(&tmp.path().join("nope.yaml")).unwrap_err();
+    assert!(matches!(missing, ConfigError::Read { .. }));
+}
+
+/// The `ssh:` section exactly as `tests/lab/lab up` writes it.
+#[test]
+fn lab_ssh_section_parses() {
+    let c = Config::parse(
+        "agent.yaml",
+        "# agent configuration for the lab (written by tests/lab/lab up)\nssh:\n  user: root\n  \
+         identityFile: /srv/agent-lab/id_ed25519\n  knownHosts: /srv/agent-lab/known_hosts\n",
+    )
+    .unwrap();
+    assert_eq!(
+        c.ssh.identity_file,
+        Some(PathBuf::from("/srv/agent-lab/id_ed25519"))
+    );
+    assert_eq!(
+        c.ssh.known_hosts,
+        Some(PathBuf::from("/srv/agent-lab/known_hosts"))
+    );
+    assert_eq!(c.ssh.user, "root");
+}

@@ -1,0 +1,2 @@
+//! Test doubles.
+pub mod apiserver;
