@@ -2,6 +2,7 @@
 //! (gateway, balancer) share the managed-file machinery in [`files`]; each
 //! adds its own facts, ordering and health checks.
 
+pub mod cluster;
 pub mod files;
 pub mod health;
 pub mod hosts;
