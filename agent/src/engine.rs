@@ -3,17 +3,19 @@
 //! is [`Engine::apply`], which computes the same change set and then executes it.
 //!
 //! Apply order, each step only after the previous one: workloads (the NodePorts
-//! the balancers point at), balancers (standby first), gateways (their routes
-//! point at the balancers). A target whose rollout fails stops there; targets
+//! the balancers point at), balancers (standby first), the HA cluster (it starts
+//! HAProxy with the VIP, so the config must be in place first), gateways (their
+//! routes point at the VIP). A target whose rollout fails stops there; targets
 //! that depend on it are skipped, the others still run (DESIGN.md §4 rule 5).
 
 use crate::mask::Masker;
 use crate::plan::{Change, ChangeSet, TargetError};
 use crate::render::{Rendered, TargetKind};
+use crate::targets::cluster::{self, ApplyOptions, ClusterPolicy};
 use crate::targets::hosts::{diff_files, observe_hosts, HostViews};
 use crate::targets::k8s::{self, K8sTarget, ObjectHealth};
 use crate::targets::remote::Remote;
-use crate::targets::rollout::{apply_hosts, failed, Step, StepStatus};
+use crate::targets::rollout::{apply_target, failed, Step, StepStatus};
 use schema::DesiredState;
 use serde::Serialize;
 
@@ -29,6 +31,7 @@ pub struct Desired<'a> {
 pub struct Selection {
     pub gateway: bool,
     pub balancer: bool,
+    pub cluster: bool,
     pub workloads: bool,
 }
 
@@ -37,6 +40,7 @@ impl Default for Selection {
         Selection {
             gateway: true,
             balancer: true,
+            cluster: true,
             workloads: true,
         }
     }
@@ -54,9 +58,10 @@ impl Selection {
 pub struct Engine<'a, R: Remote> {
     pub remote: &'a R,
     pub masker: Masker,
-    /// The cluster, when one is configured.
+    /// The Kubernetes cluster, when one is configured.
     pub k8s: Option<&'a K8sTarget>,
     pub select: Selection,
+    pub cluster_policy: ClusterPolicy,
 }
 
 /// What `apply` did.
@@ -67,8 +72,8 @@ pub struct ApplyReport {
     pub plan: ChangeSet,
     /// Host-level steps in the order they ran.
     pub steps: Vec<Step>,
-    /// Workload changes as applied (notes say what happened).
-    pub workloads: Vec<Change>,
+    /// Cluster and workload changes as applied (notes say what happened).
+    pub applied: Vec<Change>,
     /// Failures while applying (the plan's own errors are in `plan.errors`).
     pub errors: Vec<TargetError>,
     /// Rollout state of each declared Deployment after the apply.
@@ -121,6 +126,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             masker: masker_for(state),
             k8s: None,
             select: Selection::default(),
+            cluster_policy: ClusterPolicy::default(),
         }
     }
 
@@ -182,9 +188,80 @@ impl<'a, R: Remote> Engine<'a, R> {
             }
             _ => hosts.await,
         };
+        if self.select.cluster {
+            for job in cluster::jobs(d.state, d.rendered) {
+                let res = match job {
+                    Ok(job) => {
+                        cluster::diff(
+                            self.remote,
+                            &job.access,
+                            &job.fragment,
+                            &job.corosync,
+                            &self.cluster_policy,
+                            &self.masker,
+                        )
+                        .await
+                    }
+                    Err(e) => Err(e),
+                };
+                match res {
+                    Ok(plan) => cs.changes.extend(plan.changes),
+                    Err(e) => cs.errors.push(e.to_target_error()),
+                }
+            }
+        }
         cs.errors.extend(self.no_cluster(d));
         cs.sort();
         cs
+    }
+
+    /// Converges every declared cluster; returns whether all of them converged.
+    async fn apply_clusters(
+        &self,
+        d: &Desired<'_>,
+        report: &mut ApplyReport,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> bool {
+        let mut ok = true;
+        for job in cluster::jobs(d.state, d.rendered) {
+            let res = match job {
+                Ok(job) => {
+                    progress(&format!("cluster {}: observe, verify, patch", job.name));
+                    cluster::apply(
+                        self.remote,
+                        &job.access,
+                        &job.fragment,
+                        &job.corosync,
+                        &self.cluster_policy,
+                        &self.masker,
+                        &ApplyOptions::default(),
+                    )
+                    .await
+                    .map(|r| (job.name, r))
+                }
+                Err(e) => Err(e),
+            };
+            match res {
+                Ok((name, r)) => {
+                    let n = r.changes.iter().filter(|c| c.action.is_change()).count();
+                    let what = if r.patch.is_some() {
+                        format!("{n} change(s) patched, resources settled")
+                    } else {
+                        "in sync".into()
+                    };
+                    progress(&format!("cluster {name}: {what}"));
+                    report
+                        .applied
+                        .extend(r.changes.into_iter().filter(|c| c.action.is_change()));
+                }
+                Err(e) => {
+                    ok = false;
+                    progress(&format!("cluster: {e}"));
+                    report.errors.push(e.to_target_error());
+                }
+            }
+        }
+        ok
     }
 
     /// Observe, then apply every pending change in dependency order (module docs).
@@ -194,7 +271,7 @@ impl<'a, R: Remote> Engine<'a, R> {
         let mut report = ApplyReport {
             plan: ChangeSet::default(),
             steps: vec![],
-            workloads: vec![],
+            applied: vec![],
             errors: vec![],
             health: vec![],
         };
@@ -209,22 +286,50 @@ impl<'a, R: Remote> Engine<'a, R> {
                 done.changes.iter().filter(|c| c.action.is_change()).count(),
                 done.errors.len()
             ));
-            report.workloads = done.changes;
-            report.errors = done.errors;
+            report
+                .applied
+                .extend(done.changes.into_iter().filter(|c| c.action.is_change()));
+            report.errors.extend(done.errors);
             report.health = done.health.into_iter().map(HealthLine::from).collect();
         }
         plan.errors.extend(self.no_cluster(d));
         plan.commit = d.commit.to_string();
         plan.sort();
-        report.steps = apply_hosts(
+        let changes = plan.changes.clone();
+        report.steps = apply_target(
             self.remote,
             d.state,
             &rendered,
             &views,
-            &plan.changes,
+            &changes,
+            TargetKind::Balancer,
+            None,
             progress,
         )
         .await;
+        let balancers_ok = !failed(&report.steps);
+        let cluster_ok = if self.select.cluster {
+            self.apply_clusters(d, &mut report, progress).await
+        } else {
+            true
+        };
+        let blocked = (!balancers_ok || !cluster_ok).then(|| {
+            "skipped: the gateway routes to the balancers' VIP, and their rollout failed"
+                .to_string()
+        });
+        report.steps.extend(
+            apply_target(
+                self.remote,
+                d.state,
+                &rendered,
+                &views,
+                &changes,
+                TargetKind::Gateway,
+                blocked,
+                progress,
+            )
+            .await,
+        );
         report.plan = plan;
         report
     }

@@ -136,7 +136,7 @@ pub fn diff_json(cs: &ChangeSet) -> String {
 /// `agent apply` for humans: the steps taken and the outcome.
 pub fn apply_text(rep: &ApplyReport) -> String {
     let mut out = String::new();
-    for c in rep.workloads.iter().filter(|c| c.action.is_change()) {
+    for c in rep.applied.iter().filter(|c| c.action.is_change()) {
         let _ = writeln!(
             out,
             "{:<10} {:<9} {:<12} {}",
@@ -181,12 +181,7 @@ pub fn apply_text(rep: &ApplyReport) -> String {
             e.message
         );
     }
-    let changed = rep.applied_steps()
-        + rep
-            .workloads
-            .iter()
-            .filter(|c| c.action.is_change())
-            .count();
+    let changed = rep.applied_steps() + rep.applied.iter().filter(|c| c.action.is_change()).count();
     let bad = rep
         .steps
         .iter()

@@ -18,7 +18,7 @@ pub mod validate;
 
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use jsonschema::{json_schema, kinds};
-pub use load::{load_dir, load_files, SourceFile};
+pub use load::{load_dir, load_files, parse_files, SourceFile};
 pub use model::*;
 pub use source_map::{Pos, SourceMap, Span};
 pub use validate::validate;

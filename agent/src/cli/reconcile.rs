@@ -31,6 +31,7 @@ pub struct Args {
 pub enum TargetArg {
     Gateway,
     Balancer,
+    Cluster,
     Workloads,
 }
 
@@ -42,6 +43,7 @@ impl Args {
         Selection {
             gateway: self.targets.contains(&TargetArg::Gateway),
             balancer: self.targets.contains(&TargetArg::Balancer),
+            cluster: self.targets.contains(&TargetArg::Cluster),
             workloads: self.targets.contains(&TargetArg::Workloads),
         }
     }

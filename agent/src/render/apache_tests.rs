@@ -12,9 +12,18 @@ fn plain_vhost_defaults() {
     let f = &files("  vhosts: [{serverName: a.example}]\n")[0];
     assert_eq!(f.host, "gw");
     assert_eq!(f.path, "/etc/apache2/sites-enabled/agent-g.conf");
-    assert_eq!(
-        (f.check.as_str(), f.reload.as_deref()),
-        (DEFAULT_CHECK, Some(DEFAULT_RELOAD))
+    assert_eq!(f.reload.as_deref(), Some("apache2ctl graceful"));
+    // The check validates a staged copy of the tree with the site in its final place.
+    assert!(
+        f.check
+            .contains("cp {file} \"$t/sites-enabled/agent-g.conf\""),
+        "{}",
+        f.check
+    );
+    assert!(
+        f.check.ends_with("APACHE_CONFDIR=\"$t\" apache2ctl -t"),
+        "{}",
+        f.check
     );
     assert!(f.modules.is_empty(), "{:?}", f.modules);
     let body = f.content.split_once("\n\n").unwrap().1;
@@ -138,4 +147,26 @@ fn redirect_match_default_status() {
         "{}",
         f.content
     );
+}
+
+#[test]
+fn modules_are_enabled_in_the_staged_check_and_before_the_reload() {
+    let f = &files(
+        "  vhosts: [{serverName: a, routes: [{path: /x, upstream: 'http://10.77.0.100/x'}]}]\n",
+    )[0];
+    assert!(
+        f.check
+            .contains("APACHE_CONFDIR=\"$t\" a2enmod -q proxy proxy_http"),
+        "{}",
+        f.check
+    );
+    assert_eq!(
+        f.reload.as_deref(),
+        Some("a2enmod -q proxy proxy_http >/dev/null && apache2ctl graceful")
+    );
+}
+
+#[test]
+fn a_site_outside_etc_apache2_is_checked_in_place() {
+    assert_eq!(default_check("/srv/www/site.conf", &[]), "apache2ctl -t");
 }

@@ -56,45 +56,6 @@ pub struct Step {
     pub notes: Vec<String>,
 }
 
-/// Applies every pending file change of `changes`, in HA-aware order: balancers, then
-/// gateways (see [`apply_target`]). `progress` receives one human line per step.
-pub async fn apply_hosts<R: Remote>(
-    remote: &R,
-    state: &DesiredState,
-    rendered: &Rendered,
-    views: &HostViews,
-    changes: &[Change],
-    progress: &(dyn Fn(&str) + Sync),
-) -> Vec<Step> {
-    let mut steps = apply_target(
-        remote,
-        state,
-        rendered,
-        views,
-        changes,
-        TargetKind::Balancer,
-        None,
-        progress,
-    )
-    .await;
-    let blocked = failed(&steps)
-        .then(|| "skipped: the gateway routes to the balancers, whose rollout failed".to_string());
-    steps.extend(
-        apply_target(
-            remote,
-            state,
-            rendered,
-            views,
-            changes,
-            TargetKind::Gateway,
-            blocked,
-            progress,
-        )
-        .await,
-    );
-    steps
-}
-
 /// Whether any step of a rollout did not apply.
 pub fn failed(steps: &[Step]) -> bool {
     steps.iter().any(|s| s.status != StepStatus::Applied)

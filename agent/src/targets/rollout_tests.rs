@@ -74,15 +74,34 @@ fn state_with_vip() -> schema::DesiredState {
 async fn run(f: &Fixture) -> (Vec<Step>, Vec<String>) {
     let changes = diff_files(&f.rendered, &f.views, &Masker::new("k"));
     let lines = Mutex::new(Vec::new());
-    let steps = apply_hosts(
-        &LocalShell::default(),
-        &state_with_vip(),
+    let progress = |l: &str| lines.lock().unwrap().push(l.to_string());
+    let (sh, state) = (LocalShell::default(), state_with_vip());
+    // Balancers, then gateways blocked by a failed balancer rollout, as the engine does.
+    let mut steps = apply_target(
+        &sh,
+        &state,
         &f.rendered,
         &f.views,
         &changes,
-        &|l: &str| lines.lock().unwrap().push(l.to_string()),
+        TargetKind::Balancer,
+        None,
+        &progress,
     )
     .await;
+    let blocked = failed(&steps).then(|| "skipped: balancers failed".to_string());
+    steps.extend(
+        apply_target(
+            &sh,
+            &state,
+            &f.rendered,
+            &f.views,
+            &changes,
+            TargetKind::Gateway,
+            blocked,
+            &progress,
+        )
+        .await,
+    );
     (steps, lines.into_inner().unwrap())
 }
 
