@@ -8,7 +8,7 @@ PACKAGES=(
   haproxy:haproxy apache2ctl:apache2 corosync:corosync pacemakerd:pacemaker
   crm_mon:pacemaker-cli-utils cibadmin:pacemaker-cli-utils pcs:pcs crm:crmsh
   /usr/lib/ocf/resource.d/heartbeat/IPaddr2:resource-agents curl:curl openssl:openssl
-  /usr/bin/python3:python3 wrk:wrk
+  /usr/bin/python3:python3 wrk:wrk socat:socat
 )
 ensure_packages() {
   local e tool pkg missing=()
