@@ -8,6 +8,7 @@
 mod exit;
 mod reconcile;
 mod render;
+mod schema_cmd;
 mod source_args;
 mod validate;
 
@@ -66,12 +67,20 @@ pub enum Command {
     /// reload, health check, rollback; standby balancer first).
     #[command(after_help = exit::TABLE)]
     Apply(reconcile::Args),
+    /// Print the JSON Schema of a desired-state kind (for editors), or list the kinds.
+    Schema(schema_cmd::Args),
     /// Print the version.
     Version,
 }
 
 /// Entry point of the binary: parse, run, map the outcome to an exit code.
 pub fn main() -> std::process::ExitCode {
+    // Like every Unix filter: a closed pipe (`agent render | head`) ends the process
+    // quietly instead of a panic on the next write.
+    // SAFETY: called first thing, before any thread exists; SIG_DFL is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -108,6 +117,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             cli.global.verbose,
         ),
         Command::Apply(args) => reconcile::apply(&args, config.as_ref(), cli.global.output),
+        Command::Schema(args) => schema_cmd::run(&args, cli.global.output),
         Command::Version => {
             let version = env!("CARGO_PKG_VERSION");
             match cli.global.output {
