@@ -57,6 +57,23 @@ struct Session {
     k8s: Option<K8sTarget>,
 }
 
+impl Session {
+    fn engine(&self, args: &Args) -> Engine<'_, SshRemote> {
+        let mut engine = Engine::new(&self.remote, &self.prepared.state);
+        engine.k8s = self.k8s.as_ref();
+        engine.select = args.selection();
+        engine
+    }
+
+    fn desired(&self) -> Desired<'_> {
+        Desired {
+            commit: &self.commit,
+            state: &self.prepared.state,
+            rendered: &self.prepared.rendered,
+        }
+    }
+}
+
 enum Opened {
     Ready(Box<Session>),
     Invalid(Exit),
@@ -146,14 +163,7 @@ pub fn diff(
             Opened::Ready(s) => s,
             Opened::Invalid(e) => return Ok(e),
         };
-        let mut engine = Engine::new(&s.remote, &s.prepared.state);
-        engine.k8s = s.k8s.as_ref();
-        engine.select = args.selection();
-        let d = Desired {
-            commit: &s.commit,
-            state: &s.prepared.state,
-            rendered: &s.prepared.rendered,
-        };
+        let (engine, d) = (s.engine(args), s.desired());
         let cs = engine.diff(&d).await;
         s.remote.pool.close().await;
         match format {
@@ -181,14 +191,7 @@ pub fn apply(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Re
             Opened::Ready(s) => s,
             Opened::Invalid(e) => return Ok(e),
         };
-        let mut engine = Engine::new(&s.remote, &s.prepared.state);
-        engine.k8s = s.k8s.as_ref();
-        engine.select = args.selection();
-        let d = Desired {
-            commit: &s.commit,
-            state: &s.prepared.state,
-            rendered: &s.prepared.rendered,
-        };
+        let (engine, d) = (s.engine(args), s.desired());
         let progress = |line: &str| {
             tracing::info!(commit = %s.commit, "{line}");
             if format == Format::Text {
