@@ -99,12 +99,30 @@ async fn main() {
         assert!(pool.run(&host, "true").await.expect("run").success());
     }
     report("agent pool: native mux, sequential", n, t.elapsed());
-    let paths = ["/etc/hostname", "/etc/hosts", "/etc/nonexistent"];
+    let remote = agent::ssh::SshRemote::new(pool.clone(), [host.clone()]);
+    let files: Vec<agent::render::ManagedFile> =
+        ["/etc/hostname", "/etc/hosts", "/etc/nonexistent"]
+            .iter()
+            .map(|p| agent::render::ManagedFile {
+                host: host.name.clone(),
+                target: agent::render::TargetKind::Balancer,
+                path: p.to_string(),
+                content: String::new(),
+                mode: 0o644,
+                check: "true".into(),
+                reload: None,
+                modules: vec![],
+                source: "bench".into(),
+            })
+            .collect();
+    let refs: Vec<&agent::render::ManagedFile> = files.iter().collect();
     let t = Instant::now();
     for _ in 0..n {
-        pool.observe_files(&host, &paths).await.expect("observe");
+        agent::targets::files::observe(&remote, &host.name, &refs, "")
+            .await
+            .expect("observe");
     }
-    report("agent pool: observe_files(3 paths)", n, t.elapsed());
+    report("agent pool: observe of 3 managed files", n, t.elapsed());
     pool.close().await;
 
     // 2. ControlMaster + one ssh client process per command (process mux).
@@ -163,7 +181,6 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 async fn fleet(state: std::path::PathBuf, runs: usize) {
-    use agent::ssh::Fetch;
     let hosts = fleet_hosts(&state);
     let n = hosts.len();
     let control = tempfile::Builder::new()
@@ -199,9 +216,9 @@ async fn fleet(state: std::path::PathBuf, runs: usize) {
             let (pool, spec) = (pool.clone(), spec.clone());
             let path = format!("{root}/etc/haproxy/haproxy.cfg");
             set.spawn(async move {
-                pool.observe(&spec, &[(&path, Fetch::UnlessHash([0; 32]))])
-                    .await
-                    .map(drop)
+                // The observe step of `agent diff`: hash on the host, content only if it differs.
+                let script = format!("sha256sum < {}", agent::ssh::script::quote(&path));
+                pool.run(&spec, &script).await.map(drop)
             });
         }
         while let Some(r) = set.join_next().await {

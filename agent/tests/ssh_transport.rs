@@ -4,11 +4,12 @@
 #[path = "support/sshd.rs"]
 mod sshd;
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use agent::ssh::{Fetch, HostSpec, Observed, Pool, Previous, SshConfig, SshError};
-use sha2::{Digest, Sha256};
+use agent::render::{ManagedFile, TargetKind};
+use agent::ssh::{HostSpec, Pool, SshConfig, SshError, SshRemote};
+use agent::targets::files::{apply_file, observe, rollback, ApplyOutcome, Live};
 use sshd::{alive, eventually, Sshd};
 
 fn config(s: &Sshd) -> SshConfig {
@@ -97,152 +98,76 @@ async fn command_timeout_is_reported_as_timeout() {
     pool.close().await;
 }
 
+/// The targets' managed-file scripts (observe, apply, rollback) over real SSH: binary
+/// content, a space in the path, mode, previous version kept, rollback.
 #[tokio::test]
-async fn stage_commit_backup_restore_on_disk() {
+async fn managed_files_over_ssh() {
     require_sshd!();
     let s = Sshd::start("127.0.5.3", 10);
-    let pool = Pool::new(config(&s));
-    let h = host("ha2", &s);
+    let remote = SshRemote::new(Pool::new(config(&s)), [host("ha2", &s)]);
     let root = tempfile::tempdir().unwrap();
     let etc = root.path().join("etc haproxy"); // a space, to exercise quoting
     std::fs::create_dir(&etc).unwrap();
     let live = etc.join("haproxy.cfg");
-    let path = live.to_str().unwrap();
-    let backup = format!("{path}.agent-prev");
+    let mut f = managed("ha2", live.to_str().unwrap(), "global\n  maxconn 2000\n");
+    std::fs::write(&live, b"global\n\0binary\xff no trailing newline").unwrap();
 
-    // First version: there was no file before.
-    let v1 = b"global\n\0binary\xff no trailing newline".to_vec();
-    let staged = pool
-        .stage_file(&h, path, &v1, 0o640, Some("nobody:nogroup"))
-        .await
-        .unwrap();
-    assert!(!live.exists(), "staging must not touch the live file");
-    assert_eq!(std::fs::read(&staged.temp_path).unwrap(), v1);
-    assert_eq!(staged.sha256.as_slice(), Sha256::digest(&v1).as_slice());
+    let obs = observe(&remote, "ha2", &[&f], "echo k=v").await.unwrap();
     assert_eq!(
-        pool.commit_staged(&h, &staged, true).await.unwrap(),
-        Previous::Absent
+        obs.files[0].live,
+        Live::Differs(b"global\n\0binary\xff no trailing newline".to_vec())
     );
-    let meta = std::fs::metadata(&live).unwrap();
-    assert_eq!(std::fs::read(&live).unwrap(), v1);
-    assert_eq!(meta.permissions().mode() & 0o7777, 0o640);
-    assert_eq!(meta.uid(), 65534);
-    assert!(!std::path::Path::new(&backup).exists());
+    assert_eq!(obs.facts.get("k").map(String::as_str), Some("v"));
 
-    // Second version: the first is kept as the backup.
-    let v2 = b"global\n  maxconn 2000\n".to_vec();
-    let staged = pool.stage_file(&h, path, &v2, 0o644, None).await.unwrap();
     assert_eq!(
-        pool.commit_staged(&h, &staged, true).await.unwrap(),
-        Previous::Kept
+        apply_file(&remote, &f, true, false).await.unwrap(),
+        ApplyOutcome::Applied
     );
-    assert_eq!(std::fs::read(&live).unwrap(), v2);
-    assert_eq!(
-        std::fs::metadata(&live).unwrap().permissions().mode() & 0o7777,
-        0o644
-    );
-    assert_eq!(std::fs::read(&backup).unwrap(), v1);
-
-    // Rollback puts v1 back (content and mode) and consumes the backup.
-    assert!(pool.restore_backup(&h, path).await.unwrap());
-    assert_eq!(std::fs::read(&live).unwrap(), v1);
+    assert_eq!(std::fs::read(&live).unwrap(), b"global\n  maxconn 2000\n");
     assert_eq!(
         std::fs::metadata(&live).unwrap().permissions().mode() & 0o7777,
         0o640
     );
-    assert!(!pool.restore_backup(&h, path).await.unwrap());
-
-    // Copies left by an interrupted apply are cleaned up; live file and backup stay.
-    pool.stage_file(&h, path, b"x", 0o644, None).await.unwrap();
-    pool.stage_file(&h, path, b"y", 0o644, None).await.unwrap();
-    let v3 = pool.stage_file(&h, path, b"v3", 0o644, None).await.unwrap();
-    pool.commit_staged(&h, &v3, true).await.unwrap();
-    assert_eq!(pool.cleanup_staged(&h, path).await.unwrap(), 2);
-    assert!(pool.restore_backup(&h, path).await.unwrap());
-
-    // A staged file that is abandoned leaves nothing behind.
-    let staged = pool
-        .stage_file(&h, path, b"bad", 0o644, None)
-        .await
-        .unwrap();
-    pool.remove_staged(&h, &staged).await.unwrap();
-    let names: Vec<_> = std::fs::read_dir(&etc)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    assert_eq!(names, vec!["haproxy.cfg".to_owned()]);
-    // Committing a staged file that is gone fails, naming the host.
-    let e = pool.commit_staged(&h, &staged, true).await.unwrap_err();
-    assert!(
-        matches!(e, SshError::CommandFailed { .. }) && e.host() == "ha2",
-        "{e:?}"
+    let prev = format!("{}.agent-prev", live.display());
+    assert_eq!(
+        std::fs::read(&prev).unwrap(),
+        b"global\n\0binary\xff no trailing newline"
     );
-    assert_eq!(std::fs::read(&live).unwrap(), v1);
+    let obs = observe(&remote, "ha2", &[&f], "").await.unwrap();
+    assert_eq!(
+        (&obs.files[0].live, obs.files[0].reload_pending),
+        (&Live::Same, false)
+    );
 
-    assert_eq!(pool.read_file(&h, path).await.unwrap(), Some(v1));
-    assert_eq!(pool.read_file(&h, &backup).await.unwrap(), None);
-    pool.close().await;
+    // A check that rejects the staged copy leaves the live file alone.
+    f.content = "bad\n".into();
+    f.check = "grep -q good {file}".into();
+    assert!(matches!(
+        apply_file(&remote, &f, true, false).await.unwrap(),
+        ApplyOutcome::CheckFailed(_)
+    ));
+    assert_eq!(std::fs::read(&live).unwrap(), b"global\n  maxconn 2000\n");
+
+    rollback(&remote, &f, true).await.unwrap();
+    assert_eq!(
+        std::fs::read(&live).unwrap(),
+        b"global\n\0binary\xff no trailing newline"
+    );
+    remote.pool.close().await;
 }
 
-#[tokio::test]
-async fn observe_many_files_in_one_call() {
-    require_sshd!();
-    let s = Sshd::start("127.0.5.4", 10);
-    let pool = Pool::new(config(&s));
-    let h = host("w1", &s);
-    let root = tempfile::tempdir().unwrap();
-    let same = root.path().join("same.cfg");
-    let drifted = root.path().join("drifted.cfg");
-    let absent = root.path().join("absent.cfg");
-    std::fs::write(&same, b"desired\n").unwrap();
-    std::fs::write(&drifted, b"hand edit\n").unwrap();
-    let desired: [u8; 32] = Sha256::digest(b"desired\n").into();
-    let (a, b, c) = (
-        same.to_str().unwrap(),
-        drifted.to_str().unwrap(),
-        absent.to_str().unwrap(),
-    );
-
-    let got = pool
-        .observe(
-            &h,
-            &[
-                (a, Fetch::UnlessHash(desired)),
-                (b, Fetch::UnlessHash(desired)),
-                (c, Fetch::Always),
-            ],
-        )
-        .await
-        .unwrap();
-    assert_eq!(got[0], Observed::Hash { sha256: desired });
-    assert_eq!(
-        got[1],
-        Observed::Content {
-            sha256: Sha256::digest(b"hand edit\n").into(),
-            content: b"hand edit\n".to_vec()
-        }
-    );
-    assert_eq!(got[2], Observed::Absent);
-
-    let hashes = pool.observe_files(&h, &[c, a, b]).await.unwrap();
-    let want: Vec<(String, Option<[u8; 32]>)> = vec![
-        (c.to_owned(), None),
-        (a.to_owned(), Some(desired)),
-        (b.to_owned(), Some(Sha256::digest(b"hand edit\n").into())),
-    ];
-    assert_eq!(hashes, want);
-    assert_eq!(pool.file_sha256(&h, a).await.unwrap(), Some(desired));
-
-    // A path that exists but is not a readable file fails the call, naming the host.
-    let e = pool
-        .observe_files(&h, &[a, root.path().to_str().unwrap()])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(e, SshError::CommandFailed { .. }) && e.host() == "w1",
-        "{e:?}"
-    );
-    pool.close().await;
+fn managed(host: &str, path: &str, content: &str) -> ManagedFile {
+    ManagedFile {
+        host: host.into(),
+        target: TargetKind::Balancer,
+        path: path.into(),
+        content: content.into(),
+        mode: 0o640,
+        check: "true".into(),
+        reload: Some("true".into()),
+        modules: vec![],
+        source: "Balancer/test".into(),
+    }
 }
 
 /// `sudo` hosts: every operation goes through `sudo -n -- sh -c '<script>'` exactly
@@ -276,19 +201,17 @@ async fn sudo_hosts_wrap_every_operation() {
 
     let out = pool.run(&h, "echo \"$0\" 'quoted arg'").await.unwrap();
     assert_eq!(out.stdout_lossy(), "sh quoted arg\n");
-    let staged = pool
-        .stage_file(&h, path, b"v1\n", 0o600, None)
-        .await
-        .unwrap();
-    pool.commit_staged(&h, &staged, true).await.unwrap();
+    let remote = SshRemote::new(pool.clone(), [h.clone()]);
+    let f = managed("ha1", path, "v1\n");
     assert_eq!(
-        pool.read_file(&h, path).await.unwrap(),
-        Some(b"v1\n".to_vec())
+        apply_file(&remote, &f, false, false).await.unwrap(),
+        ApplyOutcome::Applied
     );
-    let seen = pool.observe_files(&h, &[path]).await.unwrap();
-    assert_eq!(seen[0].1, Some(Sha256::digest(b"v1\n").into()));
+    assert_eq!(std::fs::read(path).unwrap(), b"v1\n");
+    let obs = observe(&remote, "ha1", &[&f], "").await.unwrap();
+    assert_eq!(obs.files[0].live, Live::Same);
     let calls = std::fs::read_to_string(&log).unwrap();
-    assert_eq!(calls.lines().count(), 5, "{calls}");
+    assert_eq!(calls.lines().count(), 3, "{calls}");
     assert!(calls.lines().all(|l| l == "sh -c"), "{calls}");
     pool.close().await;
 }

@@ -18,7 +18,6 @@
 
 mod config;
 mod error;
-mod files;
 mod master;
 mod pool;
 mod remote;
@@ -27,7 +26,6 @@ mod session;
 
 pub use config::{HostSpec, SshConfig};
 pub use error::SshError;
-pub use files::{Fetch, Observed, Previous, StagedFile};
 pub use pool::Pool;
 pub use remote::SshRemote;
 pub use session::Output;
