@@ -62,6 +62,8 @@ pub struct Engine<'a, R: Remote> {
     pub k8s: Option<&'a K8sTarget>,
     pub select: Selection,
     pub cluster_policy: ClusterPolicy,
+    /// `diff` adds a `crm_simulate` preview of each cluster patch.
+    pub preview: bool,
 }
 
 /// What `apply` did.
@@ -127,6 +129,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             k8s: None,
             select: Selection::default(),
             cluster_policy: ClusterPolicy::default(),
+            preview: false,
         }
     }
 
@@ -205,7 +208,12 @@ impl<'a, R: Remote> Engine<'a, R> {
                     Err(e) => Err(e),
                 };
                 match res {
-                    Ok(plan) => cs.changes.extend(plan.changes),
+                    Ok(mut plan) => {
+                        if self.preview {
+                            self.add_preview(&mut plan).await;
+                        }
+                        cs.changes.extend(plan.changes)
+                    }
                     Err(e) => cs.errors.push(e.to_target_error()),
                 }
             }
@@ -213,6 +221,22 @@ impl<'a, R: Remote> Engine<'a, R> {
         cs.errors.extend(self.no_cluster(d));
         cs.sort();
         cs
+    }
+
+    /// `crm_simulate` on the node that answered: the transitions the patch would cause,
+    /// added as notes to the first pending cluster change.
+    async fn add_preview(&self, plan: &mut cluster::ClusterPlan) {
+        let Some(desired) = &plan.desired else { return };
+        let access = cluster::ClusterAccess::live(vec![plan.observed.node.clone()]);
+        let note = match cluster::preview(self.remote, &access, &plan.observed.node, desired).await
+        {
+            Ok(text) => transition_summary(&text),
+            Err(e) => vec![format!("crm_simulate preview failed: {e}")],
+        };
+        if let Some(c) = plan.changes.iter_mut().find(|c| c.action.is_change()) {
+            c.notes
+                .extend(note.into_iter().map(|l| format!("crm_simulate: {l}")));
+        }
     }
 
     /// Converges every declared cluster; returns whether all of them converged.
@@ -344,4 +368,40 @@ pub fn masker_for(state: &DesiredState) -> Masker {
         }
     }
     m
+}
+
+/// The "Transition Summary" lines of `crm_simulate -S` output (what would start,
+/// stop or move), or a single line saying nothing would.
+fn transition_summary(text: &str) -> Vec<String> {
+    let lines: Vec<String> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("Transition Summary"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty() && !l.starts_with("Executing"))
+        .map(|l| l.trim().to_string())
+        .collect();
+    if lines.is_empty() {
+        vec!["no resource would start, stop or move".into()]
+    } else {
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn transition_summary_keeps_only_the_summary() {
+        let text = "Current cluster status:\n  * vip (ocf:heartbeat:IPaddr2): Stopped\n\nTransition Summary:\n  * Start      vip     ( ha1 )\n  * Start      haproxy ( ha1 )\n\nExecuting Cluster Transition:\n  * Resource action: vip start on ha1\n";
+        assert_eq!(
+            super::transition_summary(text),
+            [
+                "* Start      vip     ( ha1 )",
+                "* Start      haproxy ( ha1 )"
+            ]
+        );
+        assert_eq!(
+            super::transition_summary("Transition Summary:\n\n"),
+            ["no resource would start, stop or move"]
+        );
+    }
 }

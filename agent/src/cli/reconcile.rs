@@ -163,7 +163,8 @@ pub fn diff(
             Opened::Ready(s) => s,
             Opened::Invalid(e) => return Ok(e),
         };
-        let (engine, d) = (s.engine(args), s.desired());
+        let (mut engine, d) = (s.engine(args), s.desired());
+        engine.preview = verbose > 0;
         let cs = engine.diff(&d).await;
         s.remote.pool.close().await;
         match format {
