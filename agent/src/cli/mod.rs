@@ -9,6 +9,7 @@ mod exit;
 mod reconcile;
 mod render;
 mod source_args;
+mod trust;
 mod validate;
 
 pub use exit::Exit;
@@ -66,6 +67,9 @@ pub enum Command {
     /// reload, health check, rollback; standby balancer first).
     #[command(after_help = exit::TABLE)]
     Apply(reconcile::Args),
+    /// Record a host's SSH key (ssh-keyscan) in the configured known_hosts, after
+    /// showing its fingerprint: the deliberate step after a host key changed.
+    Trust(trust::Args),
     /// Print the version.
     Version,
 }
@@ -108,6 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             cli.global.verbose,
         ),
         Command::Apply(args) => reconcile::apply(&args, config.as_ref(), cli.global.output),
+        Command::Trust(args) => trust::run(&args, config.as_ref(), cli.global.output),
         Command::Version => {
             let version = env!("CARGO_PKG_VERSION");
             match cli.global.output {

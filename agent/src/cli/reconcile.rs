@@ -10,7 +10,7 @@ use crate::plan::ChangeSet;
 use crate::report;
 use crate::ssh::{Pool, SshRemote};
 use crate::targets::k8s::{K8sOptions, K8sTarget};
-use crate::validate::{prepare, Prepared};
+use crate::validate::{prepare_with, Prepared};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -62,9 +62,16 @@ enum Opened {
     Invalid(Exit),
 }
 
-async fn open(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Result<Opened> {
-    let snapshot = args.source.snapshot(config)?;
-    let prepared = match prepare(&snapshot) {
+/// `apply`: files on disk (no commit) are refused when signed commits are required.
+async fn open(
+    args: &Args,
+    config: Option<&Config>,
+    format: Format,
+    apply: bool,
+) -> anyhow::Result<Opened> {
+    let keys = super::validate::secret_options(config)?;
+    let snapshot = args.source.verified_snapshot(config, !apply)?;
+    let prepared = match prepare_with(&snapshot, &keys) {
         Ok(p) => p,
         Err(diags) => {
             match format {
@@ -142,11 +149,11 @@ pub fn diff(
     verbose: u8,
 ) -> anyhow::Result<Exit> {
     runtime()?.block_on(async {
-        let s = match open(args, config, format).await? {
+        let s = match open(args, config, format, false).await? {
             Opened::Ready(s) => s,
             Opened::Invalid(e) => return Ok(e),
         };
-        let mut engine = Engine::new(&s.remote, &s.prepared.state);
+        let mut engine = Engine::with_secrets(&s.remote, &s.prepared.state, &s.prepared.secrets);
         engine.k8s = s.k8s.as_ref();
         engine.select = args.selection();
         let d = Desired {
@@ -177,11 +184,11 @@ fn exit_of(cs: &ChangeSet) -> Exit {
 
 pub fn apply(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Result<Exit> {
     runtime()?.block_on(async {
-        let s = match open(args, config, format).await? {
+        let s = match open(args, config, format, true).await? {
             Opened::Ready(s) => s,
             Opened::Invalid(e) => return Ok(e),
         };
-        let mut engine = Engine::new(&s.remote, &s.prepared.state);
+        let mut engine = Engine::with_secrets(&s.remote, &s.prepared.state, &s.prepared.secrets);
         engine.k8s = s.k8s.as_ref();
         engine.select = args.selection();
         let d = Desired {

@@ -28,6 +28,7 @@ pub fn run(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Resu
             skipped_tools: Vec::new(),
         },
         rendered: None,
+        secrets: Vec::new(),
     };
     let invalid = match schema::load_files(&snapshot.files) {
         Err(diags) => Err(failed(diags.0, Step::Failed, Step::NotRun)),
