@@ -334,3 +334,80 @@ fn files_holding_secrets_are_0600() {
     .unwrap();
     assert_eq!(mode(&[("AGENT_AGE_IDENTITY", key)]), 0o644);
 }
+
+/// `agent apply -vv` to a real host (loopback sshd, config path redirected into a
+/// temp dir): the host gets the decrypted password in a 0600 file, and the output
+/// (progress, report, debug logs) holds no plaintext.
+#[test]
+fn apply_writes_secret_files_0600_and_prints_no_plaintext() {
+    use std::os::unix::fs::PermissionsExt;
+    require_sshd!();
+    let srv = sshd::Sshd::start("127.0.61.2", 10);
+    let tmp = tempfile::tempdir().unwrap();
+    let id = Identity::generate();
+    let repo = tmp.path().join("repo");
+    write_repo(&repo, &id, srv.port);
+    let live = tmp.path().join("host/haproxy.cfg");
+    std::fs::create_dir_all(live.parent().unwrap()).unwrap();
+    std::fs::write(&live, "# old config\n").unwrap();
+    std::fs::set_permissions(&live, std::fs::Permissions::from_mode(0o644)).unwrap();
+    std::fs::write(
+        repo.join("inventory.yaml"),
+        format!(
+            "apiVersion: agent/v1\nkind: Inventory\nmetadata: {{name: lab}}\nspec:\n  hosts:\n  \
+             - name: ha1\n    address: {}\n    port: {}\n    roles: [balancer]\n    \
+             overrides: {{haproxyConfig: {}, haproxyCheck: \"true\", haproxyReload: \"true\"}}\n",
+            srv.ip,
+            srv.port,
+            live.display()
+        ),
+    )
+    .unwrap();
+    let key = key_file(tmp.path(), &id);
+    let config = tmp.path().join("agent.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "ssh: {{identityFile: {}, knownHosts: {}, user: root}}\nsecrets: {{ageIdentityFile: {}}}\n",
+            srv.client_key.display(),
+            srv.known_hosts.display(),
+            key.display()
+        ),
+    )
+    .unwrap();
+    let args = [
+        "apply",
+        repo.to_str().unwrap(),
+        "--target",
+        "balancer",
+        "-vv",
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    let out = agent(&args, &[]);
+    let all = all_output(&out);
+    assert_no_plaintext(&all, &[PASSWORD, TOKEN]);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let written = std::fs::read_to_string(&live).unwrap();
+    assert!(
+        written.contains(&format!("stats auth admin:{PASSWORD}")),
+        "{written}"
+    );
+    let mode = std::fs::metadata(&live).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    // No temp copy is left behind, and none was ever world-readable.
+    for e in std::fs::read_dir(live.parent().unwrap()).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().into_owned();
+        let m = e.metadata().unwrap().permissions().mode() & 0o777;
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        if text.contains(PASSWORD) {
+            assert_eq!(m, 0o600, "{name} holds the secret with mode {m:o}");
+        }
+    }
+    // A second run finds nothing to do.
+    let out = agent(&args, &[]);
+    let all = all_output(&out);
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    assert_no_plaintext(&all, &[PASSWORD, TOKEN]);
+}
