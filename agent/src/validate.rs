@@ -89,6 +89,21 @@ pub struct SecretOptions {
 }
 
 impl SecretOptions {
+    /// From the agent config (`secrets.ageIdentityFile`, `secrets.plaintextPolicy`)
+    /// and the environment (`AGENT_AGE_IDENTITY`: key text or file path, wins over
+    /// the file). What `validate`, `diff`, `apply` and `run` use.
+    pub fn from_config(
+        config: Option<&crate::config::Config>,
+    ) -> Result<Self, secrets::SecretError> {
+        let file = config.and_then(|c| c.secrets.age_identity_file.as_deref());
+        let env = std::env::var("AGENT_AGE_IDENTITY").ok();
+        let identity = Identity::configured(file, env.as_deref())?;
+        let policy = config
+            .map(|c| c.secrets.plaintext_policy)
+            .unwrap_or_default();
+        Ok(SecretOptions::new(identity, policy))
+    }
+
     pub fn new(identity: Option<Identity>, plaintext: detect::Policy) -> Self {
         SecretOptions {
             identities: identity.into_iter().collect(),

@@ -104,6 +104,8 @@ fn validate_decrypts_and_prints_no_secret() {
         let all = all_output(&out);
         assert_eq!(out.status.code(), Some(0), "{all}");
         assert!(!all.contains("not decrypted"), "{all}");
+        // Encrypted values and sops metadata are not taken for plaintext secrets.
+        assert!(!all.contains("plaintext value"), "{all}");
         assert_no_plaintext(&all, &[PASSWORD, TOKEN]);
     }
     // The key text itself works too (CI secret variables).
@@ -112,6 +114,15 @@ fn validate_decrypts_and_prints_no_secret() {
         &[("AGENT_AGE_IDENTITY", &id.to_file_text())],
     );
     assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+    // An unreadable or malformed identity is a configuration error (exit 4).
+    let bad = tmp.path().join("bad.agekey");
+    std::fs::write(&bad, "not a key\n").unwrap();
+    for env in [bad.to_str().unwrap(), "/nonexistent/agent.agekey"] {
+        let out = agent(&["validate", repo_s], &[("AGENT_AGE_IDENTITY", env)]);
+        let all = all_output(&out);
+        assert_eq!(out.status.code(), Some(4), "{all}");
+        assert!(!all.contains("not a key"), "identity content echoed: {all}");
+    }
 }
 
 #[test]

@@ -5,7 +5,6 @@ use super::source_args::SourceArgs;
 use super::{Exit, Format};
 use crate::config::Config;
 use crate::config::ConfigError;
-use crate::secrets::Identity;
 use crate::source::{Snapshot, WORKING_TREE};
 use crate::validate::{validate_with, SecretOptions, Validation};
 use schema::Diagnostic;
@@ -46,17 +45,11 @@ pub fn run(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Resu
 /// The agent's age identity (`AGENT_AGE_IDENTITY` over the config's
 /// `secrets.ageIdentityFile`) and plaintext policy. A bad identity is a config error.
 pub(super) fn secret_options(config: Option<&Config>) -> Result<SecretOptions, ConfigError> {
-    let file = config.and_then(|c| c.secrets.age_identity_file.as_deref());
-    let env = std::env::var("AGENT_AGE_IDENTITY").ok();
-    let identity = Identity::configured(file, env.as_deref()).map_err(|e| {
+    SecretOptions::from_config(config).map_err(|e| {
         ConfigError::Invalid(Diagnostic::error("", 0, 0, e.to_string()).with_hint(
             "an age-keygen identity file: secrets.ageIdentityFile, or AGENT_AGE_IDENTITY (key text or path)",
         ))
-    })?;
-    let policy = config
-        .map(|c| c.secrets.plaintext_policy)
-        .unwrap_or_default();
-    Ok(SecretOptions::new(identity, policy))
+    })
 }
 
 /// The stable JSON object: `{valid, commit, reference, source, path, errors, warnings,
