@@ -44,7 +44,7 @@ impl Unsealed {
     }
 }
 
-/// Decrypts every encrypted YAML/JSON file of `files` with `identities` (empty: none).
+/// Decrypts every encrypted YAML file of `files` (those the loader reads) with `identities` (empty: none).
 pub fn unseal(files: &[SourceFile], identities: &[Identity], missing: Missing) -> Unsealed {
     let mut out = Unsealed::default();
     for f in files {
@@ -104,8 +104,9 @@ pub fn unseal(files: &[SourceFile], identities: &[Identity], missing: Missing) -
     out
 }
 
+/// The files the loader reads (`*.yaml`, `*.yml`); others are not desired state.
 fn is_data_file(path: &str) -> bool {
-    [".yaml", ".yml", ".json"].iter().any(|e| path.ends_with(e))
+    [".yaml", ".yml"].iter().any(|e| path.ends_with(e))
 }
 
 /// Cheap textual test before parsing: a top-level `sops` key or an armored value.
