@@ -15,6 +15,10 @@
 //! policies: { gateway: correct, balancer: correct, cluster: observe, workloads: correct }
 //! stateDir: /var/lib/agent
 //! listen: 127.0.0.1:9440
+//! secrets: { ageIdentityFile: age.key, plaintextPolicy: deny }
+//! trust:
+//!   requireSignedCommits: true
+//!   allowedSigners: [{ principal: ops@example.org, key: "ssh-ed25519 AAAA…" }]
 //! ```
 
 mod duration;
@@ -52,6 +56,69 @@ pub struct Config {
     /// Address for `/status`, `/healthz`, `/metrics` and the webhook (default 127.0.0.1:9440).
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// Decrypting the repo's secrets, and what plaintext secrets in the repo mean.
+    #[serde(default)]
+    pub secrets: SecretsConfig,
+    /// Which commits the agent accepts (signatures).
+    #[serde(default)]
+    pub trust: TrustConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SecretsConfig {
+    /// The agent's age identity file (`age-keygen` output; keep it 0600). Without it,
+    /// encrypted values cannot be decrypted: `validate` warns, `diff`/`apply` refuse.
+    #[serde(default)]
+    pub age_identity_file: Option<PathBuf>,
+    /// Plaintext secrets found in the repo: `warn` (default) or `deny` (validation fails).
+    #[serde(default)]
+    pub plaintext_policy: crate::secrets::detect::Policy,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TrustConfig {
+    /// Refuse any commit not signed by a key below (default false).
+    #[serde(default)]
+    pub require_signed_commits: bool,
+    /// SSH signing keys allowed to sign commits.
+    #[serde(default)]
+    pub allowed_signers: Vec<AllowedSigner>,
+    /// Full PGP fingerprints allowed to sign commits (checked with gpg).
+    #[serde(default)]
+    pub allowed_gpg_fingerprints: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedSigner {
+    /// Who this is (e-mail or name), shown in reports.
+    pub principal: String,
+    /// The public key, `ssh-ed25519 AAAA… [comment]`.
+    pub key: String,
+}
+
+impl TrustConfig {
+    /// The allow-list in the form [`crate::trust::verify_commit`] takes.
+    pub fn allow_list(&self) -> crate::trust::AllowList {
+        crate::trust::AllowList {
+            ssh: self
+                .allowed_signers
+                .iter()
+                .map(|s| crate::trust::AllowedSshKey {
+                    principal: s.principal.clone(),
+                    key: s.key.clone(),
+                })
+                .collect(),
+            gpg_fingerprints: self
+                .allowed_gpg_fingerprints
+                .iter()
+                .map(|f| f.replace(' ', "").to_ascii_uppercase())
+                .collect(),
+            gnupg_home: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -256,6 +323,7 @@ impl Config {
         self.ssh.identity_file.as_mut().map(abs);
         self.ssh.known_hosts.as_mut().map(abs);
         self.kubeconfig.as_mut().map(abs);
+        self.secrets.age_identity_file.as_mut().map(abs);
         abs(&mut self.state_dir);
         if let Some(repo) = &mut self.repo {
             let is_url = repo.url.contains("://");

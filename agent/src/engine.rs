@@ -122,10 +122,17 @@ impl ApplyReport {
 }
 
 impl<'a, R: Remote> Engine<'a, R> {
+    /// An engine for a state without decrypted secrets; for a state from
+    /// [`crate::validate::prepare_with`] use [`Engine::with_secrets`].
     pub fn new(remote: &'a R, state: &DesiredState) -> Self {
+        Self::with_secrets(remote, state, &[])
+    }
+
+    /// An engine whose masker knows `secrets` (`Prepared::secrets`: every decrypted value).
+    pub fn with_secrets(remote: &'a R, state: &DesiredState, secrets: &[String]) -> Self {
         Engine {
             remote,
-            masker: masker_for(state),
+            masker: masker_for(state, secrets),
             k8s: None,
             select: Selection::default(),
             cluster_policy: ClusterPolicy::default(),
@@ -359,14 +366,23 @@ impl<'a, R: Remote> Engine<'a, R> {
     }
 }
 
-/// A masker knowing every secret value the desired state holds.
-pub fn masker_for(state: &DesiredState) -> Masker {
-    let mut m = Masker::new(b"agent-mask-v1");
+/// A masker knowing every secret value the desired state holds: the decrypted
+/// `secrets` (`Prepared::secrets`, registered with their base64 and per-line forms)
+/// and the plaintext secret fields of the model.
+pub fn masker_for(state: &DesiredState, secrets: &[String]) -> Masker {
+    let mut m = secret_masker(secrets);
     for b in &state.balancers {
         if let Some(a) = b.doc.spec.stats.as_ref().and_then(|s| s.auth.as_ref()) {
             m.add_secret(a.password.clone());
         }
     }
+    m
+}
+
+/// A masker knowing only `secrets` (for output produced before a state exists).
+pub fn secret_masker(secrets: &[String]) -> Masker {
+    let mut m = Masker::new(b"agent-mask-v1");
+    crate::secrets::register(&mut m, secrets);
     m
 }
 

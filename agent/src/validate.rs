@@ -6,6 +6,7 @@
 
 use crate::localcheck;
 use crate::render::{self, Rendered};
+use crate::secrets::{self, detect, Identity, Missing};
 use crate::source::Snapshot;
 use schema::{Diagnostic, Severity};
 use serde::Serialize;
@@ -43,6 +44,8 @@ pub struct Validation {
     pub checks: Checks,
     /// The rendered output, when rendering succeeded.
     pub rendered: Option<Rendered>,
+    /// Decrypted secret values: mask them in anything printed.
+    pub secrets: Vec<String>,
 }
 
 impl Validation {
@@ -71,18 +74,95 @@ pub struct Prepared {
     pub rendered: Rendered,
     /// Warnings found while loading (errors make [`prepare`] fail).
     pub warnings: Vec<Diagnostic>,
+    /// Every decrypted secret value: give them to the masker
+    /// ([`crate::engine::masker_for`]) before anything is printed or logged.
+    pub secrets: Vec<String>,
 }
 
-/// Loads and renders a snapshot (no local tool checks). `Err` holds every problem found.
+/// The agent's keys and the plaintext policy, for loading a snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct SecretOptions {
+    /// Age identities to decrypt with (empty: none configured).
+    pub identities: Vec<Identity>,
+    /// Plaintext secrets found in the repo: warning or error (`validate` only).
+    pub plaintext: detect::Policy,
+}
+
+impl SecretOptions {
+    /// From the agent config (`secrets.ageIdentityFile`, `secrets.plaintextPolicy`)
+    /// and the environment (`AGENT_AGE_IDENTITY`: key text or file path, wins over
+    /// the file). What `validate`, `diff`, `apply` and `run` use.
+    pub fn from_config(
+        config: Option<&crate::config::Config>,
+    ) -> Result<Self, secrets::SecretError> {
+        let file = config.and_then(|c| c.secrets.age_identity_file.as_deref());
+        let env = std::env::var("AGENT_AGE_IDENTITY").ok();
+        let identity = Identity::configured(file, env.as_deref())?;
+        let policy = config
+            .map(|c| c.secrets.plaintext_policy)
+            .unwrap_or_default();
+        Ok(SecretOptions::new(identity, policy))
+    }
+
+    pub fn new(identity: Option<Identity>, plaintext: detect::Policy) -> Self {
+        SecretOptions {
+            identities: identity.into_iter().collect(),
+            plaintext,
+        }
+    }
+}
+
+/// Loads and renders a snapshot without secrets (no local tool checks); a repo with
+/// encrypted values fails. See [`prepare_with`].
 pub fn prepare(snapshot: &Snapshot) -> Result<Prepared, Vec<Diagnostic>> {
-    let state = schema::load_files(&snapshot.files).map_err(|d| d.0)?;
-    let rendered = render::render(&state).map_err(|e| vec![e.to_diagnostic(&state)])?;
-    let warnings = state_warnings(&state);
+    prepare_with(snapshot, &SecretOptions::default())
+}
+
+/// Decrypts (in memory), loads and renders a snapshot. `Err` holds every problem
+/// found; an encrypted value that does not decrypt (no identity, wrong recipient,
+/// tampered) is one of them, so nothing of that commit is applied.
+pub fn prepare_with(
+    snapshot: &Snapshot,
+    keys: &SecretOptions,
+) -> Result<Prepared, Vec<Diagnostic>> {
+    let unsealed = secrets::unseal(&snapshot.files, &keys.identities, Missing::Error);
+    if unsealed.has_errors() {
+        return Err(unsealed.diagnostics);
+    }
+    // A loader or renderer message may quote a value: mask before handing it on.
+    let masker = crate::engine::secret_masker(&unsealed.secrets);
+    let masked = |ds: Vec<Diagnostic>| -> Vec<Diagnostic> {
+        ds.into_iter()
+            .map(|mut d| {
+                d.message = masker.mask(&d.message);
+                d
+            })
+            .collect()
+    };
+    let state = schema::load_files(&unsealed.files).map_err(|d| masked(d.0))?;
+    let mut rendered = render::render(&state).map_err(|e| masked(vec![e.to_diagnostic(&state)]))?;
+    protect_secret_files(&mut rendered, &unsealed.secrets);
+    let mut warnings = state_warnings(&state);
+    warnings.extend(unsealed.diagnostics);
     Ok(Prepared {
         state,
         rendered,
         warnings,
+        secrets: unsealed.secrets,
     })
+}
+
+/// Files whose content holds a decrypted secret are written 0600 (and so are their
+/// temp and backup copies on the host, which take the file's mode).
+pub fn protect_secret_files(rendered: &mut Rendered, secrets: &[String]) {
+    for f in &mut rendered.files {
+        if secrets
+            .iter()
+            .any(|s| !s.is_empty() && f.content.contains(s.as_str()))
+        {
+            f.mode = 0o600;
+        }
+    }
 }
 
 fn state_warnings(state: &schema::DesiredState) -> Vec<Diagnostic> {
@@ -90,8 +170,15 @@ fn state_warnings(state: &schema::DesiredState) -> Vec<Diagnostic> {
     Vec::new()
 }
 
-/// Runs the whole check on a snapshot; `local_checks` runs the real tools on the output.
+/// Runs the whole check on a snapshot without keys; see [`validate_with`].
 pub fn validate(snapshot: &Snapshot, local_checks: bool) -> Validation {
+    validate_with(snapshot, local_checks, &SecretOptions::default())
+}
+
+/// Runs the whole check on a snapshot; `local_checks` runs the real tools on the output.
+/// Encrypted values are decrypted with `keys` (without an identity they are checked
+/// as placeholders, with a warning); plaintext secrets are reported by policy.
+pub fn validate_with(snapshot: &Snapshot, local_checks: bool, keys: &SecretOptions) -> Validation {
     let mut checks = Checks {
         load: Step::NotRun,
         render: Step::NotRun,
@@ -100,7 +187,19 @@ pub fn validate(snapshot: &Snapshot, local_checks: bool) -> Validation {
     };
     let mut diagnostics = Vec::new();
     let mut rendered = None;
-    match schema::load_files(&snapshot.files) {
+    for f in &snapshot.files {
+        if let Ok(text) = std::str::from_utf8(&f.bytes) {
+            diagnostics.extend(detect::scan_text(&f.path, text, keys.plaintext));
+        }
+    }
+    let unsealed = secrets::unseal(&snapshot.files, &keys.identities, Missing::Placeholder);
+    diagnostics.extend(unsealed.diagnostics.iter().cloned());
+    let loaded = if unsealed.has_errors() {
+        Err(schema::Diagnostics(Vec::new()))
+    } else {
+        schema::load_files(&unsealed.files)
+    };
+    match loaded {
         Err(diags) => {
             checks.load = Step::Failed;
             diagnostics.extend(diags.0);
@@ -113,8 +212,9 @@ pub fn validate(snapshot: &Snapshot, local_checks: bool) -> Validation {
                     checks.render = Step::Failed;
                     diagnostics.push(e.to_diagnostic(&state));
                 }
-                Ok(r) => {
+                Ok(mut r) => {
                     checks.render = Step::Passed;
+                    protect_secret_files(&mut r, &unsealed.secrets);
                     if local_checks {
                         let local = localcheck::check_repo(&state, &r);
                         let failed = local.problems.iter().any(Diagnostic::is_error);
@@ -133,6 +233,7 @@ pub fn validate(snapshot: &Snapshot, local_checks: bool) -> Validation {
         diagnostics,
         checks,
         rendered,
+        secrets: unsealed.secrets,
     }
 }
 

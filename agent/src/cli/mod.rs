@@ -10,6 +10,7 @@ mod reconcile;
 mod render;
 mod schema_cmd;
 mod source_args;
+mod trust;
 mod validate;
 
 pub use exit::Exit;
@@ -69,6 +70,9 @@ pub enum Command {
     Apply(reconcile::Args),
     /// Print the JSON Schema of a desired-state kind (for editors), or list the kinds.
     Schema(schema_cmd::Args),
+    /// Record a host's SSH key (ssh-keyscan) in the configured known_hosts, after
+    /// showing its fingerprint: the deliberate step after a host key changed.
+    Trust(trust::Args),
     /// Print the version.
     Version,
 }
@@ -118,6 +122,7 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
         ),
         Command::Apply(args) => reconcile::apply(&args, config.as_ref(), cli.global.output),
         Command::Schema(args) => schema_cmd::run(&args, cli.global.output),
+        Command::Trust(args) => trust::run(&args, config.as_ref(), cli.global.output),
         Command::Version => {
             let version = env!("CARGO_PKG_VERSION");
             match cli.global.output {

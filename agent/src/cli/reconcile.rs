@@ -10,7 +10,7 @@ use crate::plan::ChangeSet;
 use crate::report;
 use crate::ssh::{Pool, SshRemote};
 use crate::targets::k8s::{K8sOptions, K8sTarget};
-use crate::validate::{prepare, Prepared};
+use crate::validate::{prepare_with, Prepared};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -59,7 +59,8 @@ struct Session {
 
 impl Session {
     fn engine(&self, args: &Args) -> Engine<'_, SshRemote> {
-        let mut engine = Engine::new(&self.remote, &self.prepared.state);
+        let mut engine =
+            Engine::with_secrets(&self.remote, &self.prepared.state, &self.prepared.secrets);
         engine.k8s = self.k8s.as_ref();
         engine.select = args.selection();
         engine
@@ -79,9 +80,16 @@ enum Opened {
     Invalid(Exit),
 }
 
-async fn open(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Result<Opened> {
-    let snapshot = args.source.snapshot(config)?;
-    let prepared = match prepare(&snapshot) {
+/// `apply`: files on disk (no commit) are refused when signed commits are required.
+async fn open(
+    args: &Args,
+    config: Option<&Config>,
+    format: Format,
+    apply: bool,
+) -> anyhow::Result<Opened> {
+    let keys = super::validate::secret_options(config)?;
+    let snapshot = args.source.verified_snapshot(config, !apply)?;
+    let prepared = match prepare_with(&snapshot, &keys) {
         Ok(p) => p,
         Err(diags) => {
             match format {
@@ -159,7 +167,7 @@ pub fn diff(
     verbose: u8,
 ) -> anyhow::Result<Exit> {
     runtime()?.block_on(async {
-        let s = match open(args, config, format).await? {
+        let s = match open(args, config, format, false).await? {
             Opened::Ready(s) => s,
             Opened::Invalid(e) => return Ok(e),
         };
@@ -188,7 +196,7 @@ fn exit_of(cs: &ChangeSet) -> Exit {
 
 pub fn apply(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Result<Exit> {
     runtime()?.block_on(async {
-        let s = match open(args, config, format).await? {
+        let s = match open(args, config, format, true).await? {
             Opened::Ready(s) => s,
             Opened::Invalid(e) => return Ok(e),
         };

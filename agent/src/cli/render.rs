@@ -28,8 +28,26 @@ pub fn run(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Resu
             skipped_tools: Vec::new(),
         },
         rendered: None,
+        secrets: Vec::new(),
     };
-    let invalid = match schema::load_files(&snapshot.files) {
+    // Secrets are decrypted in memory (placeholders without an identity), files
+    // holding them marked 0600, and every value masked in what is printed.
+    let keys = validate_cli::secret_options(config)?;
+    let unsealed = crate::secrets::unseal(
+        &snapshot.files,
+        &keys.identities,
+        crate::secrets::Missing::Placeholder,
+    );
+    if unsealed.has_errors() {
+        let v = failed(unsealed.diagnostics, Step::Failed, Step::NotRun);
+        eprint!("{}", validate_cli::text(&snapshot, &v));
+        return Ok(Exit::Invalid);
+    }
+    for d in &unsealed.diagnostics {
+        eprintln!("{d}");
+    }
+    let masker = crate::engine::secret_masker(&unsealed.secrets);
+    let invalid = match schema::load_files(&unsealed.files) {
         Err(diags) => Err(failed(diags.0, Step::Failed, Step::NotRun)),
         Ok(state) => {
             let known: Vec<String> = state.hosts().iter().map(|h| h.name.clone()).collect();
@@ -47,14 +65,23 @@ pub fn run(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Resu
         }
     };
     let rendered = match invalid {
-        Ok(r) => filter(r, &args.hosts),
+        Ok(mut r) => {
+            crate::validate::protect_secret_files(&mut r, &unsealed.secrets);
+            filter(r, &args.hosts)
+        }
         Err(validation) => {
             match format {
                 Format::Json => println!(
                     "{}",
-                    serde_json::to_string_pretty(&validate_cli::json(&snapshot, &validation))?
+                    masker.mask(&serde_json::to_string_pretty(&validate_cli::json(
+                        &snapshot,
+                        &validation
+                    ))?)
                 ),
-                Format::Text => eprint!("{}", validate_cli::text(&snapshot, &validation)),
+                Format::Text => eprint!(
+                    "{}",
+                    masker.mask(&validate_cli::text(&snapshot, &validation))
+                ),
             }
             return Ok(Exit::Invalid);
         }
@@ -67,9 +94,9 @@ pub fn run(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Resu
                 "cib": rendered.cib,
                 "objects": rendered.objects,
             });
-            println!("{}", serde_json::to_string_pretty(&out)?);
+            println!("{}", masker.mask(&serde_json::to_string_pretty(&out)?));
         }
-        Format::Text => print!("{}", text(&rendered)?),
+        Format::Text => print!("{}", masker.mask(&text(&rendered)?)),
     }
     Ok(Exit::Ok)
 }

@@ -86,6 +86,30 @@ impl SourceArgs {
         tracing::info!(commit = %snap.commit, files = snap.files.len(), "snapshot taken");
         Ok(snap)
     }
+
+    /// [`Self::snapshot`], then the signed-commit gate of the config's `trust` section
+    /// ([`source::verify`]). `files_on_disk_ok`: a directory read from disk (no commit)
+    /// passes unchecked (`validate`, `diff`); otherwise it is refused when signatures
+    /// are required (`apply`).
+    pub fn verified_snapshot(
+        &self,
+        config: Option<&Config>,
+        files_on_disk_ok: bool,
+    ) -> Result<Snapshot, SourceError> {
+        let snap = self.snapshot(config)?;
+        let Some(trust) = config.map(|c| &c.trust) else {
+            return Ok(snap);
+        };
+        if files_on_disk_ok && snap.commit == source::WORKING_TREE {
+            if trust.require_signed_commits {
+                tracing::warn!("files on disk: commit signatures not checked");
+            }
+            return Ok(snap);
+        }
+        let repo = source::repo_path(&self.spec(config), &self.fetch_options(config));
+        source::verify(&snap, trust, &repo)?;
+        Ok(snap)
+    }
 }
 
 #[cfg(test)]

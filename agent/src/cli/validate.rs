@@ -4,8 +4,9 @@
 use super::source_args::SourceArgs;
 use super::{Exit, Format};
 use crate::config::Config;
+use crate::config::ConfigError;
 use crate::source::{Snapshot, WORKING_TREE};
-use crate::validate::{validate, Validation};
+use crate::validate::{validate_with, SecretOptions, Validation};
 use schema::Diagnostic;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -20,19 +21,34 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Result<Exit> {
-    let snapshot = args.source.snapshot(config)?;
-    let validation = validate(&snapshot, !args.no_local_checks);
+    let keys = secret_options(config)?;
+    let snapshot = args.source.verified_snapshot(config, true)?;
+    let validation = validate_with(&snapshot, !args.no_local_checks, &keys);
+    let masker = crate::engine::secret_masker(&validation.secrets);
     match format {
         Format::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&json(&snapshot, &validation))?
+            masker.mask(&serde_json::to_string_pretty(&json(
+                &snapshot,
+                &validation
+            ))?)
         ),
-        Format::Text => print!("{}", text(&snapshot, &validation)),
+        Format::Text => print!("{}", masker.mask(&text(&snapshot, &validation))),
     }
     Ok(if validation.is_valid() {
         Exit::Ok
     } else {
         Exit::Invalid
+    })
+}
+
+/// The agent's age identity (`AGENT_AGE_IDENTITY` over the config's
+/// `secrets.ageIdentityFile`) and plaintext policy. A bad identity is a config error.
+pub(super) fn secret_options(config: Option<&Config>) -> Result<SecretOptions, ConfigError> {
+    SecretOptions::from_config(config).map_err(|e| {
+        ConfigError::Invalid(Diagnostic::error("", 0, 0, e.to_string()).with_hint(
+            "an age-keygen identity file: secrets.ageIdentityFile, or AGENT_AGE_IDENTITY (key text or path)",
+        ))
     })
 }
 

@@ -131,3 +131,38 @@ fn lab_ssh_section_parses() {
     );
     assert_eq!(c.ssh.user, "root");
 }
+
+#[test]
+fn secrets_and_trust_sections_parse_and_resolve() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("agent.yaml");
+    std::fs::write(
+        &path,
+        "secrets: {ageIdentityFile: age.key, plaintextPolicy: deny}\n\
+         trust:\n  requireSignedCommits: true\n  \
+         allowedSigners: [{principal: ops@example.test, key: ssh-ed25519 AAAAC3Nz}]\n  \
+         allowedGpgFingerprints: [\"abcd 1234\"]\n",
+    )
+    .unwrap();
+    let c = Config::load(&path).unwrap();
+    assert_eq!(
+        c.secrets.age_identity_file,
+        Some(tmp.path().join("age.key"))
+    );
+    assert_eq!(
+        c.secrets.plaintext_policy,
+        crate::secrets::detect::Policy::Deny
+    );
+    assert!(c.trust.require_signed_commits);
+    let allow = c.trust.allow_list();
+    assert_eq!(allow.ssh[0].principal, "ops@example.test");
+    assert_eq!(allow.gpg_fingerprints, ["ABCD1234"]);
+    let d = Config::parse("agent.yaml", "trust: {requireSigned: true}\n").unwrap_err();
+    assert!(d.to_string().contains("unknown field"), "{d}");
+    let defaults = Config::parse("agent.yaml", "").unwrap();
+    assert!(!defaults.trust.require_signed_commits);
+    assert_eq!(
+        defaults.secrets.plaintext_policy,
+        crate::secrets::detect::Policy::Warn
+    );
+}

@@ -11,7 +11,8 @@ use schema::Diagnostic;
 use std::path::Path;
 
 /// What a finding is: the PR check fails (`Deny`) or only warns (`Warn`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Policy {
     #[default]
     Warn,
@@ -69,7 +70,13 @@ pub fn scan_text(file: &str, text: &str, policy: Policy) -> Vec<Diagnostic> {
             continue;
         }
         let next = lines.get(i + 1).map_or("", |l| l.trim_start());
-        if let Some(key) = secret_key_with_literal(t, next) {
+        // Flow mappings (`auth: {user: a, password: b}`): each `key: value` pair.
+        let in_flow = || {
+            t.split(['{', ',', '}'])
+                .skip(1)
+                .find_map(|pair| secret_key_with_literal(pair.trim(), ""))
+        };
+        if let Some(key) = secret_key_with_literal(t, next).or_else(in_flow) {
             out.push(diag(
                 i + 1,
                 format!("`{key}` has a plaintext value"),
@@ -202,4 +209,28 @@ fn literal_k8s_secrets(text: &str) -> Vec<(usize, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flow_mappings_are_scanned_pair_by_pair() {
+        let hit = scan_text(
+            "b.yaml",
+            "auth: {user: admin, password: hunter2}\n",
+            Policy::Warn,
+        );
+        assert_eq!(hit.len(), 1, "{hit:?}");
+        assert!(hit[0].message.contains("`password`"));
+        let enc = "auth: {user: admin, password: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]}\n";
+        assert!(scan_text("b.yaml", enc, Policy::Deny).is_empty());
+        assert!(scan_text(
+            "b.yaml",
+            "auth: {user: admin, passwordFile: /x}\n",
+            Policy::Warn
+        )
+        .is_empty());
+    }
 }

@@ -62,6 +62,24 @@ impl Identity {
         Ok(Identity { keys })
     }
 
+    /// The agent's identity: `env` (the value of `AGENT_AGE_IDENTITY`: the key text
+    /// itself, or the path of an identity file) wins over `file` (the config's
+    /// `secrets.ageIdentityFile`). `Ok(None)`: no identity configured.
+    pub fn configured(file: Option<&Path>, env: Option<&str>) -> Result<Option<Self>, SecretError> {
+        match env.map(str::trim).filter(|v| !v.is_empty()) {
+            Some(v) if v.contains("AGE-SECRET-KEY-1") => {
+                Self::parse(v)
+                    .map(Some)
+                    .map_err(|reason| SecretError::BadIdentity {
+                        file: "AGENT_AGE_IDENTITY".into(),
+                        reason,
+                    })
+            }
+            Some(path) => Self::from_file(Path::new(path)).map(Some),
+            None => file.map(Self::from_file).transpose(),
+        }
+    }
+
     /// The identity file text (`age-keygen` layout), for tests and key generation.
     pub fn to_file_text(&self) -> String {
         let mut out = String::new();

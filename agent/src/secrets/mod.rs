@@ -22,10 +22,12 @@ mod encrypt;
 pub mod identity;
 pub mod leak;
 pub mod sops;
+pub mod unseal;
 
 pub use encrypt::{encrypt_document, rfc3339_utc_now, EncryptOptions, Format};
 pub use identity::{parse_recipient, Identity};
 pub use leak::{assert_no_plaintext, find_plaintext};
+pub use unseal::{unseal, Missing, Unsealed};
 
 use crate::mask::Masker;
 use serde_yaml::Value;
@@ -195,7 +197,7 @@ pub fn decrypt_file(
     decrypt_document(&file, &text, identities)
 }
 
-const ARMOR_BEGIN: &str = "-----BEGIN AGE ENCRYPTED FILE-----";
+pub(crate) const ARMOR_BEGIN: &str = "-----BEGIN AGE ENCRYPTED FILE-----";
 
 /// Decrypts, in place, every string value of a plain document that is a whole
 /// age-armored file. Returns the cleartexts. Works on any document (e.g. each

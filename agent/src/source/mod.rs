@@ -13,8 +13,10 @@ mod dir;
 mod git;
 mod known_hosts;
 mod remote;
+mod verify;
 
 pub use known_hosts::{KnownHosts, KnownHostsError};
+pub use verify::{repo_path, verify};
 
 use schema::SourceFile;
 use std::path::{Path, PathBuf};
@@ -153,6 +155,12 @@ pub enum SourceError {
     KnownHosts {
         location: String,
         cause: KnownHostsError,
+    },
+    #[error("{location}: commit {commit} refused: {reason}; signed commits are required (trust.requireSignedCommits), the last good commit stays in force")]
+    Untrusted {
+        location: String,
+        commit: String,
+        reason: String,
     },
     #[error("{location}: reading {what} at {commit}: {cause}")]
     Read {

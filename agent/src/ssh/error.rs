@@ -15,7 +15,7 @@ pub enum SshError {
     Unreachable { host: String, detail: String },
     #[error("{host}: authentication failed: {detail}")]
     Auth { host: String, detail: String },
-    #[error("{host}: HOST KEY MISMATCH, the server presented {} which is not the pinned key; refusing to connect", fingerprint.as_deref().unwrap_or("an unknown key"))]
+    #[error("{host}: HOST KEY MISMATCH, the server presented {} which is not the pinned key; refusing to connect (if the change is expected, check the fingerprint and run `agent trust {host}`)", fingerprint.as_deref().unwrap_or("an unknown key"))]
     HostKeyMismatch {
         host: String,
         /// Fingerprint of the key the server presented (`SHA256:...`), when ssh printed it.

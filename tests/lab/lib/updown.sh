@@ -102,6 +102,9 @@ C
     echo "  identityFile: $STATE/id_ed25519"
     echo "  knownHosts: $STATE/known_hosts"
     echo "  connectTimeout: 3s"
+    echo "# DEMO / TEST-ONLY age identity (public, protects nothing): decrypts the demo's secrets"
+    echo "secrets:"
+    echo "  ageIdentityFile: $LAB_DIR/demo-age-key.txt"
   } >"$STATE/agent.yaml"
   {
     echo "# the lab's own facts, for tests and the demo (written by tests/lab/lab up)"
