@@ -45,7 +45,7 @@ Exit codes:
   0   success: valid / in sync
   1   differences found (agent diff)
   2   invalid desired state (validation, rendering or local checks failed)
-  3   source error: path unreadable, repository unreachable, revision not found
+  3   source error: path unreadable, repository unreachable, revision not found, commit refused (unsigned or signed by a key not allowed)
   4   agent config file unreadable or invalid
   5   internal error
   6   a host or target failed: unreachable, rejected, rolled back (the rest was still done)
