@@ -68,6 +68,12 @@ fn cut_link_to_ha2_others_converge_and_ha2_is_named() {
     );
 
     lab.link_up("ha2").unwrap();
+    assert!(
+        agent_tests::wait_until(std::time::Duration::from_secs(10), || lab
+            .ssh("ha2", "true")
+            .is_ok_and(|o| o.success)),
+        "ha2 answers over SSH again"
+    );
     let a = agent.apply();
     assert_eq!(a.code, Some(0), "ha2 converges once reachable: {a}");
     assert!(a.stderr.contains("balancer ha2: applying"), "{a}");
