@@ -99,7 +99,9 @@ fn kill_9_at_random_moments_leaves_old_or_new_never_partial() {
     assert_eq!(r.code, Some(0), "{r}");
     let r = agent.run("apply", &["--rev", &b_rev]);
     assert_eq!(r.code, Some(0), "{r}");
-    let span = r.elapsed.as_millis() as u64 + 300;
+    // A later apply has less to do (an earlier one got part of the way): aim at the first
+    // three quarters of a full one.
+    let span = r.elapsed.as_millis() as u64 * 3 / 4;
 
     let seed = env_u64("AGENT_KILL_SEED", 0x5eed_a9e7);
     let rounds = env_u64("AGENT_KILL_ROUNDS", 20);
