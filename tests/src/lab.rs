@@ -217,7 +217,18 @@ impl Lab {
         duration: Duration,
         interval: Duration,
     ) -> Result<Probe, LabError> {
-        Probe::start(&self.script, url, duration, interval)
+        Probe::start(&self.script, url, duration, interval, None)
+    }
+    /// [`Lab::start_probe`] with a per-request timeout other than the probe's 0.5 s (a
+    /// request slower than `timeout` counts as failed).
+    pub fn start_probe_with_timeout(
+        &self,
+        url: &str,
+        duration: Duration,
+        interval: Duration,
+        timeout: Duration,
+    ) -> Result<Probe, LabError> {
+        Probe::start(&self.script, url, duration, interval, Some(timeout))
     }
 
     /// Start wrk against `url` for `duration` (whole seconds, at least 1) with `connections`

@@ -15,6 +15,7 @@
 //! Tests skip (with a message) only when the process is not root or the kernel refuses
 //! namespaces; any other failure to bring the lab up fails the test.
 
+pub mod agent_cli;
 pub mod error;
 pub mod fixture;
 pub mod lab;

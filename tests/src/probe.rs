@@ -104,6 +104,7 @@ impl Probe {
         url: &str,
         duration: Duration,
         interval: Duration,
+        timeout: Option<Duration>,
     ) -> Result<Probe, LabError> {
         static SEQ: AtomicU32 = AtomicU32::new(0);
         let csv = std::env::temp_dir().join(format!(
@@ -111,8 +112,15 @@ impl Probe {
             std::process::id(),
             SEQ.fetch_add(1, Ordering::Relaxed)
         ));
-        let child = Command::new(script)
-            .arg("probe")
+        let mut cmd = Command::new(script);
+        if let Some(t) = timeout {
+            cmd.arg("probe")
+                .arg("--timeout")
+                .arg(format!("{:.3}", t.as_secs_f64()));
+        } else {
+            cmd.arg("probe");
+        }
+        let child = cmd
             .arg(url)
             .arg(format!("{:.3}", duration.as_secs_f64()))
             .arg("--interval")
