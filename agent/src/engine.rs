@@ -100,7 +100,8 @@ impl From<ObjectHealth> for HealthLine {
 }
 
 impl ApplyReport {
-    /// 0 when everything planned was applied and every target was reached, else 2.
+    /// 0 when everything planned was applied and every target was reached, else 2
+    /// (`agent apply` turns that into its exit code 6, "a host or target failed").
     pub fn exit_code(&self) -> u8 {
         let bad = !self.plan.errors.is_empty()
             || !self.errors.is_empty()

@@ -133,6 +133,11 @@ pub fn diff_json(cs: &ChangeSet) -> String {
     .expect("plain data serializes")
 }
 
+/// Continuation lines (tool output in a message) indented under the message column.
+fn indent(msg: &str) -> String {
+    msg.trim_end().replace('\n', &format!("\n{:34}", ""))
+}
+
 /// `agent apply` for humans: the steps taken and the outcome.
 pub fn apply_text(rep: &ApplyReport) -> String {
     let mut out = String::new();
@@ -164,7 +169,7 @@ pub fn apply_text(rep: &ApplyReport) -> String {
             s.host,
             s.target,
             s.status.as_str(),
-            s.message
+            indent(&s.message)
         );
         for n in &s.notes {
             let _ = writeln!(out, "{:<34}note: {n}", "");

@@ -246,6 +246,8 @@ impl Lab {
         let mut c = Command::new(&self.script);
         c.args(args)
             .env("LAB_STATE", &self.state)
+            // The fixture holds `<state>.lock` for the whole test process.
+            .env("LAB_LOCK_HELD", "1")
             .stdin(Stdio::null());
         c
     }
