@@ -10,7 +10,8 @@
 //! repo: { url: ssh://git@10.77.0.30/srv/platform.git, branch: main, path: . }
 //! interval: 30s
 //! jitter: 3s
-//! ssh: { identityFile: id_ed25519, knownHosts: known_hosts, user: root }
+//! ssh: { identityFile: id_ed25519, knownHosts: known_hosts, user: root,
+//!        kexAlgorithms: curve25519-sha256, persist: 10m, controlDir: /run/agent/ssh }
 //! kubeconfig: /etc/agent/kubeconfig
 //! policies: { gateway: correct, balancer: correct, cluster: observe, workloads: correct }
 //! stateDir: /var/lib/agent
@@ -155,6 +156,19 @@ pub struct SshConfig {
     /// Commands run at once on one host; keep below sshd's MaxSessions (10). Default 8.
     #[serde(default = "eight")]
     pub max_sessions_per_host: u32,
+    /// OpenSSH `KexAlgorithms`, e.g. `curve25519-sha256`: a much cheaper handshake than
+    /// OpenSSH 9's default post-quantum hybrid (default: the ssh client's list).
+    #[serde(default)]
+    pub kex_algorithms: Option<String>,
+    /// Keep SSH connections open this long after their last use, across agent runs
+    /// (`ControlPersist`). Saves a handshake per host and run; the ssh processes outlive
+    /// the agent. Default: none (connections die with the agent).
+    #[serde(default, with = "duration::option")]
+    pub persist: Option<Duration>,
+    /// Where persistent connections keep their sockets (default `<stateDir>/ssh`;
+    /// created 0700; keep it short, socket paths are limited to ~107 bytes).
+    #[serde(default)]
+    pub control_dir: Option<PathBuf>,
 }
 
 impl Default for SshConfig {
@@ -165,6 +179,9 @@ impl Default for SshConfig {
             user: default_user(),
             connect_timeout: ten_seconds(),
             max_sessions_per_host: eight(),
+            kex_algorithms: None,
+            persist: None,
+            control_dir: None,
         }
     }
 }
@@ -322,6 +339,7 @@ impl Config {
         };
         self.ssh.identity_file.as_mut().map(abs);
         self.ssh.known_hosts.as_mut().map(abs);
+        self.ssh.control_dir.as_mut().map(abs);
         self.kubeconfig.as_mut().map(abs);
         self.secrets.age_identity_file.as_mut().map(abs);
         abs(&mut self.state_dir);

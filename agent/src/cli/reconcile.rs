@@ -150,6 +150,15 @@ pub fn ssh_config(config: Option<&Config>) -> crate::ssh::SshConfig {
         s.user = c.ssh.user.clone();
         s.connect_timeout = c.ssh.connect_timeout;
         s.max_sessions_per_host = c.ssh.max_sessions_per_host as usize;
+        s.kex_algorithms = c.ssh.kex_algorithms.clone();
+        s.persist = c.ssh.persist;
+        if s.persist.is_some() {
+            s.control_dir = c
+                .ssh
+                .control_dir
+                .clone()
+                .unwrap_or_else(|| c.state_dir.join("ssh"));
+        }
     }
     s
 }

@@ -166,3 +166,21 @@ fn secrets_and_trust_sections_parse_and_resolve() {
         crate::secrets::detect::Policy::Warn
     );
 }
+
+#[test]
+fn ssh_persistence_is_off_unless_asked_and_parses_when_asked() {
+    let c = Config::parse("agent.yaml", "").unwrap();
+    assert_eq!(
+        (c.ssh.persist, c.ssh.kex_algorithms.as_deref()),
+        (None, None)
+    );
+    let c = Config::parse(
+        "agent.yaml",
+        "ssh: {kexAlgorithms: curve25519-sha256, persist: 10m, controlDir: cp}\n",
+    )
+    .unwrap();
+    assert_eq!(c.ssh.persist, Some(Duration::from_secs(600)));
+    assert_eq!(c.ssh.kex_algorithms.as_deref(), Some("curve25519-sha256"));
+    let d = invalid("ssh:\n  persist: forever\n");
+    assert_eq!((d.line, d.column), (2, 12), "{}", d.message);
+}

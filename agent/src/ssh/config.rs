@@ -38,6 +38,12 @@ pub struct SshConfig {
     /// client CPU per connection than OpenSSH 9's default post-quantum hybrid, measured
     /// here). `None`: the ssh client's default list.
     pub kex_algorithms: Option<String>,
+    /// `Some(d)`: masters are detached (`ControlPersist=d`), their sockets live at a
+    /// stable path per host directly in `control_dir` (created `0700`), they are left
+    /// running when the pool closes and reused by the next process whose socket check
+    /// succeeds. Saves the handshake per host and run; costs ssh processes that outlive
+    /// the agent. `None` (default): every master is the agent's child and dies with it.
+    pub persist: Option<Duration>,
     /// `ServerAliveInterval`: a silent link is declared dead after 3 missed probes.
     pub keepalive_interval: Duration,
 }
@@ -55,6 +61,7 @@ impl Default for SshConfig {
             control_dir: std::env::temp_dir(),
             strict_host_keys: true,
             kex_algorithms: None,
+            persist: None,
             keepalive_interval: Duration::from_secs(15),
         }
     }
@@ -127,5 +134,9 @@ mod tests {
     fn default_cap_stays_below_sshd_max_sessions() {
         assert!(SshConfig::default().max_sessions_per_host < 10);
         assert!(SshConfig::default().strict_host_keys);
+        assert!(
+            SshConfig::default().persist.is_none(),
+            "masters die with the agent by default"
+        );
     }
 }

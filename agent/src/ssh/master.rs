@@ -10,6 +10,10 @@
 //!   which is a tokio worker thread that lives as long as the runtime.
 //! - Start-up is bounded: ssh's `ConnectTimeout` covers TCP and the banner; the whole
 //!   start-up (authentication included) is cut at twice that, and the child is killed.
+//!
+//! Exception, only when `SshConfig::persist` is set: the master is detached
+//! (`ssh -f`, `ControlPersist`), reused across agent runs and left running on close
+//! (see `persist.rs` for the trade-off). None of the guarantees above apply to it.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -18,7 +22,7 @@ use std::time::{Duration, Instant};
 use openssh::Session;
 use tokio::process::{Child, Command};
 
-use super::{HostSpec, SshConfig, SshError};
+use super::{persist, HostSpec, SshConfig, SshError};
 
 /// A running, authenticated master connection and its native-mux session handle.
 pub(crate) struct Master {
@@ -27,12 +31,18 @@ pub(crate) struct Master {
     session: Session,
     child: std::sync::Mutex<Option<Child>>,
     pid: u32,
-    _dir: tempfile::TempDir,
+    /// Private directory of a non-persistent master (socket, log, pinned key file).
+    _dir: Option<tempfile::TempDir>,
+    /// Control socket of a persistent master (not ours to stop).
+    persistent: Option<PathBuf>,
 }
 
 impl Master {
     /// Start a master for `host` and wait until its control socket accepts clients.
     pub(crate) async fn open(cfg: &SshConfig, host: &HostSpec) -> Result<Master, SshError> {
+        if let Some(persist) = cfg.persist {
+            return Self::open_persistent(cfg, host, persist).await;
+        }
         let started = Instant::now();
         let local = |detail: String| SshError::Local {
             host: host.name.clone(),
@@ -63,7 +73,7 @@ impl Master {
             .map_err(|e| local(format!("writing pinned key file: {e}")))?;
             known.push(pinned);
         }
-        let mut cmd = master_command(cfg, host, &socket, &log, &known);
+        let mut cmd = master_command(cfg, host, &socket, &log, &known, None);
         // SAFETY: prctl and getppid are async-signal-safe; nothing else runs between
         // fork and exec.
         unsafe {
@@ -105,7 +115,62 @@ impl Master {
             session: Session::resume_mux(socket.into_boxed_path(), Some(log.into_boxed_path())),
             child: std::sync::Mutex::new(Some(child)),
             pid,
-            _dir: dir,
+            _dir: Some(dir),
+            persistent: None,
+        })
+    }
+
+    /// Reuse the persistent master of `host` when its socket answers, else start one.
+    async fn open_persistent(
+        cfg: &SshConfig,
+        host: &HostSpec,
+        persist: Duration,
+    ) -> Result<Master, SshError> {
+        let local = |detail: String| SshError::Local {
+            host: host.name.clone(),
+            detail,
+        };
+        persist::prepare_dir(&cfg.control_dir).map_err(local)?;
+        let socket = persist::socket_path(cfg, host);
+        if socket.as_os_str().len() > 100 {
+            return Err(local(format!(
+                "control socket path too long (Unix sockets allow ~107 bytes): {}",
+                socket.display()
+            )));
+        }
+        let session = match persist::resume(&socket, cfg.connect_timeout).await {
+            Some(s) => {
+                tracing::debug!(host = %host.name, "reusing persistent ssh master");
+                s
+            }
+            None => {
+                let mut known = Vec::new();
+                if let Some(k) = &cfg.known_hosts {
+                    known.push(k.clone());
+                }
+                if let Some(key) = &host.host_key {
+                    let mut pinned = socket.as_os_str().to_owned();
+                    pinned.push(".known");
+                    let pinned = PathBuf::from(pinned);
+                    std::fs::write(
+                        &pinned,
+                        format!("{} {}\n", host.known_hosts_name(), key.trim()),
+                    )
+                    .map_err(|e| local(format!("writing pinned key file: {e}")))?;
+                    known.push(pinned);
+                }
+                let log = persist::log_path(&socket);
+                let cmd = master_command(cfg, host, &socket, &log, &known, Some(persist));
+                persist::start(cfg, host, cmd, &socket, persist).await?
+            }
+        };
+        Ok(Master {
+            spec: host.clone(),
+            session,
+            child: std::sync::Mutex::new(None),
+            pid: 0,
+            _dir: None,
+            persistent: Some(socket),
         })
     }
 
@@ -119,12 +184,17 @@ impl Master {
     }
 
     /// Whether the master process is still running (it exits when the link dies).
+    /// For a persistent master: whether its socket is still there (ssh removes it on exit).
     pub(crate) fn is_alive(&self) -> bool {
+        if let Some(socket) = &self.persistent {
+            return socket.exists();
+        }
         let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
         matches!(child.as_mut().map(|c| c.try_wait()), Some(Ok(None)))
     }
 
     /// Terminate the master gracefully (SIGTERM, SIGKILL after 2 s) and reap it.
+    /// A persistent master is left running (its `ControlPersist` ends it).
     pub(crate) async fn close(mut self) {
         let child = self
             .child
@@ -195,6 +265,7 @@ fn master_command(
     socket: &Path,
     log: &Path,
     known: &[PathBuf],
+    persist: Option<Duration>,
 ) -> Command {
     let mut cmd = Command::new("ssh");
     cmd.stdin(Stdio::null())
@@ -206,6 +277,15 @@ fn master_command(
         .arg(socket)
         .arg("-E")
         .arg(log);
+    // Persistent: go to the background once authenticated, stay up `persist` after
+    // the last client left.
+    let control_persist = match persist {
+        Some(d) => {
+            cmd.arg("-f");
+            format!("ControlPersist={}s", d.as_secs().max(1))
+        }
+        None => "ControlPersist=no".to_owned(),
+    };
     let strict = if cfg.strict_host_keys {
         "yes"
     } else {
@@ -222,7 +302,7 @@ fn master_command(
     };
     let mut opts = vec![
         "ControlMaster=yes".to_owned(),
-        "ControlPersist=no".to_owned(),
+        control_persist,
         "BatchMode=yes".to_owned(),
         format!("StrictHostKeyChecking={strict}"),
         format!("UserKnownHostsFile={known_files}"),

@@ -12,13 +12,16 @@
 //! - at most `max_sessions_per_host` concurrent sessions per host (below sshd's
 //!   `MaxSessions`), any number of hosts in parallel;
 //! - every master is a child process of the agent, terminated on [`Pool::close`], on
-//!   drop, after `idle_timeout`, and by the kernel if the agent dies;
+//!   drop, after `idle_timeout`, and by the kernel if the agent dies — unless
+//!   `SshConfig::persist` is set (opt-in): then masters are detached, reused across
+//!   runs and end `persist` after their last use (see `persist.rs`);
 //! - every error names the host and is classified ([`SshError::is_transient`]);
 //! - each operation below is one SSH round trip; file writes are atomic (see `files`).
 
 mod config;
 mod error;
 mod master;
+mod persist;
 mod pool;
 mod remote;
 pub mod script;
