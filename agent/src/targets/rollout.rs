@@ -61,10 +61,11 @@ pub fn failed(steps: &[Step]) -> bool {
     steps.iter().any(|s| s.status != StepStatus::Applied)
 }
 
-/// Applies the pending changes of one host-level target, one host at a time; a host
-/// holding a VIP goes last. The first failure stops the rollout: later hosts are
-/// skipped. With `blocked`, every host is skipped with that reason (a target this one
-/// depends on failed).
+/// Applies the pending changes of one host-level target. Nodes of a declared HA cluster
+/// go one at a time, a node holding a VIP last; other hosts are independent of each
+/// other: one canary first, then waves of [`WAVE`] in parallel. The first failed wave
+/// stops the rollout: later hosts are skipped. With `blocked`, every host is skipped
+/// with that reason (a target this one depends on failed).
 #[allow(clippy::too_many_arguments)]
 pub async fn apply_target<R: Remote>(
     remote: &R,
@@ -81,41 +82,80 @@ pub async fn apply_target<R: Remote>(
         .iter()
         .filter_map(|c| c.doc.spec.vip.as_ref().map(|v| v.ip.clone()))
         .collect();
-    let mut steps = Vec::new();
     let mut hosts = hosts_to_change(kind, rendered, changes);
     hosts.sort_by_key(|h| vips.iter().any(|v| views.holds_vip(h, v)));
-    let total = hosts.len();
-    for (i, host) in hosts.into_iter().enumerate() {
-        let files: Vec<&ManagedFile> = rendered
-            .files
-            .iter()
-            .filter(|f| f.target == kind && f.host == host && is_pending(changes, f))
-            .collect();
+    // Nodes of an HA cluster change one at a time (standby first, the VIP holder last).
+    // Other hosts are independent: after one canary host, they go in parallel waves.
+    let paired: Vec<&str> = state
+        .clusters
+        .iter()
+        .flat_map(|c| c.doc.spec.nodes.iter().map(String::as_str))
+        .collect();
+    let mut waves: Vec<Vec<String>> = Vec::new();
+    let (ha, free): (Vec<String>, Vec<String>) = hosts
+        .into_iter()
+        .partition(|h| paired.contains(&h.as_str()));
+    waves.extend(ha.into_iter().map(|h| vec![h]));
+    let mut free = free.into_iter();
+    waves.extend(free.next().map(|h| vec![h]));
+    let rest: Vec<String> = free.collect();
+    waves.extend(rest.chunks(WAVE).map(<[String]>::to_vec));
+    let total: usize = waves.iter().map(Vec::len).sum();
+    let mut steps = Vec::new();
+    let mut done = 0;
+    for wave in waves {
+        let files_of = |host: &str| -> Vec<&ManagedFile> {
+            rendered
+                .files
+                .iter()
+                .filter(|f| f.target == kind && f.host == host && is_pending(changes, f))
+                .collect()
+        };
         if let Some(reason) = &blocked {
-            steps.push(Step {
-                target: target_name(kind).into(),
-                host: host.clone(),
-                files: files.iter().map(|f| f.path.clone()).collect(),
-                status: StepStatus::Skipped,
-                message: reason.clone(),
-                notes: vec![],
-            });
+            for host in wave {
+                steps.push(Step {
+                    target: target_name(kind).into(),
+                    files: files_of(&host).iter().map(|f| f.path.clone()).collect(),
+                    host,
+                    status: StepStatus::Skipped,
+                    message: reason.clone(),
+                    notes: vec![],
+                });
+            }
             continue;
         }
-        let tag = format!("[{}/{}] {} {}", i + 1, total, target_name(kind), host);
-        progress(&format!("{tag}: applying {} file(s)", files.len()));
-        let step = apply_host(remote, state, views, kind, &host, &files).await;
-        progress(&format!("{tag}: {} {}", step.status.as_str(), step.message));
-        if step.status != StepStatus::Applied {
+        let jobs = wave.iter().enumerate().map(|(i, host)| {
+            let files = files_of(host);
+            let tag = format!(
+                "[{}/{}] {} {}",
+                done + i + 1,
+                total,
+                target_name(kind),
+                host
+            );
+            async move {
+                progress(&format!("{tag}: applying {} file(s)", files.len()));
+                let step = apply_host(remote, state, views, kind, host, &files).await;
+                progress(&format!("{tag}: {} {}", step.status.as_str(), step.message));
+                step
+            }
+        });
+        let results = futures::future::join_all(jobs).await;
+        done += results.len();
+        if let Some(bad) = results.iter().find(|s| s.status != StepStatus::Applied) {
             blocked = Some(format!(
-                "skipped: the {} rollout stopped after {host} failed",
-                target_name(kind)
+                "skipped: the {} rollout stopped after {} failed",
+                target_name(kind),
+                bad.host
             ));
         }
-        steps.push(step);
+        steps.extend(results);
     }
     steps
 }
+
+/// Independent hosts (not nodes of one HA cluster) changed at once, after the canary.
+const WAVE: usize = 10;
 
 fn is_pending(changes: &[Change], f: &ManagedFile) -> bool {
     changes

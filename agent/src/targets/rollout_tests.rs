@@ -171,3 +171,109 @@ async fn hosts_in_sync_are_not_touched() {
     );
     assert_eq!(reload_order(&f), "ha2 ");
 }
+
+/// Balancers that are not nodes of one HA cluster (a fleet of independent hosts).
+fn fleet(n: usize, bad: Option<&str>) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("order.log");
+    let mut rendered = Rendered::default();
+    let mut views = HostViews::default();
+    for i in 1..=n {
+        let host = format!("h{i}");
+        let path = dir.path().join(format!("{host}.cfg")).display().to_string();
+        std::fs::write(&path, "old\n").unwrap();
+        let check = if Some(host.as_str()) == bad {
+            "false".to_string()
+        } else {
+            "true".into()
+        };
+        rendered.files.push(ManagedFile {
+            host: host.clone(),
+            target: TargetKind::Balancer,
+            path: path.clone(),
+            content: format!("new {host}\n"),
+            mode: 0o644,
+            check,
+            reload: Some(format!("echo {host} >> {}", log.display())),
+            modules: vec![],
+            source: "Balancer/lb".into(),
+        });
+        let mut obs = Observation::default();
+        obs.files.push(ObservedFile {
+            path,
+            live: Live::Differs(b"old\n".to_vec()),
+            reload_pending: false,
+        });
+        views.views.insert(host, obs);
+    }
+    Fixture {
+        dir,
+        rendered,
+        views,
+    }
+}
+
+async fn run_fleet(f: &Fixture) -> Vec<Step> {
+    let changes = diff_files(&f.rendered, &f.views, &Masker::new("k"));
+    let state = schema::DesiredState::default();
+    apply_target(
+        &LocalShell::default(),
+        &state,
+        &f.rendered,
+        &f.views,
+        &changes,
+        TargetKind::Balancer,
+        None,
+        &|_: &str| {},
+    )
+    .await
+}
+
+#[tokio::test]
+async fn independent_hosts_go_canary_first_then_in_waves() {
+    let f = fleet(25, None);
+    let steps = run_fleet(&f).await;
+    assert_eq!(steps.len(), 25);
+    assert!(
+        steps.iter().all(|s| s.status == StepStatus::Applied),
+        "{steps:?}"
+    );
+    let order = reload_order(&f);
+    assert!(
+        order.starts_with("h1 "),
+        "the canary goes alone, first: {order}"
+    );
+    assert_eq!(order.split_whitespace().count(), 25);
+}
+
+#[tokio::test]
+async fn a_failed_canary_stops_the_fleet() {
+    let f = fleet(5, Some("h1"));
+    let steps = run_fleet(&f).await;
+    assert_eq!(steps[0].status, StepStatus::Rejected);
+    assert!(
+        steps[1..].iter().all(|s| s.status == StepStatus::Skipped),
+        "{steps:?}"
+    );
+    assert_eq!(reload_order(&f), "");
+}
+
+#[tokio::test]
+async fn a_failed_wave_stops_the_next_waves() {
+    // h1 canary, then h2..h11 (wave 1, h5 fails), then h12.. skipped.
+    let f = fleet(15, Some("h5"));
+    let steps = run_fleet(&f).await;
+    let skipped: Vec<_> = steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Skipped)
+        .map(|s| s.host.as_str())
+        .collect();
+    assert_eq!(skipped, ["h12", "h13", "h14", "h15"]);
+    assert_eq!(
+        steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Applied)
+            .count(),
+        10
+    );
+}
