@@ -13,6 +13,7 @@
 //! the three tools run in parallel.
 
 mod apache;
+mod cache;
 mod crm;
 mod haproxy;
 mod ocf;
@@ -45,13 +46,24 @@ impl LocalCheck {
 /// the document (`Balancer/lab`) in their message; use [`check_repo`] to have
 /// them point at the document's file and line.
 pub fn check(rendered: &Rendered) -> LocalCheck {
-    check_with(rendered, &Tools::from_path(), None)
+    cached(rendered, None)
 }
 
 /// [`check`], with every problem placed on the repo document (file:line)
 /// that produced the failing file.
 pub fn check_repo(state: &DesiredState, rendered: &Rendered) -> LocalCheck {
-    check_with(rendered, &Tools::from_path(), Some(state))
+    cached(rendered, Some(state))
+}
+
+/// The checks, or their cached clean pass for an identical render and toolset.
+fn cached(rendered: &Rendered, state: Option<&DesiredState>) -> LocalCheck {
+    let tools = Tools::from_path();
+    if let Some(hit) = cache::lookup(rendered, &tools) {
+        return hit;
+    }
+    let result = check_with(rendered, &tools, state);
+    cache::store(rendered, &tools, &result);
+    result
 }
 
 /// Where the tools are; `None` = not installed (the check is skipped).
