@@ -29,6 +29,12 @@ fi
 
 json="$(mktemp -t bench-validate.XXXXXX.json)"
 trap 'rm -f "$json"' EXIT
+# For the record, side by side: every run re-running the real tools (cache off), the
+# structural check alone, and the default (a passed local check of an unchanged render
+# is taken from the cache; the first run after a change pays the tools' ~200 ms).
+hyperfine --warmup 3 --min-runs "$runs" -N \
+    -n "validate, tools re-run every time" "env AGENT_NO_CHECK_CACHE=1 $AGENT_BIN validate $repo" \
+    -n "validate --no-local-checks" "$AGENT_BIN validate --no-local-checks $repo"
 hyperfine --warmup 3 --min-runs "$runs" -N --export-json "$json" \
     "$AGENT_BIN validate $repo"
 
