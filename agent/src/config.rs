@@ -15,6 +15,9 @@
 //! policies: { gateway: correct, balancer: correct, cluster: observe, workloads: correct }
 //! stateDir: /var/lib/agent
 //! listen: 127.0.0.1:9440
+//! driftInterval: 5m          # agent run: drift sweep at most this often (default: every cycle)
+//! allowForcePush: false      # agent run: refuse non-fast-forward history
+//! webhookSecretFile: hook.secret
 //! ```
 
 mod duration;
@@ -52,6 +55,18 @@ pub struct Config {
     /// Address for `/status`, `/healthz`, `/metrics` and the webhook (default 127.0.0.1:9440).
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// `agent run`: sweep for drift at most this often when no new commit arrived
+    /// (default: on every cycle).
+    #[serde(default, with = "duration::option")]
+    pub drift_interval: Option<Duration>,
+    /// `agent run`: accept a branch whose new head does not descend from the last
+    /// applied commit (default false: a force-push is refused and reported).
+    #[serde(default)]
+    pub allow_force_push: bool,
+    /// `agent run`: file holding the shared secret of `POST /hooks/git` (HMAC-SHA256,
+    /// `X-Hub-Signature-256`). Without it the webhook is disabled.
+    #[serde(default)]
+    pub webhook_secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -256,6 +271,7 @@ impl Config {
         self.ssh.identity_file.as_mut().map(abs);
         self.ssh.known_hosts.as_mut().map(abs);
         self.kubeconfig.as_mut().map(abs);
+        self.webhook_secret_file.as_mut().map(abs);
         abs(&mut self.state_dir);
         if let Some(repo) = &mut self.repo {
             let is_url = repo.url.contains("://");
