@@ -12,6 +12,7 @@ mod source_args;
 mod validate;
 
 pub use exit::Exit;
+pub use reconcile::ssh_config;
 
 use crate::config::{Config, ConfigError};
 use crate::source::SourceError;

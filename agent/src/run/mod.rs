@@ -16,9 +16,11 @@
 //! was rewritten, the last accepted commit keeps being enforced.
 
 pub mod gitwatch;
+pub mod http;
 pub mod metrics;
 pub mod schedule;
 pub mod service;
+pub mod ssh;
 pub mod status;
 
 use crate::plan::TargetError;
