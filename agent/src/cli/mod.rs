@@ -8,11 +8,14 @@
 mod exit;
 mod reconcile;
 mod render;
+mod run;
 mod source_args;
+mod status;
 mod validate;
 
 pub use exit::Exit;
 pub use reconcile::ssh_config;
+pub use run::schedule_of;
 
 use crate::config::{Config, ConfigError};
 use crate::source::SourceError;
@@ -67,6 +70,12 @@ pub enum Command {
     /// reload, health check, rollback; standby balancer first).
     #[command(after_help = exit::TABLE)]
     Apply(reconcile::Args),
+    /// The service: poll the repo (config `repo:`), apply new commits, correct or report
+    /// drift per target policy, serve /status, /metrics and the webhook. Stops cleanly on
+    /// SIGTERM/SIGINT after the running cycle.
+    Run(run::Args),
+    /// What the running service reports (its /status endpoint, else its state file).
+    Status(status::Args),
     /// Print the version.
     Version,
 }
@@ -109,6 +118,8 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
             cli.global.verbose,
         ),
         Command::Apply(args) => reconcile::apply(&args, config.as_ref(), cli.global.output),
+        Command::Run(_) => run::run(cli.global.config.as_deref()),
+        Command::Status(args) => status::run(&args, config.as_ref(), cli.global.output),
         Command::Version => {
             let version = env!("CARGO_PKG_VERSION");
             match cli.global.output {

@@ -17,11 +17,13 @@
 
 pub mod gitwatch;
 pub mod http;
+pub mod lock;
 pub mod metrics;
 pub mod schedule;
 pub mod service;
 pub mod ssh;
 pub mod status;
+pub mod watch;
 
 use crate::plan::TargetError;
 use serde::{Deserialize, Serialize};

@@ -131,6 +131,14 @@ impl Reconciler for SshReconciler {
         for f in &out.applied {
             tracing::info!(commit, target = %f.target, host = f.host.as_deref().unwrap_or("-"), object = %f.object, cause = cause.as_str(), "change applied");
         }
+        for e in &out.errors {
+            let host = e.host.as_deref().unwrap_or("-");
+            if e.transient {
+                tracing::warn!(commit, target = %e.target, host, "{} (retrying with backoff)", e.message);
+            } else {
+                tracing::error!(commit, target = %e.target, host, "{}", e.message);
+            }
+        }
         for f in &out.drift {
             tracing::warn!(commit, target = %f.target, host = f.host.as_deref().unwrap_or("-"), object = %f.object, "drift found (policy observe: not corrected)");
         }
