@@ -41,14 +41,29 @@ async fn config_reloads_when_valid_and_local_repo_changes_trigger() {
 
     // A valid edit, written the way config management does it (temp file + rename).
     let tmp = dir.path().join(".agent.yaml.tmp");
-    std::fs::write(&tmp, "interval: 7s\ndriftInterval: 1m\npolicies: {gateway: observe}\n").unwrap();
+    std::fs::write(
+        &tmp,
+        "interval: 7s\ndriftInterval: 1m\npolicies: {gateway: observe}\n",
+    )
+    .unwrap();
     std::fs::rename(&tmp, &file).unwrap();
-    tokio::time::timeout(WAIT, schedule_rx.changed()).await.expect("reloaded").unwrap();
+    tokio::time::timeout(WAIT, schedule_rx.changed())
+        .await
+        .expect("reloaded")
+        .unwrap();
     assert_eq!(schedule_rx.borrow().interval, Duration::from_secs(7));
-    assert_eq!(schedule_rx.borrow().drift_interval, Some(Duration::from_secs(60)));
-    assert_eq!(config_rx.borrow().policies.gateway, agent::config::Policy::Observe);
+    assert_eq!(
+        schedule_rx.borrow().drift_interval,
+        Some(Duration::from_secs(60))
+    );
+    assert_eq!(
+        config_rx.borrow().policies.gateway,
+        agent::config::Policy::Observe
+    );
 
     // The local repository changes: one cycle is triggered.
     std::fs::write(repo.join("inventory.yaml"), "# edited\n").unwrap();
-    tokio::time::timeout(WAIT, trigger.notified()).await.expect("triggered");
+    tokio::time::timeout(WAIT, trigger.notified())
+        .await
+        .expect("triggered");
 }

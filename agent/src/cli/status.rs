@@ -115,6 +115,9 @@ pub fn text(s: &Status, live: bool) -> String {
     if let Some(t) = s.last_success {
         let _ = writeln!(o, "last success {}", ago(t));
     }
+    if let Some(e) = &s.source_error {
+        let _ = writeln!(o, "SOURCE {}: {}", ago(e.at), e.message);
+    }
     if let Some(e) = &s.last_error {
         let _ = writeln!(o, "last error {}: {}", ago(e.at), e.message);
     }

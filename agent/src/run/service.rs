@@ -67,7 +67,11 @@ pub struct Service<R> {
     pub reconciler: R,
     pub shared: Arc<Shared>,
     rng: fastrand::Rng,
+    /// Failing cycles in a row.
     failures: u32,
+    /// Whether the last cycle's poll failed (Git unreachable): only then may the backoff
+    /// grow beyond the interval (see [`Self::delay`]).
+    source_failed: bool,
     last_sweep: Option<Instant>,
 }
 
@@ -78,6 +82,7 @@ impl<R: Reconciler> Service<R> {
             shared,
             rng: fastrand::Rng::with_seed(seed),
             failures: 0,
+            source_failed: false,
             last_sweep: None,
         }
     }
@@ -91,7 +96,7 @@ impl<R: Reconciler> Service<R> {
             }
             let schedule = ctl.schedule.borrow().clone();
             self.cycle(&schedule).await;
-            let delay = schedule.next_delay(self.failures, &mut self.rng);
+            let delay = self.delay(&schedule);
             self.shared.update(|s| {
                 s.next_run = Some(unix_now() + delay.as_secs());
                 s.consecutive_failures = self.failures;
@@ -107,23 +112,39 @@ impl<R: Reconciler> Service<R> {
         self.reconciler
     }
 
+    /// Git unreachable: exponential backoff, growing past the interval (spares the Git
+    /// server). Only targets failing: the same backoff but never longer than a normal
+    /// wait, so a host that stays down does not delay new commits for the others.
+    fn delay(&mut self, schedule: &Schedule) -> std::time::Duration {
+        let backoff = schedule.next_delay(self.failures, &mut self.rng);
+        if self.failures == 0 || self.source_failed {
+            return backoff;
+        }
+        backoff.min(schedule.next_delay(0, &mut self.rng))
+    }
+
     /// One poll and at most one reconcile; never cancelled (see module docs).
     async fn cycle(&mut self, schedule: &Schedule) {
         let started = Instant::now();
         // `failed`: back off before the next cycle; `errored`: not a success.
         let (mut failed, mut errored) = (false, false);
         let drift_due = schedule.drift_due(self.last_sweep.map(|t| started - t));
+        self.source_failed = false;
         let cause = match self.reconciler.poll().await {
             Ok(Polled::New { commit }) => {
                 tracing::info!(%commit, "new commit: reconciling every target");
                 self.shared.update(|s| {
                     s.commit_seen = Some(commit.clone());
                     s.commit_desired = Some(commit);
+                    s.source_error = None;
                 });
                 Some(Cause::Intentional)
             }
             Ok(Polled::Unchanged { commit }) => {
-                self.shared.update(|s| s.commit_seen = Some(commit));
+                self.shared.update(|s| {
+                    s.commit_seen = Some(commit);
+                    s.source_error = None;
+                });
                 drift_due.then_some(Cause::Corrective)
             }
             Ok(Polled::Rejected { commit, reason }) => {
@@ -132,12 +153,13 @@ impl<R: Reconciler> Service<R> {
                 self.shared.metrics(|m| m.error("source"));
                 self.shared.update(|s| {
                     s.commit_seen = Some(commit.clone());
-                    s.error(format!("commit {commit} not accepted: {reason}"));
+                    s.source_error(format!("commit {commit} not accepted: {reason}"));
                 });
                 drift_due.then_some(Cause::Corrective)
             }
             Err(e) => {
                 (failed, errored) = (e.transient, true);
+                self.source_failed = e.transient;
                 if e.transient {
                     tracing::warn!(
                         "source unreachable, enforcing the last accepted commit: {}",
@@ -148,7 +170,7 @@ impl<R: Reconciler> Service<R> {
                 }
                 self.shared.metrics(|m| m.error("source"));
                 self.shared
-                    .update(|s| s.error(format!("source: {}", e.message)));
+                    .update(|s| s.source_error(format!("source: {}", e.message)));
                 drift_due.then_some(Cause::Corrective)
             }
         };

@@ -268,6 +268,7 @@ async fn recovers_to_the_interval_after_an_error() {
     assert!(after_recovery >= Duration::from_secs(30), "{polls:?}");
     assert_eq!(shared.status().consecutive_failures, 0);
     assert!(shared.status().last_success.is_some());
+    assert_eq!(shared.status().source_error, None, "cleared by a good poll");
 }
 
 #[tokio::test(start_paused = true)]
@@ -280,8 +281,17 @@ async fn target_errors_back_off_too() {
         errors: true,
         ..Default::default()
     };
-    let (fake, shared) = start(fake, schedule(None)).stop_after(20).await;
-    assert!(fake.times(&Call::Poll).len() >= 4, "{:?}", fake.calls);
+    let (fake, shared) = start(fake, schedule(None)).stop_after(300).await;
+    let polls = fake.times(&Call::Poll);
+    let gaps: Vec<Duration> = polls.windows(2).map(|w| w[1] - w[0]).collect();
+    // Retried sooner than the interval at first (1 s, 2 s, 4 s...), but a target that
+    // stays down never stretches the wait past the interval (new commits still come in).
+    assert!(gaps[0] <= Duration::from_secs(1), "{gaps:?}");
+    assert!(
+        gaps.iter().all(|g| *g <= Duration::from_secs(33)),
+        "{gaps:?}"
+    );
+    assert!(gaps[gaps.len() - 1] >= Duration::from_secs(30), "{gaps:?}");
     let st = shared.status();
     assert_eq!(
         st.commit_applied, None,

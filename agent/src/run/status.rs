@@ -27,6 +27,10 @@ pub struct Status {
     /// Per target: synced, drifted or failed, as of its last reconcile.
     pub targets: BTreeMap<String, TargetStatus>,
     pub last_error: Option<ErrorStatus>,
+    /// Why the branch head is not the commit enforced (fetch failed, history rewritten,
+    /// invalid desired state); cleared by the next good poll.
+    #[serde(default)]
+    pub source_error: Option<ErrorStatus>,
     pub last_cycle: Option<CycleStatus>,
     /// Unix seconds of the last cycle that ended without errors.
     pub last_success: Option<u64>,
@@ -132,6 +136,12 @@ impl Status {
             };
             self.error(format!("{}{more}", describe(e)));
         }
+    }
+
+    /// Records a source problem: as the last error and as the current source error.
+    pub fn source_error(&mut self, message: String) {
+        self.error(message);
+        self.source_error = self.last_error.clone();
     }
 
     pub fn error(&mut self, message: String) {
