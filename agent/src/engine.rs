@@ -62,6 +62,9 @@ pub struct Engine<'a, R: Remote> {
     pub k8s: Option<&'a K8sTarget>,
     pub select: Selection,
     pub cluster_policy: ClusterPolicy,
+    /// Set by `agent run` on SIGTERM: `apply` starts no further host step, cluster patch
+    /// or workload apply; the step running finishes. `None`: never stops early.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// What `apply` did.
@@ -127,6 +130,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             k8s: None,
             select: Selection::default(),
             cluster_policy: ClusterPolicy::default(),
+            stop: None,
         }
     }
 
@@ -172,6 +176,12 @@ impl<'a, R: Remote> Engine<'a, R> {
             ),
             transient: false,
         })
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     /// Read-only: what differs between Git and the hosts and the cluster.
@@ -275,7 +285,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             errors: vec![],
             health: vec![],
         };
-        if let (Some(k), true) = (self.k8s, self.select.workloads) {
+        if let (Some(k), true, false) = (self.k8s, self.select.workloads, self.stopping()) {
             progress("workloads: server-side apply");
             let kplan = k.diff(&d.rendered.objects, &self.masker).await;
             plan.changes.extend(kplan.changes.clone());
@@ -305,17 +315,25 @@ impl<'a, R: Remote> Engine<'a, R> {
             TargetKind::Balancer,
             None,
             progress,
+            self.stop.as_deref(),
         )
         .await;
         let balancers_ok = !failed(&report.steps);
-        let cluster_ok = if self.select.cluster {
+        let cluster_ok = if self.select.cluster && !self.stopping() {
             self.apply_clusters(d, &mut report, progress).await
         } else {
             true
         };
-        let blocked = (!balancers_ok || !cluster_ok).then(|| {
-            "skipped: the gateway routes to the balancers' VIP, and their rollout failed"
-                .to_string()
+        let blocked = if self.stopping() {
+            Some("skipped: the agent is stopping".to_string())
+        } else {
+            None
+        };
+        let blocked = blocked.or_else(|| {
+            (!balancers_ok || !cluster_ok).then(|| {
+                "skipped: the gateway routes to the balancers' VIP, and their rollout failed"
+                    .to_string()
+            })
         });
         report.steps.extend(
             apply_target(
@@ -327,6 +345,7 @@ impl<'a, R: Remote> Engine<'a, R> {
                 TargetKind::Gateway,
                 blocked,
                 progress,
+                self.stop.as_deref(),
             )
             .await,
         );

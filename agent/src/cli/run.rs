@@ -1,5 +1,6 @@
 //! `agent run`: the service. Thin glue: config → lock → listener → loop
-//! ([`crate::run`]). Exits 0 after SIGTERM/SIGINT once the running cycle has finished.
+//! ([`crate::run`]). Exits 0 after SIGTERM/SIGINT once the running host step has
+//! finished: the engine starts no further step, the loop starts no further cycle.
 
 use super::Exit;
 use crate::config::Config;
@@ -122,6 +123,8 @@ async fn serve(
         shutdown.clone(),
     );
 
+    let reconciler = SshReconciler::new(gw, config_rx);
+    let stop_steps = reconciler.stop.clone();
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
         let (Ok(mut term), Ok(mut int)) = (
@@ -132,11 +135,11 @@ async fn serve(
             return;
         };
         tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
-        tracing::info!("stop requested: finishing the running cycle, then exiting");
+        tracing::info!("stop requested: finishing the running host step, then exiting");
+        stop_steps.store(true, std::sync::atomic::Ordering::SeqCst);
         let _ = stop.send(true);
     });
 
-    let reconciler = SshReconciler::new(gw, config_rx);
     let ctl = Controls {
         trigger,
         shutdown,

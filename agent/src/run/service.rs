@@ -7,9 +7,11 @@
 //! cycle, exponential backoff after a transient failure; a trigger (webhook, local repo
 //! changed) cuts the wait short, several triggers during one cycle make one more cycle.
 //!
-//! Shutdown: the stop signal is only looked at while waiting between cycles. A running
-//! cycle is always awaited to its end, never dropped, so no host is left between upload
-//! and reload; the cost is that stopping can take as long as the rest of one cycle.
+//! Shutdown: the loop looks at the stop signal only while waiting between cycles. A
+//! running cycle is always awaited to its end, never dropped (a dropped future could leave
+//! a host between upload and reload). To stop promptly, the real reconciler shares a stop
+//! flag with the engine, which starts no further host step once it is set (cancellation
+//! points between host steps only): the cycle then ends after the step running.
 //! All timing uses `tokio::time`, so the tests run under paused time.
 
 use super::metrics::Metrics;

@@ -23,6 +23,8 @@ pub struct SshReconciler {
     accepted: Option<Arc<Accepted>>,
     config: watch::Receiver<Config>,
     pool: Option<(crate::config::SshConfig, Pool)>,
+    /// Set on SIGTERM: the engine starts no further host step (see [`Engine::stop`]).
+    pub stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl SshReconciler {
@@ -37,6 +39,7 @@ impl SshReconciler {
             accepted,
             config,
             pool: None,
+            stop: Arc::default(),
         }
     }
 
@@ -108,6 +111,7 @@ impl Reconciler for SshReconciler {
         };
         let mut engine = Engine::new(&remote, state);
         engine.k8s = k8s.as_ref();
+        engine.stop = Some(self.stop.clone());
         let mut out = Outcome {
             commit: commit.to_string(),
             ..Default::default()

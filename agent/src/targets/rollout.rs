@@ -75,6 +75,7 @@ pub async fn apply_target<R: Remote>(
     kind: TargetKind,
     mut blocked: Option<String>,
     progress: &(dyn Fn(&str) + Sync),
+    stop: Option<&std::sync::atomic::AtomicBool>,
 ) -> Vec<Step> {
     let vips: Vec<String> = state
         .clusters
@@ -91,6 +92,10 @@ pub async fn apply_target<R: Remote>(
             .iter()
             .filter(|f| f.target == kind && f.host == host && is_pending(changes, f))
             .collect();
+        // A stop request (agent run: SIGTERM) is honoured between hosts, never inside one.
+        if blocked.is_none() && stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) {
+            blocked = Some("skipped: the agent is stopping".into());
+        }
         if let Some(reason) = &blocked {
             steps.push(Step {
                 target: target_name(kind).into(),
