@@ -139,3 +139,51 @@ pub fn text(s: &Status, live: bool) -> String {
     }
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::status::{ErrorStatus, TargetStatus};
+    use crate::run::Found;
+
+    #[test]
+    fn text_names_commits_targets_drift_and_source_problems() {
+        let now = crate::run::status::unix_now();
+        let mut s = Status {
+            repo: "ssh://git@10.77.0.30/srv/platform.git main".into(),
+            commit_seen: Some("1111111111112222".into()),
+            commit_desired: Some("aaaaaaaaaaaabbbb".into()),
+            source_error: Some(ErrorStatus {
+                at: now,
+                message: "commit 1111 not accepted: history rewritten".into(),
+            }),
+            ..Default::default()
+        };
+        s.targets.insert(
+            "gateway".into(),
+            TargetStatus {
+                sync: Sync::Drifted,
+                commit: "aaaaaaaaaaaabbbb".into(),
+                drift: vec![Found {
+                    target: "gateway".into(),
+                    host: Some("gw".into()),
+                    object: "/etc/apache2/sites-available/app.conf".into(),
+                }],
+                errors: vec![],
+                at: now,
+            },
+        );
+        let t = text(&s, false);
+        assert!(t.starts_with("service not answering"), "{t}");
+        assert!(t.contains("seen      111111111111\n"), "{t}");
+        assert!(t.contains("enforcing aaaaaaaaaaaa\n"), "{t}");
+        assert!(t.contains("applied   -\n"), "{t}");
+        assert!(t.contains("  gateway    DRIFTED  aaaaaaaaaaaa"), "{t}");
+        assert!(
+            t.contains("    drift: gw /etc/apache2/sites-available/app.conf"),
+            "{t}"
+        );
+        assert!(t.contains("SOURCE 0s ago: commit 1111 not accepted"), "{t}");
+        assert!(!t.contains("next run"), "not live: no schedule shown\n{t}");
+    }
+}
