@@ -20,6 +20,9 @@
 //! trust:
 //!   requireSignedCommits: true
 //!   allowedSigners: [{ principal: ops@example.org, key: "ssh-ed25519 AAAA…" }]
+//! driftInterval: 5m          # agent run: drift sweep at most this often (default: every cycle)
+//! allowForcePush: false      # agent run: refuse non-fast-forward history
+//! webhookSecretFile: hook.secret
 //! ```
 
 mod duration;
@@ -63,6 +66,18 @@ pub struct Config {
     /// Which commits the agent accepts (signatures).
     #[serde(default)]
     pub trust: TrustConfig,
+    /// `agent run`: sweep for drift at most this often when no new commit arrived
+    /// (default: on every cycle).
+    #[serde(default, with = "duration::option")]
+    pub drift_interval: Option<Duration>,
+    /// `agent run`: accept a branch whose new head does not descend from the last
+    /// applied commit (default false: a force-push is refused and reported).
+    #[serde(default)]
+    pub allow_force_push: bool,
+    /// `agent run`: file holding the shared secret of `POST /hooks/git` (HMAC-SHA256,
+    /// `X-Hub-Signature-256`). Without it the webhook is disabled.
+    #[serde(default)]
+    pub webhook_secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
@@ -342,6 +357,7 @@ impl Config {
         self.ssh.control_dir.as_mut().map(abs);
         self.kubeconfig.as_mut().map(abs);
         self.secrets.age_identity_file.as_mut().map(abs);
+        self.webhook_secret_file.as_mut().map(abs);
         abs(&mut self.state_dir);
         if let Some(repo) = &mut self.repo {
             let is_url = repo.url.contains("://");

@@ -64,6 +64,9 @@ pub struct Engine<'a, R: Remote> {
     pub cluster_policy: ClusterPolicy,
     /// `diff` adds a `crm_simulate` preview of each cluster patch.
     pub preview: bool,
+    /// Set by `agent run` on SIGTERM: `apply` starts no further host step, cluster patch
+    /// or workload apply; the step running finishes. `None`: never stops early.
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// What `apply` did.
@@ -138,6 +141,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             select: Selection::default(),
             cluster_policy: ClusterPolicy::default(),
             preview: false,
+            stop: None,
         }
     }
 
@@ -183,6 +187,12 @@ impl<'a, R: Remote> Engine<'a, R> {
             ),
             transient: false,
         })
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
     }
 
     /// Read-only: what differs between Git and the hosts and the cluster.
@@ -307,7 +317,7 @@ impl<'a, R: Remote> Engine<'a, R> {
             errors: vec![],
             health: vec![],
         };
-        if let (Some(k), true) = (self.k8s, self.select.workloads) {
+        if let (Some(k), true, false) = (self.k8s, self.select.workloads, self.stopping()) {
             progress("workloads: server-side apply");
             let kplan = k.diff(&d.rendered.objects, &self.masker).await;
             plan.changes.extend(kplan.changes.clone());
@@ -337,17 +347,25 @@ impl<'a, R: Remote> Engine<'a, R> {
             TargetKind::Balancer,
             None,
             progress,
+            self.stop.as_deref(),
         )
         .await;
         let balancers_ok = !failed(&report.steps);
-        let cluster_ok = if self.select.cluster {
+        let cluster_ok = if self.select.cluster && !self.stopping() {
             self.apply_clusters(d, &mut report, progress).await
         } else {
             true
         };
-        let blocked = (!balancers_ok || !cluster_ok).then(|| {
-            "skipped: the gateway routes to the balancers' VIP, and their rollout failed"
-                .to_string()
+        let blocked = if self.stopping() {
+            Some("skipped: the agent is stopping".to_string())
+        } else {
+            None
+        };
+        let blocked = blocked.or_else(|| {
+            (!balancers_ok || !cluster_ok).then(|| {
+                "skipped: the gateway routes to the balancers' VIP, and their rollout failed"
+                    .to_string()
+            })
         });
         report.steps.extend(
             apply_target(
@@ -359,6 +377,7 @@ impl<'a, R: Remote> Engine<'a, R> {
                 TargetKind::Gateway,
                 blocked,
                 progress,
+                self.stop.as_deref(),
             )
             .await,
         );

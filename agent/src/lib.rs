@@ -13,6 +13,7 @@ pub mod mask;
 pub mod plan;
 pub mod render;
 pub mod report;
+pub mod run;
 pub mod secrets;
 pub mod source;
 pub mod ssh;

@@ -8,12 +8,16 @@
 mod exit;
 mod reconcile;
 mod render;
+mod run;
 mod schema_cmd;
 mod source_args;
+mod status;
 mod trust;
 mod validate;
 
 pub use exit::Exit;
+pub use reconcile::ssh_config;
+pub use run::schedule_of;
 
 use crate::config::{Config, ConfigError};
 use crate::source::SourceError;
@@ -73,6 +77,12 @@ pub enum Command {
     /// Record a host's SSH key (ssh-keyscan) in the configured known_hosts, after
     /// showing its fingerprint: the deliberate step after a host key changed.
     Trust(trust::Args),
+    /// The service: poll the repo (config `repo:`), apply new commits, correct or report
+    /// drift per target policy, serve /status, /metrics and the webhook. Stops cleanly on
+    /// SIGTERM/SIGINT after the running cycle.
+    Run(run::Args),
+    /// What the running service reports (its /status endpoint, else its state file).
+    Status(status::Args),
     /// Print the version.
     Version,
 }
@@ -123,6 +133,8 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Apply(args) => reconcile::apply(&args, config.as_ref(), cli.global.output),
         Command::Schema(args) => schema_cmd::run(&args, cli.global.output),
         Command::Trust(args) => trust::run(&args, config.as_ref(), cli.global.output),
+        Command::Run(_) => run::run(cli.global.config.as_deref()),
+        Command::Status(args) => status::run(&args, config.as_ref(), cli.global.output),
         Command::Version => {
             let version = env!("CARGO_PKG_VERSION");
             match cli.global.output {

@@ -184,3 +184,25 @@ fn ssh_persistence_is_off_unless_asked_and_parses_when_asked() {
     let d = invalid("ssh:\n  persist: forever\n");
     assert_eq!((d.line, d.column), (2, 12), "{}", d.message);
 }
+
+#[test]
+fn service_settings_parse_and_resolve() {
+    let c = Config::parse("agent.yaml", "").unwrap();
+    assert_eq!(
+        (c.drift_interval, c.allow_force_push, c.webhook_secret_file),
+        (None, false, None)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("agent.yaml");
+    std::fs::write(
+        &file,
+        "driftInterval: 2m\nallowForcePush: true\nwebhookSecretFile: hook.secret\n",
+    )
+    .unwrap();
+    let c = Config::load(&file).unwrap();
+    assert_eq!(c.drift_interval, Some(Duration::from_secs(120)));
+    assert!(c.allow_force_push);
+    assert_eq!(c.webhook_secret_file, Some(dir.path().join("hook.secret")));
+    let d = invalid("driftInterval: soon\n");
+    assert_eq!(d.line, 1, "{}", d.message);
+}

@@ -201,6 +201,43 @@ pub fn snapshot(spec: &SourceSpec, opts: &FetchOptions) -> Result<Snapshot, Sour
     }
 }
 
+/// Whether `commit` descends from (or is) `ancestor`, in the repository a snapshot of
+/// `spec` was taken from (for URLs: the cache, so call this after [`snapshot`]). This is
+/// how `agent run` refuses history that was rewritten under it (a force-push).
+pub fn descends_from(
+    spec: &SourceSpec,
+    opts: &FetchOptions,
+    commit: &str,
+    ancestor: &str,
+) -> Result<bool, SourceError> {
+    let location = spec.location.clone();
+    let repo = match url_scheme(&spec.location) {
+        Some(_) => git2::Repository::open_bare(remote::cache_path(&opts.cache_dir, &location)),
+        None => git2::Repository::open(&location),
+    }
+    .map_err(|cause| SourceError::NotARepository {
+        location: location.clone(),
+        cause,
+    })?;
+    let read = |what: &str, cause| SourceError::Read {
+        location: location.clone(),
+        what: what.to_string(),
+        commit: commit.to_string(),
+        cause,
+    };
+    let new = git2::Oid::from_str(commit).map_err(|e| read("commit id", e))?;
+    let old = git2::Oid::from_str(ancestor).map_err(|e| read("commit id", e))?;
+    if new == old {
+        return Ok(true);
+    }
+    // An ancestor missing from the repository (pruned after a force-push) is not an ancestor.
+    if repo.find_commit(old).is_err() {
+        return Ok(false);
+    }
+    repo.graph_descendant_of(new, old)
+        .map_err(|e| read("history", e))
+}
+
 /// The scheme of `location` when it is a URL (`scp`-like `user@host:path` is not accepted,
 /// so a Windows-free local path is never mistaken for a URL).
 fn url_scheme(location: &str) -> Option<String> {

@@ -76,6 +76,7 @@ pub async fn apply_target<R: Remote>(
     kind: TargetKind,
     mut blocked: Option<String>,
     progress: &(dyn Fn(&str) + Sync),
+    stop: Option<&std::sync::atomic::AtomicBool>,
 ) -> Vec<Step> {
     let vips: Vec<String> = state
         .clusters
@@ -111,6 +112,10 @@ pub async fn apply_target<R: Remote>(
                 .filter(|f| f.target == kind && f.host == host && is_pending(changes, f))
                 .collect()
         };
+        // A stop request (agent run: SIGTERM) is honoured between waves, never inside a host.
+        if blocked.is_none() && stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) {
+            blocked = Some("skipped: the agent is stopping".into());
+        }
         if let Some(reason) = &blocked {
             for host in wave {
                 steps.push(Step {

@@ -86,6 +86,7 @@ async fn run(f: &Fixture) -> (Vec<Step>, Vec<String>) {
         TargetKind::Balancer,
         None,
         &progress,
+        None,
     )
     .await;
     let blocked = failed(&steps).then(|| "skipped: balancers failed".to_string());
@@ -99,6 +100,7 @@ async fn run(f: &Fixture) -> (Vec<Step>, Vec<String>) {
             TargetKind::Gateway,
             blocked,
             &progress,
+            None,
         )
         .await,
     );
@@ -225,6 +227,7 @@ async fn run_fleet(f: &Fixture) -> Vec<Step> {
         TargetKind::Balancer,
         None,
         &|_: &str| {},
+        None,
     )
     .await
 }
@@ -276,4 +279,41 @@ async fn a_failed_wave_stops_the_next_waves() {
             .count(),
         10
     );
+}
+
+#[tokio::test]
+async fn a_stop_request_lets_the_running_host_finish_and_starts_no_other() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let f = fixture("ha1", None);
+    let changes = diff_files(&f.rendered, &f.views, &Masker::new("k"));
+    let stop = AtomicBool::new(false);
+    // The stop request arrives while the first host (the standby, ha2) is being applied.
+    let progress = |l: &str| {
+        if l.contains("ha2: applying") {
+            stop.store(true, Ordering::SeqCst);
+        }
+    };
+    let steps = apply_target(
+        &LocalShell::default(),
+        &state_with_vip(),
+        &f.rendered,
+        &f.views,
+        &changes,
+        TargetKind::Balancer,
+        None,
+        &progress,
+        Some(&stop),
+    )
+    .await;
+    let status: Vec<_> = steps.iter().map(|s| (s.host.as_str(), s.status)).collect();
+    assert_eq!(
+        status,
+        [("ha2", StepStatus::Applied), ("ha1", StepStatus::Skipped)]
+    );
+    assert!(
+        steps[1].message.contains("stopping"),
+        "{}",
+        steps[1].message
+    );
+    assert_eq!(reload_order(&f), "ha2 ", "ha2 completed, ha1 never started");
 }

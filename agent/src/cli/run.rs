@@ -1,0 +1,162 @@
+//! `agent run`: the service. Thin glue: config → lock → listener → loop
+//! ([`crate::run`]). Exits 0 after SIGTERM/SIGINT once the running host step has
+//! finished: the engine starts no further step, the loop starts no further cycle.
+
+use super::Exit;
+use crate::config::Config;
+use crate::run::gitwatch::GitWatch;
+use crate::run::http::{self, App};
+use crate::run::schedule::Schedule;
+use crate::run::service::{Controls, Service, Shared};
+use crate::run::ssh::SshReconciler;
+use crate::run::status::Status;
+use crate::run::{lock, watch as filewatch};
+use crate::source::{FetchOptions, SourceSpec};
+use anyhow::Context;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::sync::{watch, Notify};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn schedule_of(c: &Config) -> Schedule {
+    Schedule::new(c.interval, c.jitter(), c.drift_interval)
+}
+
+fn git_watch(c: &Config) -> anyhow::Result<GitWatch> {
+    let repo = c
+        .repo
+        .as_ref()
+        .context("`agent run` needs `repo:` in the agent config (url, branch, path)")?;
+    let mut opts = FetchOptions::new(Some(c.state_dir.join("cache")));
+    opts.timeout = repo.timeout;
+    opts.identity_file = c.ssh.identity_file.clone();
+    opts.known_hosts = c.ssh.known_hosts.clone();
+    opts.user = Some(c.ssh.user.clone());
+    Ok(GitWatch {
+        spec: SourceSpec {
+            location: repo.url.clone(),
+            rev: Some(repo.branch.clone()),
+            subdir: Some(repo.path.clone()),
+        },
+        opts,
+        allow_force_push: c.allow_force_push,
+        state_dir: c.state_dir.clone(),
+    })
+}
+
+fn secret(c: &Config) -> anyhow::Result<Option<Vec<u8>>> {
+    let Some(path) = &c.webhook_secret_file else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read webhookSecretFile {}", path.display()))?;
+    let s = text.trim();
+    anyhow::ensure!(
+        !s.is_empty(),
+        "webhookSecretFile {} is empty",
+        path.display()
+    );
+    Ok(Some(s.as_bytes().to_vec()))
+}
+
+pub fn run(config_path: Option<&Path>) -> anyhow::Result<Exit> {
+    let path = config_path.context("`agent run` needs --config FILE (or AGENT_CONFIG)")?;
+    let config = Config::load(path)?;
+    let gw = git_watch(&config)?;
+    let secret = secret(&config)?;
+    let _lock = lock::acquire(&config.state_dir)?;
+    // One thread is plenty: the work is waiting on SSH and Git (Git runs on the blocking pool).
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(serve(path, config, gw, secret))?;
+    Ok(Exit::Ok)
+}
+
+async fn serve(
+    path: &Path,
+    config: Config,
+    gw: GitWatch,
+    secret: Option<Vec<u8>>,
+) -> anyhow::Result<()> {
+    let repo = config
+        .repo
+        .as_ref()
+        .map(|r| format!("{} {}", r.url, r.branch))
+        .unwrap_or_default();
+    let local_repo = gw.spec.location.clone();
+    let mut status = Status::load(&config.state_dir).unwrap_or_default();
+    (status.repo, status.next_run) = (repo, None);
+    let shared = Arc::new(Shared {
+        status: std::sync::Mutex::new(status),
+        metrics: Default::default(),
+        state_dir: Some(config.state_dir.clone()),
+    });
+    let trigger = Arc::new(Notify::new());
+    let (stop, shutdown) = watch::channel(false);
+    let (config_tx, config_rx) = watch::channel(config.clone());
+    let (schedule_tx, schedule_rx) = watch::channel(schedule_of(&config));
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (`listen:` in the agent config)",
+                config.listen
+            )
+        })?;
+    tracing::info!(listen = %config.listen, "serving /status, /healthz, /metrics{}", if secret.is_some() { ", /hooks/git" } else { "" });
+    let app = Arc::new(App {
+        shared: shared.clone(),
+        trigger: trigger.clone(),
+        secret,
+    });
+    let server = tokio::spawn(http::serve(listener, app, shutdown.clone()));
+    let watcher = filewatch::spawn(
+        path,
+        &local_repo,
+        config_tx,
+        schedule_tx,
+        trigger.clone(),
+        shutdown.clone(),
+    );
+
+    let reconciler = SshReconciler::new(gw, config_rx);
+    let stop_steps = reconciler.stop.clone();
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::error!("cannot install signal handlers");
+            return;
+        };
+        tokio::select! { _ = term.recv() => {}, _ = int.recv() => {} }
+        tracing::info!("stop requested: finishing the running host step, then exiting");
+        stop_steps.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = stop.send(true);
+    });
+
+    let ctl = Controls {
+        trigger,
+        shutdown,
+        schedule: schedule_rx,
+    };
+    let seed = u64::from(std::process::id()) ^ crate::run::status::unix_now();
+    tracing::info!("agent run: started");
+    let mut reconciler = Service::new(reconciler, shared.clone(), seed)
+        .run(ctl)
+        .await;
+    reconciler.close().await;
+    let _ = server.await;
+    drop(watcher);
+    shared.status.lock().expect("status lock").next_run = None;
+    if let Some(dir) = &shared.state_dir {
+        let _ = shared.status().save(dir);
+    }
+    tracing::info!("agent run: stopped");
+    Ok(())
+}

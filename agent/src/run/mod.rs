@@ -1,0 +1,103 @@
+//! `agent run`: the service on the deploy node. It repeats the cycle `agent apply`
+//! runs once, on a schedule, and keeps serving what it found.
+//!
+//! Pieces, each a module: [`schedule`] (interval, jitter, backoff, drift cadence),
+//! [`service`] (the loop, generic over a [`Reconciler`] so it is tested without SSH),
+//! [`gitwatch`] (fetch, fast-forward check, last known good commit kept on disk),
+//! [`ssh`] (the real reconciler: snapshot → `validate::prepare` → [`crate::engine`]),
+//! [`status`] and [`metrics`] (what `/status`, `/metrics` and the state file show),
+//! [`http`] (listener: `/status`, `/healthz`, `/metrics`, `POST /hooks/git`), [`lock`]
+//! (one agent per state directory), [`watch`] (config file and local repo changes).
+//!
+//! Guarantees: one cycle at a time (the loop awaits each cycle before the next, so a
+//! target is never reconciled twice at once); a cycle is never cancelled once started —
+//! SIGTERM/SIGINT are seen between cycles, so a host step is never cut off half-way (see
+//! [`service::Service::run`]); when Git is unreachable, a commit is invalid or its history
+//! was rewritten, the last accepted commit keeps being enforced.
+
+pub mod gitwatch;
+pub mod http;
+pub mod lock;
+pub mod metrics;
+pub mod schedule;
+pub mod service;
+pub mod ssh;
+pub mod status;
+pub mod watch;
+
+use crate::plan::TargetError;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+
+/// What a poll of the source found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Polled {
+    /// The branch head is the commit already accepted.
+    Unchanged { commit: String },
+    /// A new commit, fast-forward and valid: it is now the desired state.
+    New { commit: String },
+    /// A new head that is not accepted (history rewritten, desired state invalid): the last
+    /// accepted commit stays the desired state. Needs a person.
+    Rejected { commit: String, reason: String },
+}
+
+/// A poll that failed (Git unreachable, bad URL...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollError {
+    pub message: String,
+    /// Retrying later may help (network) rather than needing a person.
+    pub transient: bool,
+}
+
+/// Why a reconcile runs; also the `cause` label of the applied-changes metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Cause {
+    /// A new commit: converge every target to it.
+    Intentional,
+    /// A drift sweep: report differences, correct them where the target's policy says so.
+    Corrective,
+}
+
+impl Cause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::Intentional => "intentional",
+            Cause::Corrective => "corrective",
+        }
+    }
+}
+
+/// One object that differed from Git: corrected, or only reported (policy `observe`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Found {
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    pub object: String,
+}
+
+/// What one reconcile did, as plain data: recorded in status, metrics and logs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Outcome {
+    /// The commit enforced.
+    pub commit: String,
+    /// The targets looked at.
+    pub targets: Vec<String>,
+    /// Changes applied.
+    pub applied: Vec<Found>,
+    /// Differences found and left alone (policy `observe`).
+    pub drift: Vec<Found>,
+    pub errors: Vec<TargetError>,
+}
+
+/// One reconcile cycle's two halves, as the loop sees them. The real one is
+/// [`ssh::SshReconciler`]; tests use fakes.
+pub trait Reconciler: Send {
+    /// Fetches the source and decides which commit is desired from now on.
+    fn poll(&mut self) -> impl Future<Output = Result<Polled, PollError>> + Send;
+    /// Reconciles the targets against the last accepted commit. `None` when no commit was
+    /// ever accepted (nothing to enforce yet). Never cancelled once started.
+    fn reconcile(&mut self, cause: Cause) -> impl Future<Output = Option<Outcome>> + Send;
+}

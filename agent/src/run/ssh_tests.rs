@@ -1,0 +1,97 @@
+use super::*;
+use crate::engine::HealthLine;
+use crate::plan::{Action, Change};
+use crate::targets::rollout::Step;
+
+fn change(target: &str, host: Option<&str>, action: Action) -> Change {
+    Change {
+        target: target.into(),
+        host: host.map(str::to_string),
+        object: "obj".into(),
+        action,
+        diff: None,
+        notes: vec![],
+    }
+}
+
+#[test]
+fn policies_split_targets_between_correct_and_observe() {
+    let p = Policies {
+        gateway: Policy::Observe,
+        cluster: Policy::Observe,
+        ..Default::default()
+    };
+    let (c, o) = split(&p);
+    assert_eq!(
+        (c.gateway, c.balancer, c.cluster, c.workloads),
+        (false, true, false, true)
+    );
+    assert_eq!(
+        (o.gateway, o.balancer, o.cluster, o.workloads),
+        (true, false, true, false)
+    );
+    assert_eq!(names(o).collect::<Vec<_>>(), ["gateway", "cluster"]);
+    assert_eq!(split(&Policies::default()).1, NONE);
+}
+
+#[test]
+fn observed_changes_are_drift_not_applied() {
+    let cs = ChangeSet {
+        commit: "c".into(),
+        changes: vec![
+            change("gateway", Some("gw"), Action::Update),
+            change("gateway", Some("gw"), Action::Unchanged),
+            change("gateway", Some("gw"), Action::Unmanaged),
+        ],
+        errors: vec![],
+    };
+    let mut out = Outcome::default();
+    absorb_diff(&mut out, &cs);
+    assert_eq!(out.drift.len(), 1);
+    assert_eq!(out.drift[0].host.as_deref(), Some("gw"));
+    assert!(out.applied.is_empty());
+}
+
+#[test]
+fn applied_steps_and_failures_are_counted_per_file_and_host() {
+    let step = |host: &str, status| Step {
+        target: "balancer".into(),
+        host: host.into(),
+        files: vec!["/etc/haproxy/haproxy.cfg".into()],
+        status,
+        message: "m".into(),
+        notes: vec![],
+    };
+    let rep = ApplyReport {
+        plan: ChangeSet::default(),
+        steps: vec![
+            step("ha2", StepStatus::Applied),
+            step("ha1", StepStatus::RolledBack),
+        ],
+        applied: vec![
+            change("workloads", None, Action::Create),
+            change("workloads", None, Action::Unchanged),
+        ],
+        errors: vec![],
+        health: vec![HealthLine {
+            object: "Deployment/web/web".into(),
+            healthy: false,
+            message: "0/2 ready".into(),
+        }],
+    };
+    let mut out = Outcome::default();
+    absorb_apply(&mut out, &rep);
+    let applied: Vec<_> = out
+        .applied
+        .iter()
+        .map(|f| (f.target.as_str(), f.host.as_deref()))
+        .collect();
+    assert_eq!(applied, [("balancer", Some("ha2")), ("workloads", None)]);
+    assert_eq!(out.errors.len(), 2);
+    assert!(
+        out.errors[0].message.starts_with("rolled-back"),
+        "{:?}",
+        out.errors
+    );
+    assert_eq!(out.errors[1].target, "workloads");
+}

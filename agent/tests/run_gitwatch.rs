@@ -1,0 +1,169 @@
+//! `agent run`'s source side against real Git repositories (made with the `git` CLI,
+//! read over `file://`): new commits accepted, a force-push refused (and accepted when
+//! allowed), an invalid commit rejected while the last good one stays, and the last
+//! known good restored from the state directory when the repository is gone.
+
+use agent::run::gitwatch::GitWatch;
+use agent::run::Polled;
+use agent::source::{FetchOptions, SourceSpec};
+use std::path::Path;
+use std::process::Command;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn commit_all(dir: &Path, msg: &str) -> String {
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", msg]);
+    git(dir, &["rev-parse", "HEAD"])
+}
+
+fn touch(dir: &Path, line: &str) {
+    let f = dir.join("inventory.yaml");
+    let mut text = std::fs::read_to_string(&f).unwrap();
+    text.push_str(&format!("# {line}\n"));
+    std::fs::write(f, text).unwrap();
+}
+
+struct Fixture {
+    _tmp: tempfile::TempDir,
+    work: std::path::PathBuf,
+    state: std::path::PathBuf,
+    first: String,
+}
+
+fn fixture() -> Fixture {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("repo");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
+    let st = Command::new("cp")
+        .arg("-r")
+        .arg(&sample)
+        .arg(&work)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    git(&work, &["init", "-q"]);
+    let first = commit_all(&work, "c1");
+    let state = tmp.path().join("state");
+    Fixture {
+        work,
+        state,
+        first,
+        _tmp: tmp,
+    }
+}
+
+fn watcher(f: &Fixture, allow_force_push: bool) -> GitWatch {
+    let mut opts = FetchOptions::new(Some(f.state.join("cache")));
+    opts.timeout = std::time::Duration::from_secs(10);
+    GitWatch {
+        spec: SourceSpec {
+            location: format!("file://{}", f.work.display()),
+            rev: Some("main".into()),
+            subdir: None,
+        },
+        opts,
+        allow_force_push,
+        state_dir: f.state.clone(),
+    }
+}
+
+#[test]
+fn fast_forward_accepted_force_push_refused() {
+    let f = fixture();
+    let w = watcher(&f, false);
+    let (p, acc) = w.poll(None);
+    assert_eq!(
+        p.unwrap(),
+        Polled::New {
+            commit: f.first.clone()
+        }
+    );
+    let acc = acc.unwrap();
+    let (p, none) = w.poll(Some(&acc));
+    assert_eq!(
+        p.unwrap(),
+        Polled::Unchanged {
+            commit: f.first.clone()
+        }
+    );
+    assert!(none.is_none());
+
+    touch(&f.work, "second");
+    let second = commit_all(&f.work, "c2");
+    let (p, acc2) = w.poll(Some(&acc));
+    assert_eq!(
+        p.unwrap(),
+        Polled::New {
+            commit: second.clone()
+        }
+    );
+    let acc2 = acc2.unwrap();
+
+    // Rewrite history: drop c2, commit something else on top of c1.
+    git(&f.work, &["reset", "-q", "--hard", &f.first]);
+    touch(&f.work, "rewritten");
+    let rewritten = commit_all(&f.work, "c2'");
+    match w.poll(Some(&acc2)) {
+        (Ok(Polled::Rejected { commit, reason }), None) => {
+            assert_eq!(commit, rewritten);
+            assert!(reason.contains("force-push refused"), "{reason}");
+            assert!(reason.contains(&second), "{reason}");
+        }
+        other => panic!("expected a refusal, got {:?}", other.0),
+    }
+    let (p, acc3) = watcher(&f, true).poll(Some(&acc2));
+    assert_eq!(p.unwrap(), Polled::New { commit: rewritten });
+    assert!(acc3.is_some());
+}
+
+#[test]
+fn invalid_commit_is_rejected_and_last_good_survives_the_repo() {
+    let f = fixture();
+    let w = watcher(&f, false);
+    let acc = w.poll(None).1.unwrap();
+    std::fs::write(
+        f.work.join("broken.yaml"),
+        "apiVersion: agent/v1\nkind: Nonsense\nmetadata: {name: x}\nspec: {}\n",
+    )
+    .unwrap();
+    let bad = commit_all(&f.work, "broken");
+    match w.poll(Some(&acc)) {
+        (Ok(Polled::Rejected { commit, reason }), None) => {
+            assert_eq!(commit, bad);
+            assert!(reason.contains("invalid desired state"), "{reason}");
+            assert!(reason.contains("broken.yaml"), "{reason}");
+        }
+        other => panic!("expected a rejection, got {:?}", other.0),
+    }
+    // The repository disappears: polls fail, the saved last good commit is still there.
+    std::fs::remove_dir_all(&f.work).unwrap();
+    let (p, _) = w.poll(Some(&acc));
+    assert!(p.is_err());
+    let restored = w.restore().expect("last good restored from the state dir");
+    assert_eq!(restored.snapshot.commit, f.first);
+    assert_eq!(restored.snapshot.files, acc.snapshot.files);
+    assert_eq!(
+        restored.prepared.rendered.files,
+        acc.prepared.rendered.files
+    );
+}
