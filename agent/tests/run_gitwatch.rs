@@ -84,6 +84,8 @@ fn watcher(f: &Fixture, allow_force_push: bool) -> GitWatch {
         opts,
         allow_force_push,
         state_dir: f.state.clone(),
+        keys: Default::default(),
+        trust: Default::default(),
     }
 }
 
@@ -166,4 +168,31 @@ fn invalid_commit_is_rejected_and_last_good_survives_the_repo() {
         restored.prepared.rendered.files,
         acc.prepared.rendered.files
     );
+}
+
+#[test]
+fn an_unsigned_commit_is_refused_when_signatures_are_required() {
+    let f = fixture();
+    let mut w = watcher(&f, false);
+    let (p, acc) = w.poll(None);
+    assert_eq!(
+        p.unwrap(),
+        Polled::New {
+            commit: f.first.clone()
+        }
+    );
+    let acc = acc.unwrap();
+    w.trust.require_signed_commits = true;
+    touch(&f.work, "unsigned");
+    let unsigned = commit_all(&f.work, "c2 (unsigned)");
+    match w.poll(Some(&acc)) {
+        (Ok(Polled::Rejected { commit, reason }), None) => {
+            assert_eq!(commit, unsigned);
+            assert!(
+                reason.contains("unsigned") || reason.contains("not signed"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected a refusal, got {:?}", other.0),
+    }
 }

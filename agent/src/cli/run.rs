@@ -43,6 +43,8 @@ fn git_watch(c: &Config) -> anyhow::Result<GitWatch> {
         opts,
         allow_force_push: c.allow_force_push,
         state_dir: c.state_dir.clone(),
+        keys: crate::validate::SecretOptions::from_config(Some(c))?,
+        trust: c.trust.clone(),
     })
 }
 

@@ -9,8 +9,9 @@
 
 use super::status::write_atomic;
 use super::{PollError, Polled};
+use crate::config::TrustConfig;
 use crate::source::{self, FetchOptions, Snapshot, SourceSpec, WORKING_TREE};
-use crate::validate::{prepare, Prepared};
+use crate::validate::{prepare_with, Prepared, SecretOptions};
 use base64::Engine as _;
 use schema::SourceFile;
 use serde::{Deserialize, Serialize};
@@ -30,6 +31,11 @@ pub struct GitWatch {
     pub opts: FetchOptions,
     pub allow_force_push: bool,
     pub state_dir: PathBuf,
+    /// The agent's age identities: encrypted values are decrypted in memory only.
+    pub keys: SecretOptions,
+    /// Signed-commit policy: an unsigned or unknown-key commit is refused (the last
+    /// good commit stays enforced).
+    pub trust: TrustConfig,
 }
 
 impl GitWatch {
@@ -82,7 +88,14 @@ impl GitWatch {
                 }
             }
         }
-        let prepared = match prepare(&snap) {
+        if commit != WORKING_TREE {
+            let repo = source::repo_path(&self.spec, &self.opts);
+            if let Err(e) = source::verify(&snap, &self.trust, &repo) {
+                let reason = e.to_string();
+                return (Ok(Polled::Rejected { commit, reason }), None);
+            }
+        }
+        let prepared = match prepare_with(&snap, &self.keys) {
             Ok(p) => p,
             Err(diags) => {
                 let first = diags.first().map(|d| d.to_string()).unwrap_or_default();
@@ -106,7 +119,7 @@ impl GitWatch {
     /// The last known good snapshot saved by an earlier run, if it still loads.
     pub fn restore(&self) -> Option<Accepted> {
         let snap = load(&self.state_dir).ok()?;
-        let prepared = prepare(&snap).ok()?;
+        let prepared = prepare_with(&snap, &self.keys).ok()?;
         Some(Accepted {
             snapshot: snap,
             prepared,

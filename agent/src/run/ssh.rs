@@ -109,7 +109,7 @@ impl Reconciler for SshReconciler {
                 None
             }
         };
-        let mut engine = Engine::new(&remote, state);
+        let mut engine = Engine::with_secrets(&remote, state, &acc.prepared.secrets);
         engine.k8s = k8s.as_ref();
         engine.stop = Some(self.stop.clone());
         let mut out = Outcome {
