@@ -59,65 +59,6 @@ fn later_documents_of_a_file_have_their_own_origin() {
     assert_eq!(state.source_map.documents().count(), 7);
 }
 
-/// Loading time of the fixture repo (6 files); no assertion, timings are not tests.
-/// `cargo test -p schema --release --test source_map timing -- --ignored --nocapture`
-#[test]
-#[ignore]
-fn timing() {
-    let files = valid_repo();
-    let start = std::time::Instant::now();
-    let n = 200;
-    for _ in 0..n {
-        load_files(&files).unwrap();
-    }
-    println!(
-        "load_files (6 files, 7 documents): {:?} per load",
-        start.elapsed() / n
-    );
-}
-
-#[test]
-#[ignore]
-fn timing_parts() {
-    use serde::de::IgnoredAny;
-    let files = valid_repo();
-    let n = 200;
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        for f in &files {
-            let t = std::str::from_utf8(&f.bytes).unwrap();
-            for d in serde_yaml::Deserializer::from_str(t) {
-                let _: IgnoredAny = serde::Deserialize::deserialize(d).unwrap();
-            }
-        }
-    }
-    println!("serde_yaml alone: {:?}", start.elapsed() / n);
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        for f in &files {
-            let t = std::str::from_utf8(&f.bytes).unwrap();
-            let mut p = yaml_rust2::parser::Parser::new_from_str(t);
-            struct R;
-            impl yaml_rust2::parser::MarkedEventReceiver for R {
-                fn on_event(
-                    &mut self,
-                    _: yaml_rust2::parser::Event,
-                    _: yaml_rust2::scanner::Marker,
-                ) {
-                }
-            }
-            p.load(&mut R, true).unwrap();
-        }
-    }
-    println!("yaml-rust2 alone: {:?}", start.elapsed() / n);
-    let state = load_files(&files).unwrap();
-    let start = std::time::Instant::now();
-    for _ in 0..n {
-        schema::validate(&state);
-    }
-    println!("validate alone: {:?}", start.elapsed() / n);
-}
-
 #[test]
 fn validate_rechecks_a_state_changed_in_memory() {
     let mut state = load_files(&valid_repo()).unwrap_or_else(|d| panic!("{d}"));
