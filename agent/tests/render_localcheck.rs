@@ -5,7 +5,7 @@
 //! CI installs; on a machine without one, the tests that need it say so and
 //! check only that it is reported as skipped.
 
-use agent::localcheck::{check, check_repo, check_with, find_tool, LocalCheck, Tools};
+use agent::localcheck::{check, check_with, find_tool, LocalCheck, Tools};
 use agent::render::render;
 use schema::DesiredState;
 use std::path::Path;
@@ -14,8 +14,9 @@ fn sample_state() -> DesiredState {
     schema::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo")).unwrap()
 }
 
+/// The checks themselves, never a cached pass (these tests are about the real tools).
 fn run(state: &DesiredState) -> LocalCheck {
-    check_repo(state, &render(state).unwrap())
+    check_with(&render(state).unwrap(), &Tools::from_path(), Some(state))
 }
 
 /// True when `tool` is installed; otherwise asserts it was reported as skipped.

@@ -1,5 +1,5 @@
 # lib/hosts.sh: the host table and one host's life cycle (boot, network, enter, kill).
-# Sourced by tests/lab/lab; uses its globals (STATE, BR, NET, SELF, PY).
+# Sourced by tests/lab/lab; uses its globals (STATE, HOST_LAB, BR, NET, PY).
 
 declare -a HOSTS=()
 declare -A IP=() ROLE=()
@@ -84,7 +84,7 @@ boot_host() {
   # setsid: the caller's terminal signals never reach the hosts. --kill-child: when the
   # holder dies for any reason, the host's PID 1 gets SIGKILL and with it the whole PID ns.
   setsid unshare --fork --pid --mount --uts --ipc --net --propagation private \
-    --kill-child=SIGKILL "$SELF" _init "$h" "$STATE" </dev/null >"$d/init.log" 2>&1 &
+    --kill-child=SIGKILL "$HOST_LAB/lab" _init "$h" "$STATE" </dev/null >"$d/init.log" 2>&1 &
   echo $! >"$d/holder.pid"
 }
 wait_booted() {

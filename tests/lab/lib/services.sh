@@ -56,7 +56,7 @@ ensure_worker() {
   local h=$1
   hx "$h" /bin/sh -c 'test -s /run/lab-worker.pid && kill -0 "$(cat /run/lab-worker.pid)"' 2>/dev/null && return 0
   # shellcheck disable=SC2086
-  hx "$h" setsid -f "$PY" "$LAB_DIR/worker.py" --pidfile /run/lab-worker.pid "$h" $WORKER_PORTS \
+  hx "$h" setsid -f "$PY" "$HOST_LAB/worker.py" --pidfile /run/lab-worker.pid "$h" $WORKER_PORTS \
     </dev/null >>"$(hdir "$h")/worker.log" 2>&1
 }
 

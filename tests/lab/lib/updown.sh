@@ -156,6 +156,14 @@ lab_complete() {
   for h in "${HOSTS[@]}"; do host_alive "$h" || return 1; done
 }
 
+# The files the hosts run (their PID 1, the worker, the lab script for `_init`), copied
+# where every host can see them (see HOST_LAB in tests/lab/lab).
+install_runtime() {
+  mkdir -p "$HOST_LAB/lib" || die "cannot create $HOST_LAB"
+  cp -f "$LAB_DIR/lab" "$LAB_DIR/pid1.py" "$LAB_DIR/worker.py" "$LAB_DIR/probe.py" "$HOST_LAB/" &&
+    cp -f "$LAB_DIR"/lib/*.sh "$HOST_LAB/lib/" || die "cannot copy the lab's files to $HOST_LAB"
+}
+
 cmd_up() {
   local workers=2 h p
   while [ $# -gt 0 ]; do
@@ -179,6 +187,7 @@ cmd_up() {
   ip route show | grep -q "^$NET.0/24" && die "a route to $NET.0/24 exists already: $(ip route show "$NET.0/24")"
   plan_hosts "$workers"
   prepare_state
+  install_runtime
   modprobe overlay 2>/dev/null || true
   ip link add "$BR" type bridge forward_delay 0 stp_state 0 || die "cannot create bridge $BR"
   sysctl -q -w "net.ipv6.conf.$BR.disable_ipv6=1" 2>/dev/null || true
