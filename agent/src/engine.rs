@@ -195,50 +195,65 @@ impl<'a, R: Remote> Engine<'a, R> {
             .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
     }
 
-    /// Read-only: what differs between Git and the hosts and the cluster.
+    /// Read-only: what differs between Git and the hosts and the cluster. Hosts, the
+    /// Kubernetes API and the Pacemaker clusters are observed concurrently.
     pub async fn diff(&self, d: &Desired<'_>) -> ChangeSet {
         let rendered = self.selected(d.rendered);
-        let hosts = self.observe_hosts(d, &rendered);
-        let (mut cs, _) = match (self.k8s, self.select.workloads) {
-            (Some(k), true) => {
-                let (hosts, plan) = tokio::join!(hosts, k.diff(&d.rendered.objects, &self.masker));
-                let (mut cs, v) = hosts;
-                cs.changes.extend(plan.changes);
-                cs.errors.extend(plan.errors);
-                (cs, v)
-            }
-            _ => hosts.await,
-        };
-        if self.select.cluster {
-            for job in cluster::jobs(d.state, d.rendered) {
-                let res = match job {
-                    Ok(job) => {
-                        cluster::diff(
-                            self.remote,
-                            &job.access,
-                            &job.fragment,
-                            &job.corosync,
-                            &self.cluster_policy,
-                            &self.masker,
-                        )
-                        .await
-                    }
-                    Err(e) => Err(e),
-                };
-                match res {
-                    Ok(mut plan) => {
-                        if self.preview {
-                            self.add_preview(&mut plan).await;
-                        }
-                        cs.changes.extend(plan.changes)
-                    }
-                    Err(e) => cs.errors.push(e.to_target_error()),
+        let workloads = async {
+            match (self.k8s, self.select.workloads) {
+                (Some(k), true) => {
+                    let plan = k.diff(&d.rendered.objects, &self.masker).await;
+                    (plan.changes, plan.errors)
                 }
+                _ => (vec![], vec![]),
             }
-        }
+        };
+        let (hosts, (k_changes, k_errors), (c_changes, c_errors)) = tokio::join!(
+            self.observe_hosts(d, &rendered),
+            workloads,
+            self.diff_clusters(d)
+        );
+        let (mut cs, _) = hosts;
+        cs.changes.extend(k_changes.into_iter().chain(c_changes));
+        cs.errors.extend(k_errors.into_iter().chain(c_errors));
         cs.errors.extend(self.no_cluster(d));
         cs.sort();
         cs
+    }
+
+    /// The comparison of every declared Pacemaker cluster (with a `crm_simulate`
+    /// preview when asked).
+    async fn diff_clusters(&self, d: &Desired<'_>) -> (Vec<Change>, Vec<TargetError>) {
+        let (mut changes, mut errors) = (vec![], vec![]);
+        if !self.select.cluster {
+            return (changes, errors);
+        }
+        for job in cluster::jobs(d.state, d.rendered) {
+            let res = match job {
+                Ok(job) => {
+                    cluster::diff(
+                        self.remote,
+                        &job.access,
+                        &job.fragment,
+                        &job.corosync,
+                        &self.cluster_policy,
+                        &self.masker,
+                    )
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            match res {
+                Ok(mut plan) => {
+                    if self.preview {
+                        self.add_preview(&mut plan).await;
+                    }
+                    changes.extend(plan.changes)
+                }
+                Err(e) => errors.push(e.to_target_error()),
+            }
+        }
+        (changes, errors)
     }
 
     /// `crm_simulate` on the node that answered: the transitions the patch would cause,
