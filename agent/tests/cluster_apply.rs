@@ -16,6 +16,24 @@ fn default_policy() -> ClusterPolicy {
     ClusterPolicy::default()
 }
 
+/// `apply` of `frag` through `sim` with the tests' defaults (policy, masker, fast timeouts).
+async fn apply_to(
+    sim: &Sim,
+    lab: &Lab,
+    frag: &agent::targets::cluster::xml::Elem,
+) -> Result<agent::targets::cluster::ApplyReport, ClusterError> {
+    apply(
+        sim,
+        &lab.access,
+        frag,
+        &corosync_want(),
+        &default_policy(),
+        &masker(),
+        &fast(),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn creates_everything_from_an_empty_cib_then_is_idempotent() {
     let lab = Lab::new();
@@ -151,10 +169,7 @@ async fn conflicts_on_every_attempt_give_up_without_applying() {
 async fn an_unknown_agent_or_parameter_is_rejected_before_any_patch() {
     let lab = Lab::new();
     let sim = lab.sim();
-    let before = (
-        lab.version().epoch,
-        lab.root().child("configuration").cloned(),
-    );
+    let before = lab.configuration();
     for (bad, expect) in [
         (
             harness::FRAGMENT.replace("IPaddr2", "NoSuchAgent"),
@@ -170,24 +185,11 @@ async fn an_unknown_agent_or_parameter_is_rejected_before_any_patch() {
         ),
     ] {
         let frag = agent::targets::cluster::xml::Elem::parse(&bad).unwrap();
-        let err = apply(
-            &sim,
-            &lab.access,
-            &frag,
-            &corosync_want(),
-            &default_policy(),
-            &masker(),
-            &fast(),
-        )
-        .await
-        .unwrap_err();
+        let err = apply_to(&sim, &lab, &frag).await.unwrap_err();
         assert!(matches!(err, ClusterError::Invalid(_)), "{err}");
         assert!(err.to_string().contains(expect), "{err}");
         assert!(!err.transient());
-        let after = (
-            lab.version().epoch,
-            lab.root().child("configuration").cloned(),
-        );
+        let after = lab.configuration();
         assert_eq!(after, before, "live CIB configuration untouched");
     }
 }
@@ -196,10 +198,7 @@ async fn an_unknown_agent_or_parameter_is_rejected_before_any_patch() {
 async fn crm_verify_refuses_a_dangling_constraint_on_the_shadow_copy() {
     let lab = Lab::new();
     let sim = lab.sim();
-    let before = (
-        lab.version().epoch,
-        lab.root().child("configuration").cloned(),
-    );
+    let before = lab.configuration();
     let bad = harness::FRAGMENT.replace("with-rsc=\"vip\"", "with-rsc=\"nope\"");
     let frag = agent::targets::cluster::xml::Elem::parse(&bad).unwrap();
     // `agent diff` already finds it (crm_verify on the node, nothing applied)...
@@ -220,23 +219,10 @@ async fn crm_verify_refuses_a_dangling_constraint_on_the_shadow_copy() {
         "{err}"
     );
     // ...and apply refuses it.
-    let err = apply(
-        &sim,
-        &lab.access,
-        &frag,
-        &corosync_want(),
-        &default_policy(),
-        &masker(),
-        &fast(),
-    )
-    .await
-    .unwrap_err();
+    let err = apply_to(&sim, &lab, &frag).await.unwrap_err();
     assert!(matches!(err, ClusterError::Invalid(_)), "{err}");
     assert!(err.to_string().contains("crm_verify"), "{err}");
-    let after = (
-        lab.version().epoch,
-        lab.root().child("configuration").cloned(),
-    );
+    let after = lab.configuration();
     assert_eq!(after, before, "live CIB configuration untouched");
 }
 

@@ -376,16 +376,31 @@ fn every_broken_repo_reports_its_mistake_exactly() {
     );
 }
 
-/// Prints every case's diagnostics: `cargo test -p schema --test broken_repos show -- --ignored --nocapture`.
+/// Every broken repo's report reads as `file:line:col: error: message` (plus `help:` lines)
+/// for a person, not only as fields: the form `agent validate` prints.
 #[test]
-#[ignore]
-fn show() {
+fn every_case_renders_as_file_line_col() {
     for c in CASES {
-        let out = match load_files(&to_files(apply(c.edits))) {
-            Ok(_) => "ok\n".to_string(),
-            Err(d) => d.to_string(),
+        let Err(diags) = load_files(&to_files(apply(c.edits))) else {
+            panic!("{}: loads", c.name)
         };
-        println!("## {}\n{out}", c.name);
+        for d in diags.iter() {
+            let text = d.to_string();
+            let head = if d.file.is_empty() {
+                "error: ".to_string()
+            } else if d.line == 0 {
+                format!("{}: ", d.file)
+            } else {
+                format!("{}:{}:{}: ", d.file, d.line, d.column)
+            };
+            assert!(text.starts_with(&head), "{}: {text}", c.name);
+            assert_eq!(
+                text.contains("\n  help: "),
+                d.hint.is_some(),
+                "{}: {text}",
+                c.name
+            );
+        }
     }
 }
 

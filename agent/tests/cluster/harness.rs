@@ -72,6 +72,14 @@ impl Lab {
     pub fn version(&self) -> CibVersion {
         CibVersion::of(&self.root())
     }
+    /// The CIB epoch and `<configuration>`: what "the live CIB was not touched" compares.
+    pub fn configuration(&self) -> (u64, Option<Elem>) {
+        let root = self.root();
+        (
+            CibVersion::of(&root).epoch,
+            root.child("configuration").cloned(),
+        )
+    }
     pub fn view(&self) -> ConfigView {
         ConfigView::of(&self.root())
     }
