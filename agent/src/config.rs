@@ -23,6 +23,7 @@
 //! driftInterval: 5m          # agent run: drift sweep at most this often (default: every cycle)
 //! allowForcePush: false      # agent run: refuse non-fast-forward history
 //! webhookSecretFile: hook.secret
+//! cluster: { strayConstraints: report, corosync: report }   # or remove / reload
 //! ```
 
 mod duration;
@@ -78,6 +79,52 @@ pub struct Config {
     /// `X-Hub-Signature-256`). Without it the webhook is disabled.
     #[serde(default)]
     pub webhook_secret_file: Option<PathBuf>,
+    /// What the cluster target may do beyond the CIB ids Git declares.
+    #[serde(default)]
+    pub cluster: ClusterConfig,
+}
+
+/// `cluster:` in agent.yaml: the two decisions about a Pacemaker cluster that belong
+/// to the operator, not to the repo. Both default to reporting only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterConfig {
+    /// Location constraints left by `pcs resource move/ban` (`cli-prefer-*`, `cli-ban-*`).
+    #[serde(default)]
+    pub stray_constraints: StrayConstraints,
+    /// corosync.conf drift.
+    #[serde(default)]
+    pub corosync: CorosyncPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StrayConstraints {
+    /// Show them in `diff` and leave them (default).
+    #[default]
+    Report,
+    /// `apply` deletes them (the placement then follows the declared constraints).
+    Remove,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CorosyncPolicy {
+    /// Show differences, never write (default).
+    #[default]
+    Report,
+    /// Write the declared totem token on every node and reload corosync
+    /// (`corosync-cfgtool -R`); settings that need a restart stay report-only.
+    Reload,
+}
+
+impl ClusterConfig {
+    pub fn policy(&self) -> crate::targets::cluster::ClusterPolicy {
+        crate::targets::cluster::ClusterPolicy {
+            remove_stray_location_constraints: self.stray_constraints == StrayConstraints::Remove,
+            manage_corosync: self.corosync == CorosyncPolicy::Reload,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]

@@ -281,7 +281,7 @@ async fn a_stray_move_constraint_is_drift_and_removed_only_by_policy() {
 }
 
 #[tokio::test]
-async fn corosync_drift_is_reported_not_applied() {
+async fn corosync_drift_is_reported_and_only_the_token_is_due_under_the_policy() {
     let (lab, sim) = converged_lab().await;
     let mut want = corosync_want();
     want.token = Some(1000);
@@ -305,8 +305,27 @@ async fn corosync_drift_is_reported_not_applied() {
         manage_corosync: true,
         ..ClusterPolicy::default()
     };
-    let err = diff(&sim, &lab.access, &fragment(), &want, &manage, &masker())
+    let plan = diff(&sim, &lab.access, &fragment(), &want, &manage, &masker())
         .await
-        .unwrap_err();
-    assert!(err.to_string().contains("not implemented"), "{err}");
+        .unwrap();
+    let c = find(&plan.changes, "corosync.conf");
+    assert_eq!(c.action, Action::Update, "{:?}", c.notes);
+    assert!(plan.corosync_due() && plan.has_changes());
+    assert!(plan.desired.is_none(), "no CIB patch for a corosync change");
+    assert!(
+        c.notes.iter().any(|n| n.contains("restart")),
+        "the node list stays report-only: {:?}",
+        c.notes
+    );
+    want.token = Some(3000);
+    let plan = diff(&sim, &lab.access, &fragment(), &want, &manage, &masker())
+        .await
+        .unwrap();
+    let c = find(&plan.changes, "corosync.conf");
+    assert_eq!(
+        c.action,
+        Action::Unmanaged,
+        "a node list change is never applied"
+    );
+    assert!(!plan.has_changes());
 }

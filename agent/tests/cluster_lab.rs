@@ -11,62 +11,14 @@ use agent::targets::cluster::xml::Elem;
 use agent::targets::cluster::{
     apply, diff, jobs, vip_holder, ApplyOptions, ClusterError, ClusterJob, ClusterPolicy,
 };
-use agent::targets::remote::{sh_quote, ExecOutput, Remote, RemoteError};
+use agent::targets::remote::Remote;
 use agent_tests::{lab_or_skip, Lab};
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use labssh::LabSsh;
+
+#[path = "support/labssh.rs"]
+mod labssh;
+use std::path::Path;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
-
-/// Scripts over `ssh -F <lab ssh_config>`: pinned host keys, the lab's client key.
-struct LabSsh {
-    config: PathBuf,
-}
-
-impl Remote for LabSsh {
-    async fn exec(
-        &self,
-        host: &str,
-        script: &str,
-        stdin: &[u8],
-    ) -> Result<ExecOutput, RemoteError> {
-        let err = |m: String| RemoteError {
-            host: host.into(),
-            message: m,
-            transient: true,
-        };
-        let mut child = tokio::process::Command::new("ssh")
-            .arg("-F")
-            .arg(&self.config)
-            .args(["-o", "ConnectTimeout=3", "-o", "BatchMode=yes", host])
-            .arg(format!("sh -c {}", sh_quote(script)))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| err(e.to_string()))?;
-        let mut input = child.stdin.take().unwrap();
-        let data = stdin.to_vec();
-        let writer = tokio::spawn(async move {
-            let _ = input.write_all(&data).await;
-        });
-        let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-            .await
-            .map_err(|_| err("timed out".into()))?
-            .map_err(|e| err(e.to_string()))?;
-        let _ = writer.await;
-        let status = out.status.code().unwrap_or(-1);
-        if status == 255 {
-            return Err(err(String::from_utf8_lossy(&out.stderr).into_owned()));
-        }
-        Ok(ExecOutput {
-            status,
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
-    }
-}
 
 fn sample() -> (schema::DesiredState, agent::render::Rendered) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");

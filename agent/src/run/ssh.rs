@@ -112,6 +112,7 @@ impl Reconciler for SshReconciler {
         let mut engine = Engine::with_secrets(&remote, state, &acc.prepared.secrets);
         engine.k8s = k8s.as_ref();
         engine.stop = Some(self.stop.clone());
+        engine.cluster_policy = config.cluster.policy();
         let mut out = Outcome {
             commit: commit.to_string(),
             ..Default::default()
