@@ -29,13 +29,14 @@
 mod duration;
 
 use schema::Diagnostic;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The whole configuration, defaults filled in.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Config {
     /// The desired-state repository. Needed by `agent run`; one-shot commands can take
@@ -44,9 +45,11 @@ pub struct Config {
     pub repo: Option<RepoConfig>,
     /// Time between polls of the repository (default 30s).
     #[serde(default = "thirty_seconds", with = "duration")]
+    #[schemars(with = "duration::DurationText")]
     pub interval: Duration,
     /// Random extra delay added to each interval, up to this much (default: interval / 10).
     #[serde(default, with = "duration::option")]
+    #[schemars(with = "Option<duration::DurationText>")]
     pub jitter: Option<Duration>,
     #[serde(default)]
     pub ssh: SshConfig,
@@ -70,6 +73,7 @@ pub struct Config {
     /// `agent run`: sweep for drift at most this often when no new commit arrived
     /// (default: on every cycle).
     #[serde(default, with = "duration::option")]
+    #[schemars(with = "Option<duration::DurationText>")]
     pub drift_interval: Option<Duration>,
     /// `agent run`: accept a branch whose new head does not descend from the last
     /// applied commit (default false: a force-push is refused and reported).
@@ -86,7 +90,7 @@ pub struct Config {
 
 /// `cluster:` in agent.yaml: the two decisions about a Pacemaker cluster that belong
 /// to the operator, not to the repo. Both default to reporting only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ClusterConfig {
     /// Location constraints left by `pcs resource move/ban` (`cli-prefer-*`, `cli-ban-*`).
@@ -97,7 +101,7 @@ pub struct ClusterConfig {
     pub corosync: CorosyncPolicy,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum StrayConstraints {
     /// Show them in `diff` and leave them (default).
@@ -107,7 +111,7 @@ pub enum StrayConstraints {
     Remove,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum CorosyncPolicy {
     /// Show differences, never write (default).
@@ -127,7 +131,7 @@ impl ClusterConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SecretsConfig {
     /// The agent's age identity file (`age-keygen` output; keep it 0600). Without it,
@@ -139,7 +143,7 @@ pub struct SecretsConfig {
     pub plaintext_policy: crate::secrets::detect::Policy,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TrustConfig {
     /// Refuse any commit not signed by a key below (default false).
@@ -153,7 +157,7 @@ pub struct TrustConfig {
     pub allowed_gpg_fingerprints: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AllowedSigner {
     /// Who this is (e-mail or name), shown in reports.
@@ -184,7 +188,7 @@ impl TrustConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RepoConfig {
     /// `ssh://`, `https://`, `file://` URL or a local path.
@@ -197,10 +201,11 @@ pub struct RepoConfig {
     pub path: String,
     /// Give up on a fetch after this long (default 60s).
     #[serde(default = "sixty_seconds", with = "duration")]
+    #[schemars(with = "duration::DurationText")]
     pub timeout: Duration,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SshConfig {
     /// Private key used for hosts and for `ssh://` repositories.
@@ -214,6 +219,7 @@ pub struct SshConfig {
     pub user: String,
     /// (default 10s)
     #[serde(default = "ten_seconds", with = "duration")]
+    #[schemars(with = "duration::DurationText")]
     pub connect_timeout: Duration,
     /// Commands run at once on one host; keep below sshd's MaxSessions (10). Default 8.
     #[serde(default = "eight")]
@@ -226,6 +232,7 @@ pub struct SshConfig {
     /// (`ControlPersist`). Saves a handshake per host and run; the ssh processes outlive
     /// the agent. Default: none (connections die with the agent).
     #[serde(default, with = "duration::option")]
+    #[schemars(with = "Option<duration::DurationText>")]
     pub persist: Option<Duration>,
     /// Where persistent connections keep their sockets (default `<stateDir>/ssh`;
     /// created 0700; keep it short, socket paths are limited to ~107 bytes).
@@ -249,7 +256,7 @@ impl Default for SshConfig {
 }
 
 /// What to do with a target whose live state differs from Git.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
     /// Converge it (the default).
@@ -259,7 +266,7 @@ pub enum Policy {
     Observe,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Policies {
     #[serde(default)]
@@ -298,6 +305,27 @@ fn default_state_dir() -> PathBuf {
 }
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 9440))
+}
+
+/// The JSON Schema (draft-07) of `agent.yaml`, generated from the types above so it
+/// cannot drift from what the parser accepts (`agent schema config`; committed as
+/// `schema/json/agent-config.schema.json`, kept fresh by a test). Durations are
+/// strings like `30s`; relative paths are resolved against the file's directory.
+pub fn json_schema() -> serde_json::Value {
+    let mut v = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<Config>()
+        .to_value();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("title".into(), "agent configuration (agent.yaml)".into());
+        obj.insert(
+            "description".into(),
+            "The deploy node's settings for agent: where the desired-state repo is, how to \
+             reach hosts and the cluster, what to do about drift, where state is kept."
+                .into(),
+        );
+    }
+    v
 }
 
 /// Why the configuration could not be used.

@@ -210,7 +210,10 @@ fn service_settings_parse_and_resolve() {
 #[test]
 fn cluster_policy_reports_unless_told_otherwise() {
     let c = Config::parse("agent.yaml", "").unwrap();
-    assert_eq!(c.cluster.policy(), crate::targets::cluster::ClusterPolicy::default());
+    assert_eq!(
+        c.cluster.policy(),
+        crate::targets::cluster::ClusterPolicy::default()
+    );
     let c = Config::parse(
         "agent.yaml",
         "cluster:\n  strayConstraints: remove\n  corosync: reload\n",

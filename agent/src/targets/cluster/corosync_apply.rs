@@ -223,7 +223,8 @@ mod tests {
     use std::collections::BTreeMap;
     use std::sync::Mutex;
 
-    const CONF: &str = "totem {\n    version: 2\n    token: 1000\n}\nquorum {\n    two_node: 1\n}\n";
+    const CONF: &str =
+        "totem {\n    version: 2\n    token: 1000\n}\nquorum {\n    two_node: 1\n}\n";
 
     #[derive(Default)]
     struct Node {
@@ -330,7 +331,10 @@ mod tests {
     async fn sets_the_token_everywhere_then_is_a_no_op() {
         let fake = Fake::new();
         let done = set_token(&fake, &access(), 3000).await.unwrap().unwrap();
-        assert!(done.contains("set to 3000") && done.contains("ha1 1000"), "{done}");
+        assert!(
+            done.contains("set to 3000") && done.contains("ha1 1000"),
+            "{done}"
+        );
         for n in ["ha1", "ha2"] {
             assert_eq!(fake.file(n), CONF.replace("token: 1000", "token: 3000"));
             assert_eq!(fake.running(n), 3000);
@@ -347,7 +351,10 @@ mod tests {
         };
         let err = set_token(&fake, &access(), 3000).await.unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("ha2") && msg.contains("corosync -t refused"), "{msg}");
+        assert!(
+            msg.contains("ha2") && msg.contains("corosync -t refused"),
+            "{msg}"
+        );
         assert!(msg.contains("restored on ha1"), "{msg}");
         assert_eq!(fake.file("ha1"), CONF);
         assert_eq!(fake.file("ha2"), CONF);
@@ -362,7 +369,10 @@ mod tests {
         };
         let err = set_token(&fake, &access(), 3000).await.unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("totem.token is 1000 after the reload, want 3000"), "{msg}");
+        assert!(
+            msg.contains("totem.token is 1000 after the reload, want 3000"),
+            "{msg}"
+        );
         assert!(msg.contains("restored on ha1, ha2"), "{msg}");
         assert_eq!(fake.file("ha1"), CONF);
         assert_eq!(fake.file("ha2"), CONF);
