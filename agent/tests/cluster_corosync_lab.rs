@@ -5,10 +5,9 @@
 //! CIB untouched — and a second apply changes nothing. Settings that need a restart
 //! (the node list) are never written.
 
-use agent::mask::Masker;
 use agent::plan::Action;
 use agent::targets::cluster::xml::Elem;
-use agent::targets::cluster::{apply, diff, jobs, ApplyOptions, ClusterJob, ClusterPolicy};
+use agent::targets::cluster::{jobs, ApplyOptions, ClusterJob, ClusterPolicy};
 use agent_tests::{lab_or_skip, Lab};
 use labssh::LabSsh;
 use std::path::Path;
@@ -98,7 +97,6 @@ async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
     let before_token = running_token(&lab, "ha1");
     let want_token: u32 = before_token.parse::<u32>().unwrap() + 1000;
     job.corosync.token = Some(want_token);
-    let masker = Masker::new("lab");
     let opts = ApplyOptions::default();
     let report_only = ClusterPolicy::default();
     let reload = ClusterPolicy {
@@ -109,16 +107,7 @@ async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
     let epoch = cib_epoch(&lab);
 
     // 1. Default policy: reported, never written.
-    let plan = diff(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &report_only,
-        &masker,
-    )
-    .await
-    .unwrap();
+    let plan = remote.cluster_diff(&job, &report_only).await.unwrap();
     let c = plan
         .changes
         .iter()
@@ -129,17 +118,10 @@ async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
         c.notes[0],
         format!("corosync totem.token {before_token} → {want_token}")
     );
-    apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &report_only,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
+    remote
+        .cluster_apply(&job, &report_only, &opts)
+        .await
+        .unwrap();
     for (node, text) in NODES.iter().zip(&original) {
         assert_eq!(
             &lab.exec_ok(node, &format!("cat {CONF}")).unwrap(),
@@ -149,17 +131,7 @@ async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
     }
 
     // 2. `corosync: reload`: written on both nodes, reloaded, running with it.
-    let r = apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &reload,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
+    let r = remote.cluster_apply(&job, &reload, &opts).await.unwrap();
     let c = r
         .changes
         .iter()
@@ -198,42 +170,14 @@ async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
     // 3. Idempotent: nothing due, nothing written.
     let stamp = |n: &str| lab.exec_ok(n, &format!("stat -c '%i %Y' {CONF}")).unwrap();
     let stamps: Vec<String> = NODES.iter().map(|n| stamp(n)).collect();
-    let plan = diff(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &reload,
-        &masker,
-    )
-    .await
-    .unwrap();
+    let plan = remote.cluster_diff(&job, &reload).await.unwrap();
     assert!(!plan.has_changes(), "{:#?}", plan.changes);
-    apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &reload,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
+    remote.cluster_apply(&job, &reload, &opts).await.unwrap();
     assert_eq!(stamps, NODES.iter().map(|n| stamp(n)).collect::<Vec<_>>());
 
     // 4. A node list change needs a restart: reported under the policy too, never written.
     job.corosync.nodes.push("ha3".into());
-    let plan = diff(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &reload,
-        &masker,
-    )
-    .await
-    .unwrap();
+    let plan = remote.cluster_diff(&job, &reload).await.unwrap();
     let c = plan
         .changes
         .iter()
@@ -245,16 +189,6 @@ async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
         "{:?}",
         c.notes
     );
-    apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &reload,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
+    remote.cluster_apply(&job, &reload, &opts).await.unwrap();
     assert_eq!(stamps, NODES.iter().map(|n| stamp(n)).collect::<Vec<_>>());
 }

@@ -9,7 +9,7 @@ use agent::mask::Masker;
 use agent::plan::{Action, Change};
 use agent::targets::cluster::xml::Elem;
 use agent::targets::cluster::{
-    apply, diff, jobs, vip_holder, ApplyOptions, ClusterError, ClusterJob, ClusterPolicy,
+    apply, jobs, vip_holder, ApplyOptions, ClusterError, ClusterJob, ClusterPolicy,
 };
 use agent::targets::remote::Remote;
 use agent_tests::{lab_or_skip, Lab};
@@ -111,17 +111,7 @@ async fn the_lab_cluster_converges_survives_drift_and_fails_over() {
     }
 
     // 1. Empty CIB → VIP, HAProxy, constraints, properties; traffic reaches both workers.
-    let r = apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
+    let r = remote.cluster_apply(&job, &keep, &opts).await.unwrap();
     assert!(r.patch.is_some());
     let status = r.status.unwrap();
     let holder = status.holder("vip").expect("VIP on one node").to_string();
@@ -136,17 +126,7 @@ async fn the_lab_cluster_converges_survives_drift_and_fails_over() {
 
     // 2. Idempotent: the second apply sends nothing, the epoch stays.
     let e = epoch(&lab);
-    let again = apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
+    let again = remote.cluster_apply(&job, &keep, &opts).await.unwrap();
     assert!(again.patch.is_none(), "{:#?}", again.changes);
     assert_eq!(epoch(&lab), e);
 
@@ -161,30 +141,11 @@ async fn the_lab_cluster_converges_survives_drift_and_fails_over() {
         r#"cibadmin --modify --xml-text '<op id="vip-monitor-interval-10s" interval="20s"/>'"#,
     )
     .unwrap();
-    let plan = diff(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-    )
-    .await
-    .unwrap();
+    let plan = remote.cluster_diff(&job, &keep).await.unwrap();
     assert!(find(&plan.changes, "vip")
         .notes
         .contains(&"vip: op monitor interval 20s → 10s".to_string()));
-    apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
+    remote.cluster_apply(&job, &keep, &opts).await.unwrap();
     assert_eq!(
         (starts(&lab, "vip"), starts(&lab, "haproxy")),
         starts_before,
@@ -203,16 +164,7 @@ async fn the_lab_cluster_converges_survives_drift_and_fails_over() {
     )
     .unwrap();
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let plan = diff(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-    )
-    .await
-    .unwrap();
+    let plan = remote.cluster_diff(&job, &keep).await.unwrap();
     let stray = find(&plan.changes, "cli-prefer-vip");
     assert_eq!(stray.action, Action::Unmanaged);
     assert!(stray.notes[0].contains("drift"), "{stray:#?}");
@@ -223,27 +175,8 @@ async fn the_lab_cluster_converges_survives_drift_and_fails_over() {
         remove_stray_location_constraints: true,
         ..keep
     };
-    apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &remove,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
-    let plan = diff(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-    )
-    .await
-    .unwrap();
+    remote.cluster_apply(&job, &remove, &opts).await.unwrap();
+    let plan = remote.cluster_diff(&job, &keep).await.unwrap();
     assert!(plan.changes.iter().all(|c| c.object != "cli-prefer-vip"));
 
     // 5. An unknown agent: refused before the live CIB is touched.

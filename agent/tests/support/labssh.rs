@@ -3,6 +3,10 @@
 //! pool, so a suite tests one target at a time.
 #![allow(dead_code)]
 
+use agent::mask::Masker;
+use agent::targets::cluster::{
+    apply, diff, ApplyOptions, ApplyReport, ClusterError, ClusterJob, ClusterPlan, ClusterPolicy,
+};
 use agent::targets::remote::{sh_quote, ExecOutput, Remote, RemoteError};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -56,5 +60,37 @@ impl Remote for LabSsh {
             stdout: out.stdout,
             stderr: out.stderr,
         })
+    }
+}
+
+impl LabSsh {
+    /// The cluster target's `diff` of `job` under `policy`.
+    pub async fn cluster_diff(
+        &self,
+        job: &ClusterJob,
+        policy: &ClusterPolicy,
+    ) -> Result<ClusterPlan, ClusterError> {
+        let masker = Masker::new("lab");
+        diff(
+            self,
+            &job.access,
+            &job.fragment,
+            &job.corosync,
+            policy,
+            &masker,
+        )
+        .await
+    }
+
+    /// The cluster target's `apply` of `job` under `policy`.
+    pub async fn cluster_apply(
+        &self,
+        job: &ClusterJob,
+        policy: &ClusterPolicy,
+        opts: &ApplyOptions,
+    ) -> Result<ApplyReport, ClusterError> {
+        let masker = Masker::new("lab");
+        let (access, corosync) = (&job.access, &job.corosync);
+        apply(self, access, &job.fragment, corosync, policy, &masker, opts).await
     }
 }
