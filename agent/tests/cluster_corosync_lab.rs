@@ -113,7 +113,7 @@ async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
         .iter()
         .find(|c| c.object == "corosync.conf")
         .unwrap();
-    assert_eq!(c.action, Action::Unmanaged, "{:?}", c.notes);
+    assert_eq!(c.action, Action::Drift, "{:?}", c.notes);
     assert_eq!(
         c.notes[0],
         format!("corosync totem.token {before_token} → {want_token}")
@@ -183,7 +183,7 @@ async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
         .iter()
         .find(|c| c.object == "corosync.conf")
         .unwrap();
-    assert_eq!(c.action, Action::Unmanaged, "{:?}", c.notes);
+    assert_eq!(c.action, Action::Drift, "{:?}", c.notes);
     assert!(
         c.notes.iter().any(|n| n.contains("never restarts")),
         "{:?}",

@@ -171,7 +171,7 @@ async fn a_stray_move_constraint_is_drift_and_removed_only_by_policy() {
     let keep = ClusterPolicy::default();
     let plan = lab.diff_with(&sim, &keep).await.unwrap();
     let stray = find(&plan.changes, "cli-prefer-vip");
-    assert_eq!(stray.action, Action::Unmanaged);
+    assert_eq!(stray.action, Action::Drift);
     assert!(
         stray.notes[0].contains("drift: stray rsc_location rsc=vip node=ha2 score=INFINITY"),
         "{stray:#?}"
@@ -212,7 +212,7 @@ async fn corosync_drift_is_reported_and_only_the_token_is_due_under_the_policy()
     .await
     .unwrap();
     let c = find(&plan.changes, "corosync.conf");
-    assert_eq!(c.action, Action::Unmanaged);
+    assert_eq!(c.action, Action::Drift);
     assert_eq!(c.notes[0], "corosync totem.token 3000 → 1000");
     assert_eq!(c.notes[1], "corosync nodes ha1,ha2 → ha1,ha2,ha3");
     assert!(!plan.has_changes());
@@ -239,7 +239,7 @@ async fn corosync_drift_is_reported_and_only_the_token_is_due_under_the_policy()
     let c = find(&plan.changes, "corosync.conf");
     assert_eq!(
         c.action,
-        Action::Unmanaged,
+        Action::Drift,
         "a node list change is never applied"
     );
     assert!(!plan.has_changes());

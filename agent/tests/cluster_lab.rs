@@ -166,7 +166,7 @@ async fn the_lab_cluster_converges_survives_drift_and_fails_over() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     let plan = remote.cluster_diff(&job, &keep).await.unwrap();
     let stray = find(&plan.changes, "cli-prefer-vip");
-    assert_eq!(stray.action, Action::Unmanaged);
+    assert_eq!(stray.action, Action::Drift);
     assert!(stray.notes[0].contains("drift"), "{stray:#?}");
     assert!(find(&plan.changes, "vip")
         .notes

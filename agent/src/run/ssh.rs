@@ -208,7 +208,7 @@ async fn connect_k8s(
 
 /// Observe-only targets: pending changes are drift, errors are errors.
 pub fn absorb_diff(out: &mut Outcome, cs: &ChangeSet) {
-    out.drift.extend(cs.pending().map(|c| Found {
+    out.drift.extend(cs.differing().map(|c| Found {
         target: c.target.clone(),
         host: c.host.clone(),
         object: c.object.clone(),

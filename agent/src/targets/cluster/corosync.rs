@@ -1,6 +1,6 @@
 //! corosync.conf: observed and compared; written only under an explicit policy.
 //!
-//! By default every difference is reported as drift (`Action::Unmanaged` with the
+//! By default every difference is reported as drift (`Action::Drift` with the
 //! details in the notes) and the operator acts. With the `corosync: reload` policy
 //! ([`super::ClusterPolicy::manage_corosync`]) agent changes the one declared setting
 //! corosync 3 reloads at runtime, the totem `token` timeout, on every node (see
@@ -81,7 +81,7 @@ pub const OBJECT: &str = "corosync.conf";
 
 /// Compares the declared settings with `live`; `None` when the file was unreadable.
 ///
-/// Without `manage` every difference is drift to report (`Unmanaged`). With `manage`
+/// Without `manage` every difference is drift to report (`Drift`). With `manage`
 /// a `token` difference is an `Update` apply carries out; differences that need a
 /// cluster restart stay in the notes, marked as reported only.
 pub fn compare(live: Option<&CorosyncConf>, want: &CorosyncWant, manage: bool) -> Option<Change> {
@@ -126,12 +126,12 @@ pub fn compare(live: Option<&CorosyncConf>, want: &CorosyncWant, manage: bool) -
     } else if reloadable.is_empty() && restart.is_empty() {
         Action::Unchanged
     } else {
-        Action::Unmanaged
+        Action::Drift
     };
     let mut notes = reloadable;
     let any_restart = !restart.is_empty();
     notes.append(&mut restart);
-    if action == Action::Unmanaged {
+    if action == Action::Drift {
         notes.push(if manage {
             "drift: needs a coordinated cluster restart; reported only (agent never restarts corosync)".into()
         } else {
@@ -258,7 +258,7 @@ mod tests {
         let ch = compare(Some(&c), &want, true).unwrap();
         assert_eq!(
             ch.action,
-            Action::Unmanaged,
+            Action::Drift,
             "restart-only drift is never applied"
         );
         assert!(ch.notes.last().unwrap().contains("never restarts"));
@@ -280,7 +280,7 @@ mod tests {
         );
         want.token = Some(1000);
         let ch = compare(Some(&c), &want, false).unwrap();
-        assert_eq!(ch.action, Action::Unmanaged);
+        assert_eq!(ch.action, Action::Drift);
         assert_eq!(ch.notes[0], "corosync totem.token 3000 → 1000");
     }
 }
