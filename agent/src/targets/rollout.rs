@@ -7,7 +7,9 @@
 //! on it); a failed gateway host stops the gateway rollout. Hosts already in
 //! sync are not touched: no upload, no reload.
 
-use super::files::{apply_file, rollback, ApplyOutcome, Live};
+use super::files::{apply_file, rollback, ApplyOutcome, Live, ObservedFile};
+use super::haproxy_apply::{apply_runtime, RuntimeOutcome};
+use super::haproxy_runtime::{classify, BalancerPath};
 use super::health;
 use super::hosts::{target_name, HostViews};
 use super::remote::Remote;
@@ -204,14 +206,30 @@ async fn apply_host<R: Remote>(
     } else {
         run_probe(remote, host, &probe).await
     };
+    let mut reloaded = false;
     for f in files {
         let obs = views
             .views
             .get(host)
             .and_then(|o| o.files.iter().find(|o| o.path == f.path));
         let existed = obs.is_some_and(|o| o.live != Live::Missing);
-        let reload_only = obs.is_some_and(|o| o.live == Live::Same && o.reload_pending);
-        match apply_file(remote, f, existed, reload_only).await {
+        let mut reload_only = obs.is_some_and(|o| o.live == Live::Same && o.reload_pending);
+        let mut runtime_done = false;
+        if kind == TargetKind::Balancer {
+            match runtime_path(remote, f, obs, &mut step).await {
+                Runtime::NotTaken => {}
+                Runtime::Done => runtime_done = true,
+                Runtime::Reload => reload_only = true,
+                Runtime::Stop => return step,
+            }
+        }
+        let outcome = if runtime_done {
+            Ok(ApplyOutcome::Applied)
+        } else {
+            reloaded = true;
+            apply_file(remote, f, existed, reload_only).await
+        };
+        match outcome {
             Ok(ApplyOutcome::Applied) => {}
             Ok(ApplyOutcome::CheckFailed(msg)) => {
                 step.status = StepStatus::Rejected;
@@ -260,8 +278,72 @@ async fn apply_host<R: Remote>(
             }
         }
     }
-    step.message = "applied and healthy".into();
+    step.message = if reloaded {
+        "applied and healthy".into()
+    } else {
+        "applied without reload (runtime API) and healthy".into()
+    };
     step
+}
+
+/// What the balancer's reload-free path did for one file.
+enum Runtime {
+    /// Not runtime-capable (or nothing live to compare): the normal path follows.
+    NotTaken,
+    /// Applied through the runtime API (or file-only on a standby); no reload.
+    Done,
+    /// The file is swapped but the runtime path failed: reload it.
+    Reload,
+    /// Rejected or failed: `step` says why.
+    Stop,
+}
+
+/// Takes the runtime path when [`classify`] allows it; notes which path was taken.
+async fn runtime_path<R: Remote>(
+    remote: &R,
+    f: &ManagedFile,
+    obs: Option<&ObservedFile>,
+    step: &mut Step,
+) -> Runtime {
+    let Some(live) = obs.and_then(|o| match &o.live {
+        Live::Differs(bytes) if !o.reload_pending => Some(String::from_utf8_lossy(bytes)),
+        _ => None,
+    }) else {
+        return Runtime::NotTaken;
+    };
+    let path = classify(&live, &f.content);
+    let BalancerPath::Runtime { socket, ops } = &path else {
+        step.notes.push(path.describe());
+        return Runtime::NotTaken;
+    };
+    match apply_runtime(remote, f, socket, ops).await {
+        Ok(RuntimeOutcome::Applied { standby }) => {
+            let mut note = path.describe();
+            if standby {
+                note = format!(
+                    "{f}: HAProxy not running here: file swapped, no reload ({note})",
+                    f = f.path
+                );
+            }
+            step.notes.push(note);
+            Runtime::Done
+        }
+        Ok(RuntimeOutcome::Rejected(msg)) => {
+            step.status = StepStatus::Rejected;
+            step.message = format!("{}: validation failed, nothing changed: {msg}", f.path);
+            Runtime::Stop
+        }
+        Ok(RuntimeOutcome::Fallback(why)) => {
+            step.notes
+                .push(format!("runtime API failed, reloading instead: {why}"));
+            Runtime::Reload
+        }
+        Err(e) => {
+            step.status = StepStatus::Failed;
+            step.message = e.to_string();
+            Runtime::Stop
+        }
+    }
 }
 
 fn source_name(f: &ManagedFile) -> &str {
