@@ -59,9 +59,14 @@ pub async fn apply_runtime<R: Remote>(
 pub fn script(socket: &str, ops: &[ServerOp]) -> String {
     let mut s = format!(
         r#"sock={sock}
-if ! {{ [ -s {PIDFILE} ] && kill -0 "$(cat {PIDFILE})" 2>/dev/null; }}; then echo STANDBY; exit 0; fi
 command -v socat >/dev/null 2>&1 || {{ echo "socat is not installed: cannot reach $sock" >&2; exit 1; }}
 cli() {{ r=$(printf '%s\n' "$1" | socat -t 2 stdio "unix-connect:$sock") || return 1; printf '%s\n' "$r" | sed '/^$/d'; }}
+# Running means answering on the socket the (unchanged) global section declares; a
+# silent socket with a live pidfile is an error, not a standby.
+if ! cli 'show info' >/dev/null 2>&1; then
+  if [ -s {PIDFILE} ] && kill -0 "$(cat {PIDFILE})" 2>/dev/null; then echo "HAProxy runs but does not answer on $sock" >&2; exit 1; fi
+  echo STANDBY; exit 0
+fi
 "#,
         sock = sh_quote(socket)
     );
