@@ -5,7 +5,11 @@
 //!    the file holds the new render, `agent diff` is in sync, a second apply is a no-op;
 //! 2. a worker registered: added at run time to both backends, no reload, with 0 failed
 //!    requests through the VIP meanwhile, and it receives traffic;
-//! 3. a balance algorithm change is not runtime-capable: it still reloads.
+//! 3. the worker removed again: drained and deleted at run time, no reload, 0 failed
+//!    requests;
+//! 4. runtime state drifted by hand (a server draining): the runtime path's check
+//!    finds it, the agent falls back to a reload, which restores the file's state;
+//! 5. a balance algorithm change is not runtime-capable: it still reloads.
 //!
 //! The sample's backends use cookie stickiness, and HAProxy 2.6 refuses `cookie` on a
 //! dynamic server, so adding a worker there is a reload (hosts_load.rs). This test starts
@@ -176,7 +180,64 @@ fn server_changes_go_through_the_runtime_api_and_the_file_stays_in_step() {
     assert!(served, "w2 receives requests through the VIP");
     assert_eq!(agent.diff().code, Some(0), "in sync after adding w2");
 
-    // 3. A balance algorithm is not runtime-capable: reload.
+    // 3. Remove w2 again: `state maint`, drain, `del server`, under the probe.
+    repo.edit("inventory.yaml", |t| t.replace(W2, ""));
+    repo.commit("remove worker w2");
+    let probe = lab
+        .start_probe(VIP_URL, Duration::from_secs(8), Duration::from_millis(100))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let r = agent.apply();
+    let p = probe.wait().unwrap();
+    eprintln!(
+        "remove w2: apply {:.1} s; VIP probe {p}",
+        r.elapsed.as_secs_f64()
+    );
+    assert_eq!(r.code, Some(0), "{r}");
+    assert_no_reload_path(&r, "remove worker");
+    assert_eq!(pids(&lab), before, "no reload: {r}");
+    assert_eq!(p.failed, 0, "requests through the VIP failed: {p}");
+    for backend in ["http_back", "auth_back"] {
+        let live = runtime_servers(&lab, &holder, backend);
+        assert!(
+            live.iter().all(|(name, ..)| name != "w2"),
+            "{backend} on {holder}: w2 deleted: {live:?}"
+        );
+    }
+    assert_eq!(agent.diff().code, Some(0), "in sync after removing w2");
+
+    // 4. Runtime state drifted by hand (w1 draining): the runtime commands succeed but
+    //    the state does not match the file, so the agent reloads, which restores it.
+    lab.exec_ok(
+        &holder,
+        &format!(
+            "echo 'set server http_back/w1 state drain' | socat -t 2 stdio unix-connect:{SOCKET}"
+        ),
+    )
+    .unwrap();
+    repo.edit("balancer/haproxy.yaml", |t| {
+        t.replacen("weight: 50", "weight: 40", 1)
+    });
+    repo.commit("w1 weight 40");
+    let r = agent.apply();
+    assert_eq!(r.code, Some(0), "{r}");
+    assert!(
+        r.stdout.contains("runtime API failed, reloading instead")
+            && r.stdout.contains("http_back/w1 admin state"),
+        "the report says the runtime path failed and why: {r}"
+    );
+    let reloaded = pids(&lab);
+    let i = BALANCERS.iter().position(|h| *h == holder).unwrap();
+    assert_ne!(reloaded[i], before[i], "HAProxy on {holder} reloaded: {r}");
+    assert_eq!(
+        runtime_servers(&lab, &holder, "http_back"),
+        [("w1".to_string(), 0, 40)],
+        "the reload made runtime state equal the file"
+    );
+    assert_eq!(agent.diff().code, Some(0));
+    let before = reloaded;
+
+    // 5. A balance algorithm is not runtime-capable: reload.
     repo.edit("balancer/haproxy.yaml", |t| {
         t.replacen("balance: roundrobin", "balance: leastconn", 1)
     });
@@ -190,7 +251,6 @@ fn server_changes_go_through_the_runtime_api_and_the_file_stays_in_step() {
     );
     assert!(!r.stderr.contains("without reload"), "{r}");
     let after = pids(&lab);
-    let i = BALANCERS.iter().position(|h| *h == holder).unwrap();
     assert_ne!(after[i], before[i], "HAProxy on {holder} reloaded: {r}");
     assert_eq!(agent.diff().code, Some(0));
 }
