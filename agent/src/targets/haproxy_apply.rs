@@ -12,9 +12,11 @@
 //! state equal the file; the pending marker guarantees the same after a kill.
 //! A standby node (HAProxy not running) only gets the file.
 
-use super::files::{clear_pending, swap_then, SwapOutcome};
-use super::haproxy_runtime::{parse, ServerOp};
+use super::files::{clear_pending, swap_then, Live, ObservedFile, SwapOutcome};
+use super::haproxy_cfg::{parse, parse_state, RuntimeServer};
+use super::haproxy_runtime::{classify, BalancerPath, ServerOp};
 use super::remote::{sh_quote, Remote, RemoteError};
+use super::rollout::{Step, StepStatus};
 use crate::render::haproxy::PIDFILE;
 use crate::render::ManagedFile;
 
@@ -52,6 +54,66 @@ pub async fn apply_runtime<R: Remote>(
     }
     clear_pending(remote, file).await?;
     Ok(RuntimeOutcome::Applied { standby })
+}
+
+/// What the balancer's reload-free path did for one file.
+pub(super) enum Runtime {
+    /// Not runtime-capable (or nothing live to compare): the normal path follows.
+    NotTaken,
+    /// Applied through the runtime API (or file-only on a standby); no reload.
+    Done,
+    /// The file is swapped but the runtime path failed: reload it.
+    Reload,
+    /// Rejected or failed: `step` says why.
+    Stop,
+}
+
+/// Takes the runtime path when [`classify`] allows it; notes which path was taken.
+pub(super) async fn runtime_path<R: Remote>(
+    remote: &R,
+    f: &ManagedFile,
+    obs: Option<&ObservedFile>,
+    step: &mut Step,
+) -> Runtime {
+    let Some(live) = obs.and_then(|o| match &o.live {
+        Live::Differs(bytes) if !o.reload_pending => Some(String::from_utf8_lossy(bytes)),
+        _ => None,
+    }) else {
+        return Runtime::NotTaken;
+    };
+    let path = classify(&live, &f.content);
+    let BalancerPath::Runtime { socket, ops } = &path else {
+        step.notes.push(path.describe());
+        return Runtime::NotTaken;
+    };
+    match apply_runtime(remote, f, socket, ops).await {
+        Ok(RuntimeOutcome::Applied { standby }) => {
+            let mut note = path.describe();
+            if standby {
+                note = format!(
+                    "{f}: HAProxy not running here: file swapped, no reload ({note})",
+                    f = f.path
+                );
+            }
+            step.notes.push(note);
+            Runtime::Done
+        }
+        Ok(RuntimeOutcome::Rejected(msg)) => {
+            step.status = StepStatus::Rejected;
+            step.message = format!("{}: validation failed, nothing changed: {msg}", f.path);
+            Runtime::Stop
+        }
+        Ok(RuntimeOutcome::Fallback(why)) => {
+            step.notes
+                .push(format!("runtime API failed, reloading instead: {why}"));
+            Runtime::Reload
+        }
+        Err(e) => {
+            step.status = StepStatus::Failed;
+            step.message = e.to_string();
+            Runtime::Stop
+        }
+    }
 }
 
 /// The shell steps after the swap. Every reply is judged: HAProxy's CLI answers
@@ -157,76 +219,6 @@ fi
     s
 }
 
-/// One server as `show servers state` reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuntimeServer {
-    pub backend: String,
-    pub name: String,
-    pub addr: String,
-    pub port: u16,
-    pub admin_state: u32,
-    pub weight: u32,
-}
-
-impl RuntimeServer {
-    /// Forced, inherited or resolver maintenance (SRV_ADMF_FMAINT|IMAINT|RMAINT). The
-    /// config-disabled bit alone (0x04) stays set after `state ready`.
-    pub fn in_maintenance(&self) -> bool {
-        self.admin_state & 0x23 != 0
-    }
-    pub fn draining(&self) -> bool {
-        self.admin_state & 0x18 != 0
-    }
-}
-
-/// Parses `show servers state` (format version 1): columns by the header's names.
-pub fn parse_state(text: &str) -> Result<Vec<RuntimeServer>, String> {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    match lines.next() {
-        Some("1") => {}
-        other => return Err(format!("unknown `show servers state` format: {other:?}")),
-    }
-    let header: Vec<&str> = lines
-        .next()
-        .and_then(|h| h.strip_prefix("# "))
-        .ok_or("no header in `show servers state`")?
-        .split_whitespace()
-        .collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .ok_or(format!("no column {name}"))
-    };
-    let (be, srv, addr, admin, weight, port) = (
-        col("be_name")?,
-        col("srv_name")?,
-        col("srv_addr")?,
-        col("srv_admin_state")?,
-        col("srv_uweight")?,
-        col("srv_port")?,
-    );
-    lines
-        .map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            let get = |i: usize| f.get(i).copied().ok_or(format!("short line: {l}"));
-            let num = |i: usize| -> Result<u32, String> {
-                get(i)?.parse().map_err(|_| format!("bad number in: {l}"))
-            };
-            Ok(RuntimeServer {
-                backend: get(be)?.to_string(),
-                name: get(srv)?.to_string(),
-                addr: get(addr)?.to_string(),
-                port: get(port)?
-                    .parse()
-                    .map_err(|_| format!("bad port in: {l}"))?,
-                admin_state: num(admin)?,
-                weight: num(weight)?,
-            })
-        })
-        .collect()
-}
-
 /// Checks that every backend `ops` touched runs exactly the servers `desired` declares,
 /// with their addresses, weights and admin states.
 pub fn verify(desired: &str, ops: &[ServerOp], state: &str) -> Result<(), String> {
@@ -294,89 +286,5 @@ fn op_backend(op: &ServerOp) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const STATE: &str = "1
-# be_id be_name srv_id srv_name srv_addr srv_op_state srv_admin_state srv_uweight srv_iweight srv_time_since_last_change srv_check_status srv_check_result srv_check_health srv_check_state srv_agent_state bk_f_forced_id srv_f_forced_id srv_fqdn srv_port srvrecord srv_use_ssl srv_check_port srv_check_addr srv_agent_addr srv_agent_port
-3 b 1 s1 10.0.0.1 2 0 50 1 1 8 2 0 6 0 0 0 - 8080 - 0 0 - - 0
-3 b 2 s2 10.0.0.2 2 4 5 5 0 1 0 2 6 0 0 0 - 8080 - 0 0 - - 0
-3 b 3 s3 10.0.0.3 0 1 1 1 0 1 0 0 2 0 0 0 - 8080 - 0 0 - - 0
-4 other 1 x 10.9.9.9 2 0 1 1 1 1 0 2 0 0 0 0 - 1 - 0 0 - - 0
-";
-
-    fn weight_op() -> Vec<ServerOp> {
-        vec![ServerOp::Weight {
-            backend: "b".into(),
-            server: "s1".into(),
-            from: 1,
-            to: 50,
-        }]
-    }
-
-    #[test]
-    fn state_columns_are_read_by_name() {
-        let s = parse_state(STATE).unwrap();
-        assert_eq!(s.len(), 4);
-        assert_eq!(
-            (s[0].name.as_str(), s[0].weight, s[0].port, s[1].admin_state),
-            ("s1", 50, 8080, 4)
-        );
-        assert!(!s[1].in_maintenance(), "config-disabled, then set ready");
-        assert!(s[2].in_maintenance(), "a dynamic server not yet ready");
-        assert!(parse_state("2\n# x\n").is_err());
-    }
-
-    #[test]
-    fn verify_compares_servers_weights_addresses_and_states_of_touched_backends() {
-        let cfg = |s3: &str| {
-            format!("backend b\n    server s1 10.0.0.1:8080 weight 50\n    server s2 10.0.0.2:8080 weight 5\n{s3}backend other\n    server y 10.9.9.9:1\n")
-        };
-        // `other` differs (x vs y) but was not touched; s3 is in maintenance as declared.
-        verify(
-            &cfg("    server s3 10.0.0.3:8080 disabled\n"),
-            &weight_op(),
-            STATE,
-        )
-        .unwrap();
-        let e = verify(&cfg("    server s3 10.0.0.3:8080\n"), &weight_op(), STATE).unwrap_err();
-        assert!(e.contains("b/s3 admin state 0x1 (want ready)"), "{e}");
-        let e = verify(&cfg(""), &weight_op(), STATE).unwrap_err();
-        assert!(e.contains("b/s3 still present"), "{e}");
-        let e = verify(
-            &cfg("    server s3 10.0.0.4:8080 weight 2 disabled\n    server s4 10.0.0.5:1\n"),
-            &weight_op(),
-            STATE,
-        )
-        .unwrap_err();
-        for part in [
-            "b/s3 at 10.0.0.3:8080",
-            "b/s3 weight 1 (want 2)",
-            "b/s4 missing",
-        ] {
-            assert!(e.contains(part), "{part}: {e}");
-        }
-    }
-
-    #[test]
-    fn the_script_judges_every_reply_and_adds_in_maintenance_first() {
-        let s = script(
-            "/run/a.sock",
-            &[ServerOp::Add {
-                backend: "b".into(),
-                server: "w3".into(),
-                ip: "10.0.0.23".into(),
-                port: 30080,
-                args: vec!["check".into()],
-                check: true,
-                disabled: false,
-            }],
-        );
-        let add = s.find("'add server b/w3 10.0.0.23:30080 check'").unwrap();
-        let health = s.find("'enable health b/w3'").unwrap();
-        let ready = s.find("'set server b/w3 state ready'").unwrap();
-        assert!(add < health && health < ready, "{s}");
-        assert!(s.contains("'New server registered.') ;;"), "{s}");
-        assert!(s.trim_end().ends_with("cli 'show servers state'"), "{s}");
-    }
-}
+#[path = "haproxy_apply_tests.rs"]
+mod tests;

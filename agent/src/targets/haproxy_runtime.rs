@@ -22,6 +22,7 @@
 //! else (global, defaults, frontends, balance, cookie, check parameters of an
 //! existing server, sections added or removed) is a reload.
 
+use super::haproxy_cfg::{parse, Section, ServerLine};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -194,7 +195,7 @@ fn plan(live: &str, desired: &str) -> Result<BalancerPath, String> {
             .ok_or_else(|| format!("{}: servers outside a proxy section", n.header))?;
         let ctx = Backend {
             name: backend,
-            dynamic: n.dynamic_algorithm(),
+            dynamic: n.balance().is_none_or(|a| DYNAMIC_ALGORITHMS.contains(&a)),
             default_server: defaults_have_default_server
                 || n.other.iter().any(|l| l.starts_with("default-server")),
         };
@@ -352,95 +353,6 @@ fn ip_port(addr: &str) -> Option<(String, u16)> {
     let ip = ip.trim_start_matches('[').trim_end_matches(']');
     ip.parse::<IpAddr>().ok()?;
     Some((ip.to_string(), port.parse().ok()?))
-}
-
-/// One section: its header line, its `server` lines, every other non-comment line (trimmed).
-#[derive(Debug)]
-pub(crate) struct Section {
-    pub header: String,
-    pub servers: Vec<ServerLine>,
-    pub other: Vec<String>,
-}
-
-impl Section {
-    fn dynamic_algorithm(&self) -> bool {
-        let algo = self
-            .other
-            .iter()
-            .find_map(|l| l.strip_prefix("balance "))
-            .map(str::trim);
-        algo.is_none_or(|a| DYNAMIC_ALGORITHMS.contains(&a))
-    }
-}
-
-/// `server NAME ADDR [args]`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ServerLine {
-    pub name: String,
-    pub addr: String,
-    pub args: Vec<String>,
-}
-
-impl ServerLine {
-    pub fn disabled(&self) -> bool {
-        self.args.iter().any(|a| a == "disabled")
-    }
-    /// The `weight` argument (HAProxy's default 1).
-    pub fn weight(&self) -> Result<u32, String> {
-        match self.args.iter().position(|a| a == "weight") {
-            None => Ok(1),
-            Some(i) => self
-                .args
-                .get(i + 1)
-                .and_then(|w| w.parse().ok())
-                .ok_or_else(|| format!("server {}: unreadable weight", self.name)),
-        }
-    }
-    /// Everything but weight and state: must not differ for a runtime change.
-    fn fixed_args(&self) -> Vec<&str> {
-        let mut out = Vec::new();
-        let mut it = self.args.iter();
-        while let Some(a) = it.next() {
-            match a.as_str() {
-                "weight" => {
-                    it.next();
-                }
-                "disabled" | "enabled" => {}
-                _ => out.push(a.as_str()),
-            }
-        }
-        out
-    }
-}
-
-/// Splits a configuration into sections (a line at column 0 opens one).
-pub(crate) fn parse(text: &str) -> Vec<Section> {
-    let mut sections: Vec<Section> = Vec::new();
-    for raw in text.lines() {
-        let t = raw.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        if !raw.starts_with(char::is_whitespace) || sections.is_empty() {
-            sections.push(Section {
-                header: t.to_string(),
-                servers: vec![],
-                other: vec![],
-            });
-            continue;
-        }
-        let s = sections.last_mut().expect("a section is open");
-        let words: Vec<&str> = t.split_whitespace().collect();
-        match words.as_slice() {
-            ["server", name, addr, args @ ..] => s.servers.push(ServerLine {
-                name: name.to_string(),
-                addr: addr.to_string(),
-                args: args.iter().map(|a| a.to_string()).collect(),
-            }),
-            _ => s.other.push(t.to_string()),
-        }
-    }
-    sections
 }
 
 #[cfg(test)]

@@ -7,9 +7,8 @@
 //! on it); a failed gateway host stops the gateway rollout. Hosts already in
 //! sync are not touched: no upload, no reload.
 
-use super::files::{apply_file, rollback, ApplyOutcome, Live, ObservedFile};
-use super::haproxy_apply::{apply_runtime, RuntimeOutcome};
-use super::haproxy_runtime::{classify, BalancerPath};
+use super::files::{apply_file, rollback, ApplyOutcome, Live};
+use super::haproxy_apply::{runtime_path, Runtime};
 use super::health;
 use super::hosts::{target_name, HostViews};
 use super::remote::Remote;
@@ -284,66 +283,6 @@ async fn apply_host<R: Remote>(
         "applied without reload (runtime API) and healthy".into()
     };
     step
-}
-
-/// What the balancer's reload-free path did for one file.
-enum Runtime {
-    /// Not runtime-capable (or nothing live to compare): the normal path follows.
-    NotTaken,
-    /// Applied through the runtime API (or file-only on a standby); no reload.
-    Done,
-    /// The file is swapped but the runtime path failed: reload it.
-    Reload,
-    /// Rejected or failed: `step` says why.
-    Stop,
-}
-
-/// Takes the runtime path when [`classify`] allows it; notes which path was taken.
-async fn runtime_path<R: Remote>(
-    remote: &R,
-    f: &ManagedFile,
-    obs: Option<&ObservedFile>,
-    step: &mut Step,
-) -> Runtime {
-    let Some(live) = obs.and_then(|o| match &o.live {
-        Live::Differs(bytes) if !o.reload_pending => Some(String::from_utf8_lossy(bytes)),
-        _ => None,
-    }) else {
-        return Runtime::NotTaken;
-    };
-    let path = classify(&live, &f.content);
-    let BalancerPath::Runtime { socket, ops } = &path else {
-        step.notes.push(path.describe());
-        return Runtime::NotTaken;
-    };
-    match apply_runtime(remote, f, socket, ops).await {
-        Ok(RuntimeOutcome::Applied { standby }) => {
-            let mut note = path.describe();
-            if standby {
-                note = format!(
-                    "{f}: HAProxy not running here: file swapped, no reload ({note})",
-                    f = f.path
-                );
-            }
-            step.notes.push(note);
-            Runtime::Done
-        }
-        Ok(RuntimeOutcome::Rejected(msg)) => {
-            step.status = StepStatus::Rejected;
-            step.message = format!("{}: validation failed, nothing changed: {msg}", f.path);
-            Runtime::Stop
-        }
-        Ok(RuntimeOutcome::Fallback(why)) => {
-            step.notes
-                .push(format!("runtime API failed, reloading instead: {why}"));
-            Runtime::Reload
-        }
-        Err(e) => {
-            step.status = StepStatus::Failed;
-            step.message = e.to_string();
-            Runtime::Stop
-        }
-    }
 }
 
 fn source_name(f: &ManagedFile) -> &str {
