@@ -115,6 +115,7 @@ fn server_changes_go_through_the_runtime_api_and_the_file_stays_in_step() {
         "the plan names the path: {d}"
     );
     let r = agent.apply();
+    eprintln!("weight w1 50: the report\n{}", r.stdout);
     assert_eq!(r.code, Some(0), "{r}");
     assert_no_reload_path(&r, "weight");
     assert_eq!(pids(&lab), before, "no reload, no HAProxy started: {r}");

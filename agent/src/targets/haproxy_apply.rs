@@ -90,10 +90,8 @@ pub(super) async fn runtime_path<R: Remote>(
         Ok(RuntimeOutcome::Applied { standby }) => {
             let mut note = path.describe();
             if standby {
-                note = format!(
-                    "{f}: HAProxy not running here: file swapped, no reload ({note})",
-                    f = f.path
-                );
+                note =
+                    format!("HAProxy not running here: file swapped, nothing to reload ({note})");
             }
             step.notes.push(note);
             Runtime::Done
