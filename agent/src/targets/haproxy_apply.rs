@@ -1,5 +1,5 @@
 //! The reload-free balancer path: a file change [`classify`](super::haproxy_runtime::classify)
-//! planned as runtime API commands goes live on one host like this, in one round trip:
+//! planned as runtime API commands goes live on one host like this, in one round trip (a second clears the marker):
 //! stage → `haproxy -c` → keep previous → pending marker → rename (as a reload
 //! would), then — only where HAProxy runs — the commands over the stats socket
 //! (`socat`, as the health check uses) and `show servers state`. The agent then
