@@ -229,7 +229,9 @@ pub fn absorb_apply(out: &mut Outcome, rep: &ApplyReport) {
                 target: s.target.clone(),
                 host: Some(s.host.clone()),
                 message: format!("{}: {}", s.status.as_str(), s.message),
-                transient: false,
+                // A skipped host (an earlier step failed, or the agent is stopping) needs
+                // no person by itself: it is retried next cycle (a WARN, not an ERROR).
+                transient: s.status == StepStatus::Skipped,
             });
         }
     }
