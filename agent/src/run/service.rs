@@ -134,7 +134,7 @@ impl<R: Reconciler> Service<R> {
         self.source_failed = false;
         let cause = match self.reconciler.poll().await {
             Ok(Polled::New { commit }) => {
-                tracing::info!(%commit, "new commit: reconciling every target");
+                tracing::info!(%commit, "new commit: reconciling (targets on `observe` are only compared)");
                 self.shared.update(|s| {
                     s.commit_seen = Some(commit.clone());
                     s.commit_desired = Some(commit);
