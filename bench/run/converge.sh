@@ -12,7 +12,8 @@
 #   ha1 and ha2), is pushed, and "converged" is the first 100 ms poll at which both
 #   balancers' haproxy.cfg hold it (read from the hosts' disks: their /etc overlay upper
 #   dirs). Latency = converged − push returned. Between commits a uniform 0–INTERVAL
-#   pause, so pushes land at every phase of the poll cycle.
+#   pause, so pushes land at every phase of the poll cycle. The agent runs with `-v`
+#   (INFO, as the systemd unit does); its JSON log is kept with the results.
 # - Idle phase (IDLE_S, default 40 s): no-change cycles sampled from /status
 #   (lastCycle.durationMs), the histogram's mean over the window, and the agent's RSS.
 # Results: bench/run/results/<UTC date>/ (latencies.csv, idle-cycles.csv, summary.md).
@@ -82,7 +83,7 @@ kubeconfig: $WORK/kubeconfig
 stateDir: $WORK/state
 listen: 127.0.0.1:$PORT
 YAML
-"$BIN" run --log-format json --config "$WORK/agent.yaml" >"$WORK/agent.log" 2>&1 &
+"$BIN" run -v --log-format json --config "$WORK/agent.yaml" >"$WORK/agent.log" 2>&1 &
 AGENT=$!; PIDS+=($AGENT)
 status() { curl -sf -m 2 "http://127.0.0.1:$PORT/status"; }
 jget() { python3 -c "import json,sys; v=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
@@ -118,8 +119,11 @@ sleep $(( INTERVAL + 2 ))   # let the last commit's cycle and one sweep pass
 s0=$(metric agent_cycle_duration_seconds_sum); c0=$(metric agent_cycle_duration_seconds_count)
 echo "at,duration_ms,applied,drift,errors" > "$OUT/idle-cycles.csv"
 end=$(( $(date +%s) + IDLE_S ))
+last=
 while (( $(date +%s) < end )); do
-  status | jget '",".join(str(v["lastCycle"][k]) for k in ("at","durationMs","applied","drift","errors"))' >> "$OUT/idle-cycles.csv"
+  row=$(status | jget '",".join(str(v["lastCycle"][k]) for k in ("at","durationMs","applied","drift","errors"))' || true)
+  [[ -n $row && $row != "$last" ]] && echo "$row" >> "$OUT/idle-cycles.csv"
+  last=$row
   sleep 1
 done
 s1=$(metric agent_cycle_duration_seconds_sum); c1=$(metric agent_cycle_duration_seconds_count)
@@ -150,5 +154,5 @@ print(f"- idle RSS: {int(rss)/1024:.1f} MiB (target ≤ 30 MiB)")
 print(f"- load average before / after: {lb} / {la}; cores: {__import__('os').cpu_count()}")
 PY
 { uname -srm; "$BIN" --version 2>/dev/null || true; haproxy -v | head -1; git --version; } > "$OUT/versions.txt"
-grep -c '"change applied"' "$WORK/agent.log" > /dev/null && cp "$WORK/agent.log" "$OUT/agent.log.json" || true
+cp "$WORK/agent.log" "$OUT/agent.log.json"   # -v: one line per change applied, per cycle event
 log "results in $OUT"
