@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod files;
 pub mod haproxy_apply;
 pub mod haproxy_cfg;
+pub mod haproxy_drift;
 pub mod haproxy_runtime;
 pub mod health;
 pub mod hosts;
