@@ -17,4 +17,6 @@ pub mod rollout;
 #[cfg(test)]
 mod files_tests;
 #[cfg(test)]
+mod haproxy_drift_apply_tests;
+#[cfg(test)]
 mod rollout_tests;
