@@ -105,6 +105,20 @@ pub fn file_path(live: &str, desired: &str, drifted: &[String]) -> BalancerPath 
     path
 }
 
+/// Runtime servers of `backend` that the file does not name. None where a
+/// `server-template` (raw escape hatch) names servers the parser does not list.
+fn undeclared<'a>(
+    section: &'a Section,
+    here: &'a [&'a RuntimeServer],
+) -> impl Iterator<Item = &'a &'a RuntimeServer> {
+    let templated = section
+        .other
+        .iter()
+        .any(|l| l.starts_with("server-template"));
+    here.iter()
+        .filter(move |r| !templated && !section.servers.iter().any(|s| s.name == r.name))
+}
+
 /// `backend`/`listen` sections and their names.
 fn proxies(sections: &[Section]) -> impl Iterator<Item = (&str, &Section)> {
     sections.iter().filter_map(|s| {
@@ -193,10 +207,7 @@ pub fn compare(desired: &[Section], running: &[RuntimeServer]) -> Vec<ServerDrif
             }
             push(&want.name, notes);
         }
-        for extra in here
-            .iter()
-            .filter(|r| !section.servers.iter().any(|s| s.name == r.name))
-        {
+        for extra in undeclared(section, &here) {
             push(
                 &extra.name,
                 vec![format!(
@@ -250,16 +261,14 @@ pub fn correction(desired: &[Section], running: &[RuntimeServer]) -> BalancerPat
                 args,
             });
         }
-        for extra in here
-            .iter()
-            .filter(|r| !section.servers.iter().any(|s| s.name == r.name))
-        {
-            servers.push(ServerLine {
+        let extras: Vec<ServerLine> = undeclared(section, &here)
+            .map(|extra| ServerLine {
                 name: extra.name.clone(),
                 addr: addr_text(&extra.addr, extra.port),
                 args: vec![],
-            });
-        }
+            })
+            .collect();
+        servers.extend(extras);
         section.servers = servers;
     }
     match classify_sections(&live, desired) {

@@ -164,6 +164,22 @@ fn servers_added_or_deleted_by_hand_are_reported_and_undone() {
 }
 
 #[test]
+fn servers_of_a_template_are_not_reported_or_removed() {
+    let desired = parse(&CFG.replace(
+        "    balance roundrobin\n",
+        "    balance roundrobin\n    server-template t 2 app.example:80 check\n",
+    ));
+    let mut rows = in_sync();
+    rows.push(("t1", "10.77.0.31", 0, 1));
+    let running = state(&rows);
+    assert_eq!(compare(&desired, &running), vec![]);
+    assert!(matches!(
+        correction(&desired, &running),
+        BalancerPath::Runtime { ops, .. } if ops.is_empty()
+    ));
+}
+
+#[test]
 fn what_the_runtime_api_cannot_undo_is_a_reload() {
     // A static algorithm: weights are not runtime-capable.
     let desired = parse(&CFG.replace("roundrobin", "static-rr"));
