@@ -195,7 +195,10 @@ fn runtime_changes(rendered: &Rendered, views: &HostViews, masker: &Masker) -> V
                 Action::Unchanged,
                 vec![format!("runtime state not compared: {e}")],
             )),
-            Some(Ok(d)) => {
+            Some(Ok(mut d)) => {
+                // The change set is sorted by object: the note goes on the first shown.
+                d.servers
+                    .sort_by(|a, b| (&a.backend, &a.server).cmp(&(&b.backend, &b.server)));
                 for (i, s) in d.servers.into_iter().enumerate() {
                     let mut notes = s.notes;
                     if i == 0 {
