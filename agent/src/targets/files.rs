@@ -32,12 +32,19 @@ pub struct ObservedFile {
     pub reload_pending: bool,
 }
 
-/// One host's managed files plus target-specific facts (`key=value` lines).
+/// One host's managed files plus target-specific facts (`key=value` lines) and
+/// blocks (multi-line texts, e.g. HAProxy's `show servers state`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Observation {
     pub files: Vec<ObservedFile>,
     pub facts: BTreeMap<String, String>,
+    /// Named texts the facts script printed after a `BLOCK <name>` line.
+    pub blocks: BTreeMap<String, String>,
 }
+
+/// The line a facts script prints before a named multi-line block; the block runs
+/// to the next such line or the end of the output, so blocks come after the facts.
+pub const BLOCK: &str = "BLOCK ";
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -56,7 +63,7 @@ echo FACTS
 "#;
 
 /// Reads the state of `files` on `host` in one round trip; `facts_script` (may be empty)
-/// prints `key=value` lines after the files.
+/// prints `key=value` lines after the files, then any [`BLOCK`]s.
 pub async fn observe<R: Remote>(
     remote: &R,
     host: &str,
@@ -128,8 +135,16 @@ fn parse_observation(mut rest: &[u8]) -> Option<Observation> {
     for f in &mut obs.files {
         f.reload_pending = pending.contains(&f.path);
     }
+    let mut block: Option<String> = None;
     for line in String::from_utf8_lossy(rest).lines() {
-        if let Some((k, v)) = line.split_once('=') {
+        if let Some(name) = line.strip_prefix(BLOCK) {
+            obs.blocks.insert(name.to_string(), String::new());
+            block = Some(name.to_string());
+        } else if let Some(name) = &block {
+            let text = obs.blocks.get_mut(name).expect("the block was opened");
+            text.push_str(line);
+            text.push('\n');
+        } else if let Some((k, v)) = line.split_once('=') {
             obs.facts.insert(k.trim().to_string(), v.trim().to_string());
         }
     }

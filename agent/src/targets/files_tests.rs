@@ -39,7 +39,7 @@ async fn observe_reports_same_missing_and_differing_content_in_one_call() {
         &LocalShell::default(),
         "h",
         &[&same, &differs, &missing],
-        "echo vip=yes\necho 'k = v'",
+        "echo vip=yes\necho 'k = v'\necho 'BLOCK st'\nprintf '1\\n# a=b\\n'",
     )
     .await
     .unwrap();
@@ -58,6 +58,8 @@ async fn observe_reports_same_missing_and_differing_content_in_one_call() {
     );
     assert_eq!(obs.facts.get("vip").map(String::as_str), Some("yes"));
     assert_eq!(obs.facts.get("k").map(String::as_str), Some("v"));
+    assert_eq!(obs.facts.len(), 2, "a block's lines are not facts: {obs:?}");
+    assert_eq!(obs.blocks.get("st").map(String::as_str), Some("1\n# a=b\n"));
 }
 
 #[tokio::test]

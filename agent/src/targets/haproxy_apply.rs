@@ -14,7 +14,8 @@
 
 use super::files::{clear_pending, swap_then, Live, ObservedFile, SwapOutcome};
 use super::haproxy_cfg::{parse, parse_state, RuntimeServer};
-use super::haproxy_runtime::{classify, BalancerPath, ServerOp};
+use super::haproxy_drift::file_path;
+use super::haproxy_runtime::{BalancerPath, ServerOp};
 use super::remote::{sh_quote, Remote, RemoteError};
 use super::rollout::{Step, StepStatus};
 use crate::render::haproxy::PIDFILE;
@@ -68,11 +69,13 @@ pub(super) enum Runtime {
     Stop,
 }
 
-/// Takes the runtime path when [`classify`] allows it; notes which path was taken.
+/// Takes the runtime path when [`file_path`] allows it (runtime drift in `drifted`
+/// backends the commands would not touch is a reload); notes which path was taken.
 pub(super) async fn runtime_path<R: Remote>(
     remote: &R,
     f: &ManagedFile,
     obs: Option<&ObservedFile>,
+    drifted: &[String],
     step: &mut Step,
 ) -> Runtime {
     let Some(live) = obs.and_then(|o| match &o.live {
@@ -81,7 +84,7 @@ pub(super) async fn runtime_path<R: Remote>(
     }) else {
         return Runtime::NotTaken;
     };
-    let path = classify(&live, &f.content);
+    let path = file_path(&live, &f.content, drifted);
     let BalancerPath::Runtime { socket, ops } = &path else {
         step.notes.push(path.describe());
         return Runtime::NotTaken;
@@ -273,7 +276,7 @@ pub fn verify(desired: &str, ops: &[ServerOp], state: &str) -> Result<(), String
     }
 }
 
-fn op_backend(op: &ServerOp) -> &str {
+pub(super) fn op_backend(op: &ServerOp) -> &str {
     match op {
         ServerOp::Weight { backend, .. }
         | ServerOp::State { backend, .. }

@@ -3,7 +3,7 @@
 //! check), and the runtime API's `show servers state` table. Pure functions.
 
 /// One section: its header line, its `server` lines, every other non-comment line (trimmed).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Section {
     pub header: String,
     pub servers: Vec<ServerLine>,
@@ -109,6 +109,15 @@ impl RuntimeServer {
     }
     pub fn draining(&self) -> bool {
         self.admin_state & 0x18 != 0
+    }
+    /// Put in maintenance by hand or by `disabled` (SRV_ADMF_FMAINT), as opposed to
+    /// inherited from a tracked server or a failed DNS resolution.
+    pub fn forced_maintenance(&self) -> bool {
+        self.admin_state & 0x01 != 0
+    }
+    /// Set to drain by hand (SRV_ADMF_FDRAIN).
+    pub fn forced_drain(&self) -> bool {
+        self.admin_state & 0x08 != 0
     }
 }
 

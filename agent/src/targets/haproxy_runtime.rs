@@ -153,16 +153,20 @@ const DYNAMIC_ALGORITHMS: &[&str] = &["roundrobin", "leastconn", "random"];
 
 /// Decides how the change `live` → `desired` goes live (see the module docs).
 pub fn classify(live: &str, desired: &str) -> BalancerPath {
-    match plan(live, desired) {
+    classify_sections(&parse(live), &parse(desired))
+}
+
+/// [`classify`] over parsed texts: the runtime drift check feeds it a configuration
+/// that describes what HAProxy runs.
+pub fn classify_sections(old: &[Section], new: &[Section]) -> BalancerPath {
+    match plan(old, new) {
         Ok(p) => p,
         Err(why) => BalancerPath::Reload(why),
     }
 }
 
-fn plan(live: &str, desired: &str) -> Result<BalancerPath, String> {
-    let old = parse(live);
-    let new = parse(desired);
-    let socket = admin_socket(&new)?;
+fn plan(old: &[Section], new: &[Section]) -> Result<BalancerPath, String> {
+    let socket = admin_socket(new)?;
     if old
         .iter()
         .map(|s| &s.header)
@@ -176,7 +180,7 @@ fn plan(live: &str, desired: &str) -> Result<BalancerPath, String> {
         .any(|s| s.other.iter().any(|l| l.starts_with("default-server")));
     let mut ops = Vec::new();
     let mut tail = Vec::new();
-    for (o, n) in old.iter().zip(&new) {
+    for (o, n) in old.iter().zip(new) {
         // Only the directive is named: a changed line may carry a secret (`stats auth`).
         if let Some((_, b)) = o.other.iter().zip(&n.other).find(|(a, b)| a != b) {
             let directive = b.split_whitespace().next().unwrap_or_default();
@@ -330,7 +334,7 @@ fn check_dynamic_keywords(id: &str, args: &[String]) -> Result<(), String> {
 }
 
 /// The `stats socket` of the desired file when the runtime API can change servers through it.
-fn admin_socket(sections: &[Section]) -> Result<String, String> {
+pub fn admin_socket(sections: &[Section]) -> Result<String, String> {
     let line = sections
         .iter()
         .filter(|s| s.header == "global")
@@ -348,7 +352,7 @@ fn admin_socket(sections: &[Section]) -> Result<String, String> {
     Ok(path.to_string())
 }
 
-fn ip_port(addr: &str) -> Option<(String, u16)> {
+pub fn ip_port(addr: &str) -> Option<(String, u16)> {
     let (ip, port) = addr.rsplit_once(':')?;
     let ip = ip.trim_start_matches('[').trim_end_matches(']');
     ip.parse::<IpAddr>().ok()?;

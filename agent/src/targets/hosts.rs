@@ -2,10 +2,12 @@
 //! compare with the rendered files, and produce [`Change`]s.
 //!
 //! The observation of a host also reads the facts the rollout needs (does it
-//! hold a VIP, is HAProxy running), in the same round trip.
+//! hold a VIP, is HAProxy running) and, on a balancer where HAProxy runs, its
+//! `show servers state`, in the same round trip. Runtime drift under an
+//! unchanged file is one change per server ([`super::haproxy_drift`]).
 
 use super::files::{observe, Live, Observation};
-use super::haproxy_runtime::classify;
+use super::haproxy_drift::{self, drifted_backends, file_path, host_drift, OBJECT_PREFIX};
 use super::remote::{sh_quote, Remote};
 use crate::mask::Masker;
 use crate::plan::{Action, Change, TargetError};
@@ -64,13 +66,13 @@ pub async fn observe_hosts<R: Remote>(
     }
     let facts = facts_script(vips);
     let jobs = by_host.into_iter().map(|(host, files)| {
-        let facts = &facts;
+        let mut facts = facts.clone();
+        if let Some(sock) = balancer_file(&files).and_then(haproxy_drift::socket_of) {
+            facts.push_str(&haproxy_drift::observe_script(&sock));
+        }
         async move {
-            (
-                host,
-                files.clone(),
-                observe(remote, host, &files, facts).await,
-            )
+            let res = observe(remote, host, &files, &facts).await;
+            (host, files, res)
         }
     });
     let mut out = HostViews::default();
@@ -97,7 +99,16 @@ pub async fn observe_hosts<R: Remote>(
     out
 }
 
-/// Compares rendered files with what was observed: one [`Change`] per file on a reachable host.
+/// The balancer file among a host's files (the one whose runtime state is observed).
+pub fn balancer_file<'a>(files: &[&'a ManagedFile]) -> Option<&'a ManagedFile> {
+    files
+        .iter()
+        .copied()
+        .find(|f| f.target == TargetKind::Balancer)
+}
+
+/// Compares rendered files with what was observed: one [`Change`] per file on a reachable
+/// host, then one per server whose runtime state differs from its balancer file.
 pub fn diff_files(rendered: &Rendered, views: &HostViews, masker: &Masker) -> Vec<Change> {
     let mut changes = Vec::new();
     for f in &rendered.files {
@@ -121,7 +132,8 @@ pub fn diff_files(rendered: &Rendered, views: &HostViews, masker: &Masker) -> Ve
                 // How apply will make the change live (runtime API or reload): the plan says it.
                 let notes = match f.target {
                     TargetKind::Balancer if !o.reload_pending => {
-                        vec![masker.mask(&classify(&live, &f.content).describe())]
+                        let drifted = drifted_backends(f, Some(obs));
+                        vec![masker.mask(&file_path(&live, &f.content, &drifted).describe())]
                     }
                     _ => vec![],
                 };
@@ -146,6 +158,57 @@ pub fn diff_files(rendered: &Rendered, views: &HostViews, masker: &Masker) -> Ve
             diff,
             notes,
         });
+    }
+    changes.extend(runtime_changes(rendered, views, masker));
+    changes
+}
+
+/// Runtime drift: per balancer host where HAProxy's state was read, one `update` per
+/// server that differs from the desired file; the first one says how apply corrects it.
+fn runtime_changes(rendered: &Rendered, views: &HostViews, masker: &Masker) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut seen = Vec::new();
+    for f in rendered
+        .files
+        .iter()
+        .filter(|f| f.target == TargetKind::Balancer)
+    {
+        let Some(obs) = views.views.get(&f.host) else {
+            continue;
+        };
+        if seen.contains(&&f.host) {
+            continue;
+        }
+        seen.push(&f.host);
+        let change = |object: String, action, notes: Vec<String>| Change {
+            target: target_name(TargetKind::Balancer).into(),
+            host: Some(f.host.clone()),
+            object,
+            action,
+            diff: None,
+            notes: notes.iter().map(|n| masker.mask(n)).collect(),
+        };
+        match host_drift(f, obs) {
+            None => {}
+            Some(Err(e)) => changes.push(change(
+                OBJECT_PREFIX.trim_end().into(),
+                Action::Unchanged,
+                vec![format!("runtime state not compared: {e}")],
+            )),
+            Some(Ok(mut d)) => {
+                // The change set is sorted by object: the note goes on the first shown.
+                d.servers
+                    .sort_by(|a, b| (&a.backend, &a.server).cmp(&(&b.backend, &b.server)));
+                for (i, s) in d.servers.into_iter().enumerate() {
+                    let mut notes = s.notes;
+                    if i == 0 {
+                        notes.push(format!("apply: {}", d.fix.describe()));
+                    }
+                    let object = format!("{OBJECT_PREFIX}{}/{}", s.backend, s.server);
+                    changes.push(change(object, Action::Update, notes));
+                }
+            }
+        }
     }
     changes
 }

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod files;
 pub mod haproxy_apply;
 pub mod haproxy_cfg;
+pub mod haproxy_drift;
 pub mod haproxy_runtime;
 pub mod health;
 pub mod hosts;
@@ -15,5 +16,7 @@ pub mod rollout;
 
 #[cfg(test)]
 mod files_tests;
+#[cfg(test)]
+mod haproxy_drift_apply_tests;
 #[cfg(test)]
 mod rollout_tests;

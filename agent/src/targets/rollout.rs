@@ -5,10 +5,13 @@
 //! the holder — then gateways, whose routes point at the balancers. A failed
 //! balancer host stops the balancer rollout and skips the gateways (they depend
 //! on it); a failed gateway host stops the gateway rollout. Hosts already in
-//! sync are not touched: no upload, no reload.
+//! sync are not touched: no upload, no reload. A balancer whose file is in sync
+//! but whose runtime state drifted gets runtime API commands (no upload), in
+//! the same order and with the same checks.
 
 use super::files::{apply_file, rollback, ApplyOutcome, Live};
 use super::haproxy_apply::{runtime_path, Runtime};
+use super::haproxy_drift::{correct_runtime, drifted_backends, OBJECT_PREFIX};
 use super::health;
 use super::hosts::{target_name, HostViews};
 use super::remote::Remote;
@@ -163,10 +166,16 @@ pub async fn apply_target<R: Remote>(
 /// Independent hosts (not nodes of one HA cluster) changed at once, after the canary.
 const WAVE: usize = 10;
 
+/// Whether `f` changes: its own change, or (balancer) runtime drift on its host.
 fn is_pending(changes: &[Change], f: &ManagedFile) -> bool {
-    changes
-        .iter()
-        .any(|c| c.host.as_deref() == Some(&f.host) && c.object == f.path && c.action.is_change())
+    changes.iter().any(|c| {
+        c.host.as_deref() == Some(&f.host)
+            && c.action.is_change()
+            && (c.object == f.path
+                || (f.target == TargetKind::Balancer
+                    && c.target == target_name(TargetKind::Balancer)
+                    && c.object.starts_with(OBJECT_PREFIX)))
+    })
 }
 
 fn hosts_to_change(kind: TargetKind, rendered: &Rendered, changes: &[Change]) -> Vec<String> {
@@ -215,7 +224,15 @@ async fn apply_host<R: Remote>(
         let mut reload_only = obs.is_some_and(|o| o.live == Live::Same && o.reload_pending);
         let mut runtime_done = false;
         if kind == TargetKind::Balancer {
-            match runtime_path(remote, f, obs, &mut step).await {
+            let host_obs = views.views.get(host);
+            let taken = if obs.is_some_and(|o| o.live == Live::Same && !o.reload_pending) {
+                // The file is in sync: only its runtime state drifted.
+                correct_runtime(remote, f, host_obs, &mut step).await
+            } else {
+                let drifted = drifted_backends(f, host_obs);
+                runtime_path(remote, f, obs, &drifted, &mut step).await
+            };
+            match taken {
                 Runtime::NotTaken => {}
                 Runtime::Done => runtime_done = true,
                 Runtime::Reload => reload_only = true,
