@@ -16,6 +16,7 @@
 //! namespaces; any other failure to bring the lab up fails the test.
 
 pub mod agent_cli;
+pub mod capture;
 pub mod error;
 pub mod fixture;
 pub mod lab;
