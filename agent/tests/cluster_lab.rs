@@ -13,7 +13,7 @@ use agent::targets::cluster::{
 };
 use agent::targets::remote::{sh_quote, ExecOutput, Remote, RemoteError};
 use agent_tests::{lab_or_skip, Lab};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
@@ -69,8 +69,7 @@ impl Remote for LabSsh {
 }
 
 fn sample() -> (schema::DesiredState, agent::render::Rendered) {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
-    let state = schema::load_dir(&repo).expect("sample repo loads");
+    let state = agent::testing::sample::load_sample().state;
     let rendered = agent::render::render(&state).expect("sample repo renders");
     (state, rendered)
 }

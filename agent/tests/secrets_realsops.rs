@@ -314,3 +314,34 @@ fn files_written_by_our_encoder_decrypt_with_sops() {
         assert_eq!(got, value, "{}", case.name);
     }
 }
+
+#[test]
+fn sample_repo_secret_files_decrypt_as_sops_decrypts_them() {
+    let sops = sops_or_skip!(0);
+    let root = agent::testing::sample::sample_repo_dir();
+    let demo = agent::testing::sample::demo_identity();
+    for file in ["balancer/haproxy.yaml", "workloads/keycloak/secret.yaml"] {
+        let enc = std::fs::read_to_string(root.join(file)).unwrap();
+        let out = Command::new("sops")
+            .args([
+                "decrypt",
+                "--input-type",
+                "yaml",
+                "--output-type",
+                "yaml",
+                "/dev/stdin",
+            ])
+            .current_dir(sops.dir.path())
+            .env("HOME", sops.dir.path())
+            .env("SOPS_DISABLE_VERSION_CHECK", "1")
+            .env("SOPS_AGE_KEY_FILE", agent::testing::sample::demo_key_file())
+            .env_remove("SOPS_AGE_KEY")
+            .stdin(std::fs::File::open(root.join(file)).unwrap())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "sops decrypt {file}: {}", err(&out));
+        let expected = parse(file, &String::from_utf8(out.stdout).unwrap());
+        let got = ours(file, &enc, &demo).unwrap();
+        assert_eq!(got, expected, "{file}");
+    }
+}

@@ -22,6 +22,7 @@ pub mod fixture;
 pub mod lab;
 pub mod load;
 pub mod probe;
+pub mod sops_edit;
 
 pub use error::LabError;
 pub use fixture::{FreshLab, SharedLab};

@@ -131,17 +131,17 @@ fn status_json(state: &Path) -> serde_json::Value {
         .unwrap_or(serde_json::Value::Null)
 }
 
-/// Flips one character of the stats password's ciphertext in the Balancer file.
+/// Flips one character of the stats password's ciphertext in the Balancer file (on
+/// the file's bytes: `DesiredRepo::edit` would re-encrypt it properly).
 fn tamper(repo: &DesiredRepo) {
-    repo.edit(BALANCER_FILE, |t| {
-        let at = t
-            .find("password: ENC[AES256_GCM,data:")
-            .expect("encrypted password")
-            + 31;
-        let c = &t[at..at + 1];
-        let n = if c == "A" { "B" } else { "A" };
-        format!("{}{}{}", &t[..at], n, &t[at + 1..])
-    });
+    let path = repo.dir().join(BALANCER_FILE);
+    let t = std::fs::read_to_string(&path).unwrap();
+    let at = t
+        .find("password: ENC[AES256_GCM,data:")
+        .expect("encrypted password")
+        + 31;
+    let n = if &t[at..at + 1] == "A" { "B" } else { "A" };
+    std::fs::write(&path, format!("{}{}{}", &t[..at], n, &t[at + 1..])).unwrap();
 }
 
 #[test]
