@@ -18,11 +18,17 @@ pub const MIN_LINE_LEN: usize = 16;
 pub struct Needles(Vec<(String, String)>);
 
 impl Needles {
-    /// Adds `secret` (described as `what` in reports): the value, its base64, and
+    /// Adds `secret` (described as `what` in reports): the value, its base64, the
+    /// text it decodes to when it is itself base64 (a Kubernetes `data` value), and
     /// each line longer than [`MIN_LINE_LEN`] (armor lines `-----…` excepted).
     pub fn add(&mut self, what: &str, secret: &str) {
         self.push(what.to_string(), secret.to_string());
         self.push(format!("{what} (base64)"), base64(secret.as_bytes()));
+        if let Some(decoded) = unbase64(secret).and_then(|b| String::from_utf8(b).ok()) {
+            if decoded.len() >= 4 {
+                self.add(&format!("{what} (decoded)"), &decoded);
+            }
+        }
         if secret.contains('\n') {
             for (i, line) in secret.lines().map(str::trim).enumerate() {
                 if line.len() > MIN_LINE_LEN && !line.starts_with("-----") {
@@ -149,6 +155,31 @@ pub fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// Standard base64 decoding; `None` unless `text` is entirely valid padded base64.
+pub fn unbase64(text: &str) -> Option<Vec<u8>> {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let b = text.as_bytes();
+    if b.is_empty() || !b.len().is_multiple_of(4) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(b.len() / 4 * 3);
+    for (i, chunk) in b.chunks(4).enumerate() {
+        let last = i == b.len() / 4 - 1;
+        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &chunk[..4 - pad] {
+            n = n << 6 | ABC.iter().position(|&a| a == c)? as u32;
+        }
+        n <<= 6 * pad as u32;
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,7 +196,13 @@ mod tests {
             ("foobar", "Zm9vYmFy"),
         ] {
             assert_eq!(base64(plain.as_bytes()), enc);
+            if !enc.is_empty() {
+                assert_eq!(unbase64(enc).unwrap(), plain.as_bytes());
+            }
         }
+        assert_eq!(unbase64("Zg=a"), None);
+        assert_eq!(unbase64("Zm9"), None);
+        assert_eq!(unbase64("Zm9v!A=="), None);
     }
 
     #[test]
