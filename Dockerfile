@@ -54,4 +54,4 @@ ENV XDG_CACHE_HOME=/var/lib/agent/cache
 VOLUME ["/var/lib/agent"]
 EXPOSE 9440
 ENTRYPOINT ["agent"]
-CMD ["run", "--config", "/etc/agent/agent.yaml"]
+CMD ["run", "-v", "--config", "/etc/agent/agent.yaml"]

@@ -23,18 +23,20 @@
 //! driftInterval: 5m          # agent run: drift sweep at most this often (default: every cycle)
 //! allowForcePush: false      # agent run: refuse non-fast-forward history
 //! webhookSecretFile: hook.secret
+//! cluster: { strayConstraints: report, corosync: report }   # or remove / reload
 //! ```
 
 mod duration;
 
 use schema::Diagnostic;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The whole configuration, defaults filled in.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Config {
     /// The desired-state repository. Needed by `agent run`; one-shot commands can take
@@ -43,9 +45,11 @@ pub struct Config {
     pub repo: Option<RepoConfig>,
     /// Time between polls of the repository (default 30s).
     #[serde(default = "thirty_seconds", with = "duration")]
+    #[schemars(with = "duration::DurationText")]
     pub interval: Duration,
     /// Random extra delay added to each interval, up to this much (default: interval / 10).
     #[serde(default, with = "duration::option")]
+    #[schemars(with = "Option<duration::DurationText>")]
     pub jitter: Option<Duration>,
     #[serde(default)]
     pub ssh: SshConfig,
@@ -69,6 +73,7 @@ pub struct Config {
     /// `agent run`: sweep for drift at most this often when no new commit arrived
     /// (default: on every cycle).
     #[serde(default, with = "duration::option")]
+    #[schemars(with = "Option<duration::DurationText>")]
     pub drift_interval: Option<Duration>,
     /// `agent run`: accept a branch whose new head does not descend from the last
     /// applied commit (default false: a force-push is refused and reported).
@@ -78,9 +83,55 @@ pub struct Config {
     /// `X-Hub-Signature-256`). Without it the webhook is disabled.
     #[serde(default)]
     pub webhook_secret_file: Option<PathBuf>,
+    /// What the cluster target may do beyond the CIB ids Git declares.
+    #[serde(default)]
+    pub cluster: ClusterConfig,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+/// `cluster:` in agent.yaml: the two decisions about a Pacemaker cluster that belong
+/// to the operator, not to the repo. Both default to reporting only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterConfig {
+    /// Location constraints left by `pcs resource move/ban` (`cli-prefer-*`, `cli-ban-*`).
+    #[serde(default)]
+    pub stray_constraints: StrayConstraints,
+    /// corosync.conf drift.
+    #[serde(default)]
+    pub corosync: CorosyncPolicy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum StrayConstraints {
+    /// Show them in `diff` and leave them (default).
+    #[default]
+    Report,
+    /// `apply` deletes them (the placement then follows the declared constraints).
+    Remove,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CorosyncPolicy {
+    /// Show differences, never write (default).
+    #[default]
+    Report,
+    /// Write the declared totem token on every node and reload corosync
+    /// (`corosync-cfgtool -R`); settings that need a restart stay report-only.
+    Reload,
+}
+
+impl ClusterConfig {
+    pub fn policy(&self) -> crate::targets::cluster::ClusterPolicy {
+        crate::targets::cluster::ClusterPolicy {
+            remove_stray_location_constraints: self.stray_constraints == StrayConstraints::Remove,
+            manage_corosync: self.corosync == CorosyncPolicy::Reload,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SecretsConfig {
     /// The agent's age identity file (`age-keygen` output; keep it 0600). Without it,
@@ -92,7 +143,7 @@ pub struct SecretsConfig {
     pub plaintext_policy: crate::secrets::detect::Policy,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TrustConfig {
     /// Refuse any commit not signed by a key below (default false).
@@ -106,7 +157,7 @@ pub struct TrustConfig {
     pub allowed_gpg_fingerprints: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AllowedSigner {
     /// Who this is (e-mail or name), shown in reports.
@@ -137,7 +188,7 @@ impl TrustConfig {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RepoConfig {
     /// `ssh://`, `https://`, `file://` URL or a local path.
@@ -150,10 +201,11 @@ pub struct RepoConfig {
     pub path: String,
     /// Give up on a fetch after this long (default 60s).
     #[serde(default = "sixty_seconds", with = "duration")]
+    #[schemars(with = "duration::DurationText")]
     pub timeout: Duration,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SshConfig {
     /// Private key used for hosts and for `ssh://` repositories.
@@ -167,6 +219,7 @@ pub struct SshConfig {
     pub user: String,
     /// (default 10s)
     #[serde(default = "ten_seconds", with = "duration")]
+    #[schemars(with = "duration::DurationText")]
     pub connect_timeout: Duration,
     /// Commands run at once on one host; keep below sshd's MaxSessions (10). Default 8.
     #[serde(default = "eight")]
@@ -179,6 +232,7 @@ pub struct SshConfig {
     /// (`ControlPersist`). Saves a handshake per host and run; the ssh processes outlive
     /// the agent. Default: none (connections die with the agent).
     #[serde(default, with = "duration::option")]
+    #[schemars(with = "Option<duration::DurationText>")]
     pub persist: Option<Duration>,
     /// Where persistent connections keep their sockets (default `<stateDir>/ssh`;
     /// created 0700; keep it short, socket paths are limited to ~107 bytes).
@@ -202,7 +256,7 @@ impl Default for SshConfig {
 }
 
 /// What to do with a target whose live state differs from Git.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
     /// Converge it (the default).
@@ -212,7 +266,7 @@ pub enum Policy {
     Observe,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Policies {
     #[serde(default)]
@@ -251,6 +305,27 @@ fn default_state_dir() -> PathBuf {
 }
 fn default_listen() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 9440))
+}
+
+/// The JSON Schema (draft-07) of `agent.yaml`, generated from the types above so it
+/// cannot drift from what the parser accepts (`agent schema config`; committed as
+/// `schema/json/agent-config.schema.json`, kept fresh by a test). Durations are
+/// strings like `30s`; relative paths are resolved against the file's directory.
+pub fn json_schema() -> serde_json::Value {
+    let mut v = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<Config>()
+        .to_value();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("title".into(), "agent configuration (agent.yaml)".into());
+        obj.insert(
+            "description".into(),
+            "The deploy node's settings for agent: where the desired-state repo is, how to \
+             reach hosts and the cluster, what to do about drift, where state is kept."
+                .into(),
+        );
+    }
+    v
 }
 
 /// Why the configuration could not be used.

@@ -303,6 +303,8 @@ impl<'a, R: Remote> Engine<'a, R> {
                     let n = r.changes.iter().filter(|c| c.action.is_change()).count();
                     let what = if r.patch.is_some() {
                         format!("{n} change(s) patched, resources settled")
+                    } else if n > 0 {
+                        format!("{n} change(s) applied")
                     } else {
                         "in sync".into()
                     };

@@ -17,6 +17,9 @@ pub enum Action {
     Delete,
     /// Present, not owned by agent: reported, never touched.
     Unmanaged,
+    /// Differs from Git, but the operator's policy says to report it only (a stray
+    /// `cli-prefer-*` constraint, corosync.conf): never applied, yet a difference.
+    Drift,
     /// In sync.
     Unchanged,
 }
@@ -31,6 +34,7 @@ impl Action {
             Action::Update => "update",
             Action::Delete => "delete",
             Action::Unmanaged => "unmanaged",
+            Action::Drift => "drift",
             Action::Unchanged => "unchanged",
         }
     }
@@ -97,11 +101,19 @@ impl ChangeSet {
         self.pending().next().is_some()
     }
 
-    /// 2 when anything failed, else 1 when something differs, else 0.
+    /// Everything that differs from Git: pending changes and drift a policy only reports.
+    pub fn differing(&self) -> impl Iterator<Item = &Change> {
+        self.changes
+            .iter()
+            .filter(|c| c.action.is_change() || c.action == Action::Drift)
+    }
+
+    /// 2 when anything failed, else 1 when something differs (also drift that is only
+    /// reported), else 0.
     pub fn exit_code(&self) -> u8 {
         if !self.errors.is_empty() {
             exit::ERROR
-        } else if self.has_changes() {
+        } else if self.differing().next().is_some() {
             exit::DIFFERENCES
         } else {
             exit::OK

@@ -17,6 +17,7 @@ pub struct Summary {
     pub delete: usize,
     pub unchanged: usize,
     pub unmanaged: usize,
+    pub drift: usize,
     pub errors: usize,
 }
 
@@ -33,6 +34,7 @@ impl Summary {
                 Action::Delete => s.delete += 1,
                 Action::Unchanged => s.unchanged += 1,
                 Action::Unmanaged => s.unmanaged += 1,
+                Action::Drift => s.drift += 1,
             }
         }
         s
@@ -48,6 +50,9 @@ impl Summary {
             if n > 0 {
                 parts.push(format!("{n} {what}"));
             }
+        }
+        if self.drift > 0 {
+            parts.push(format!("{} drifted (reported only, by policy)", self.drift));
         }
         if parts.is_empty() {
             parts.push("in sync".into());
@@ -75,6 +80,7 @@ pub fn diff_text(cs: &ChangeSet, color: bool, verbose: bool) -> String {
             Action::Update => "~",
             Action::Delete => "-",
             Action::Unmanaged => "?",
+            Action::Drift => "!",
             Action::Unchanged => "=",
         };
         let mut block = format!("  {sign} {} {} ({})", c.target, c.object, c.action.as_str());
@@ -194,6 +200,18 @@ pub fn apply_text(rep: &ApplyReport) -> String {
         .count()
         + rep.plan.errors.len()
         + rep.errors.len();
+    let drift = rep
+        .plan
+        .changes
+        .iter()
+        .filter(|c| c.action == Action::Drift)
+        .count();
+    if drift > 0 {
+        let _ = writeln!(
+            out,
+            "drift kept by policy (reported only): {drift} object(s); see `agent diff`"
+        );
+    }
     let _ = match (changed, bad) {
         (0, 0) => writeln!(
             out,

@@ -22,33 +22,17 @@ async fn apply_to(
     lab: &Lab,
     frag: &agent::targets::cluster::xml::Elem,
 ) -> Result<agent::targets::cluster::ApplyReport, ClusterError> {
-    apply(
-        sim,
-        &lab.access,
-        frag,
-        &corosync_want(),
-        &default_policy(),
-        &masker(),
-        &fast(),
-    )
-    .await
+    lab.apply_with(sim, frag, &default_policy()).await
 }
 
 #[tokio::test]
 async fn creates_everything_from_an_empty_cib_then_is_idempotent() {
     let lab = Lab::new();
     let sim = lab.sim();
-    let r = apply(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &default_policy(),
-        &masker(),
-        &fast(),
-    )
-    .await
-    .unwrap();
+    let r = lab
+        .apply_with(&sim, &fragment(), &default_policy())
+        .await
+        .unwrap();
     assert!(r.patch.is_some(), "a patch was sent");
     let created: Vec<&str> = r
         .changes
@@ -84,17 +68,10 @@ async fn creates_everything_from_an_empty_cib_then_is_idempotent() {
 
     // Second apply: nothing to do, no patch, epoch unchanged.
     let before = lab.version();
-    let again = apply(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &default_policy(),
-        &masker(),
-        &fast(),
-    )
-    .await
-    .unwrap();
+    let again = lab
+        .apply_with(&sim, &fragment(), &default_policy())
+        .await
+        .unwrap();
     assert!(again.patch.is_none());
     assert!(
         again.changes.iter().all(|c| c.action == Action::Unchanged),
@@ -114,17 +91,10 @@ async fn a_concurrent_edit_is_not_overwritten_and_the_apply_retries() {
         "cibadmin --patch",
         "crm_attribute --type crm_config --name cluster-recheck-interval --update 5min",
     );
-    let r = apply(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &default_policy(),
-        &masker(),
-        &fast(),
-    )
-    .await
-    .unwrap();
+    let r = lab
+        .apply_with(&sim, &fragment(), &default_policy())
+        .await
+        .unwrap();
     assert_eq!(
         r.attempts, 2,
         "first patch refused as stale, second applied"
@@ -266,17 +236,10 @@ async fn the_first_reachable_node_is_used_and_all_down_is_an_error() {
     let lab = Lab::new();
     let mut sim = lab.sim();
     sim.down = vec!["ha1".into()];
-    let r = apply(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &default_policy(),
-        &masker(),
-        &fast(),
-    )
-    .await
-    .unwrap();
+    let r = lab
+        .apply_with(&sim, &fragment(), &default_policy())
+        .await
+        .unwrap();
     assert!(r.patch.is_some());
     sim.down.push("ha2".into());
     let err = vip_holder(&sim, &lab.access, "vip").await.unwrap_err();
@@ -290,17 +253,9 @@ async fn the_first_reachable_node_is_used_and_all_down_is_an_error() {
 async fn preview_shows_the_transition_a_change_causes() {
     let lab = Lab::new();
     let sim = lab.sim();
-    apply(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &default_policy(),
-        &masker(),
-        &fast(),
-    )
-    .await
-    .unwrap();
+    lab.apply_with(&sim, &fragment(), &default_policy())
+        .await
+        .unwrap();
     let holder = vip_holder(&sim, &lab.access, "vip").await.unwrap().unwrap();
     // Desired: the same CIB with the VIP banned from its node → a move.
     let mut desired = lab.root();
@@ -321,17 +276,7 @@ async fn the_cib_manager_refuses_a_patch_raced_by_a_status_update_and_apply_retr
     let lab = Lab::new();
     let sim = lab.sim();
     let policy = default_policy();
-    apply(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &policy,
-        &masker(),
-        &fast(),
-    )
-    .await
-    .unwrap();
+    lab.apply_with(&sim, &fragment(), &policy).await.unwrap();
     lab.sh("crm_attribute --type crm_config --name stonith-enabled --update true");
     // A status update lands after the script's epoch check, just before the patch:
     // only the version in the patch itself can catch it.

@@ -46,16 +46,7 @@ async fn hand_changes_read_at_parameter_and_operation_level_and_are_restored() {
     lab.sh("crm_attribute --type crm_config --name stonith-enabled --update true");
     sim.settle();
     let policy = ClusterPolicy::default();
-    let plan = diff(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &policy,
-        &masker(),
-    )
-    .await
-    .unwrap();
+    let plan = lab.diff_with(&sim, &policy).await.unwrap();
     let vip = find(&plan.changes, "vip");
     assert_eq!(vip.action, Action::Update);
     assert!(
@@ -106,28 +97,9 @@ async fn hand_changes_read_at_parameter_and_operation_level_and_are_restored() {
     let text = preview(&sim, &lab.access, "ha1", &desired).await.unwrap();
     assert!(text.starts_with("Transition Summary:"), "{text}");
 
-    let r = apply(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &policy,
-        &masker(),
-        &fast(),
-    )
-    .await
-    .unwrap();
+    let r = lab.apply_with(&sim, &fragment(), &policy).await.unwrap();
     assert!(r.patch.as_deref().unwrap().contains("interval=\"10s\""));
-    let after = diff(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &policy,
-        &masker(),
-    )
-    .await
-    .unwrap();
+    let after = lab.diff_with(&sim, &policy).await.unwrap();
     assert!(!after.has_changes(), "{:#?}", after.changes);
 }
 
@@ -168,16 +140,7 @@ async fn undeclared_objects_are_listed_and_left_alone() {
         remove_stray_location_constraints: true,
         manage_corosync: false,
     };
-    let plan = diff(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &policy,
-        &masker(),
-    )
-    .await
-    .unwrap();
+    let plan = lab.diff_with(&sim, &policy).await.unwrap();
     let dummy = find(&plan.changes, "dummy");
     assert_eq!(dummy.action, Action::Unmanaged);
     assert_eq!(
@@ -191,17 +154,7 @@ async fn undeclared_objects_are_listed_and_left_alone() {
     assert!(!plan.has_changes(), "unmanaged objects are not changes");
     // Even an apply that has something to do keeps them.
     lab.sh("crm_attribute --type crm_config --name stonith-enabled --update true");
-    apply(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &policy,
-        &masker(),
-        &fast(),
-    )
-    .await
-    .unwrap();
+    lab.apply_with(&sim, &fragment(), &policy).await.unwrap();
     let view = lab.view();
     assert!(
         view.resources.contains_key("dummy") && view.constraints.contains_key("dummy-avoids-ha1")
@@ -216,18 +169,9 @@ async fn a_stray_move_constraint_is_drift_and_removed_only_by_policy() {
     lab.sh(r#"cibadmin --create -o constraints --xml-text '<rsc_location id="cli-prefer-vip" rsc="vip" role="Started" node="ha2" score="INFINITY"/>'"#);
     sim.settle();
     let keep = ClusterPolicy::default();
-    let plan = diff(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &keep,
-        &masker(),
-    )
-    .await
-    .unwrap();
+    let plan = lab.diff_with(&sim, &keep).await.unwrap();
     let stray = find(&plan.changes, "cli-prefer-vip");
-    assert_eq!(stray.action, Action::Unmanaged);
+    assert_eq!(stray.action, Action::Drift);
     assert!(
         stray.notes[0].contains("drift: stray rsc_location rsc=vip node=ha2 score=INFINITY"),
         "{stray:#?}"
@@ -236,17 +180,7 @@ async fn a_stray_move_constraint_is_drift_and_removed_only_by_policy() {
     assert!(find(&plan.changes, "vip")
         .notes
         .contains(&"vip: started on ha2".to_string()));
-    let r = apply(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &keep,
-        &masker(),
-        &fast(),
-    )
-    .await
-    .unwrap();
+    let r = lab.apply_with(&sim, &fragment(), &keep).await.unwrap();
     assert!(r.patch.is_none());
     assert!(lab.view().constraints.contains_key("cli-prefer-vip"));
 
@@ -254,34 +188,15 @@ async fn a_stray_move_constraint_is_drift_and_removed_only_by_policy() {
         remove_stray_location_constraints: true,
         ..keep
     };
-    let plan = diff(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &remove,
-        &masker(),
-    )
-    .await
-    .unwrap();
+    let plan = lab.diff_with(&sim, &remove).await.unwrap();
     assert_eq!(find(&plan.changes, "cli-prefer-vip").action, Action::Delete);
-    apply(
-        &sim,
-        &lab.access,
-        &fragment(),
-        &corosync_want(),
-        &remove,
-        &masker(),
-        &fast(),
-    )
-    .await
-    .unwrap();
+    lab.apply_with(&sim, &fragment(), &remove).await.unwrap();
     assert!(!lab.view().constraints.contains_key("cli-prefer-vip"));
     assert!(lab.view().resources.contains_key("vip"));
 }
 
 #[tokio::test]
-async fn corosync_drift_is_reported_not_applied() {
+async fn corosync_drift_is_reported_and_only_the_token_is_due_under_the_policy() {
     let (lab, sim) = converged_lab().await;
     let mut want = corosync_want();
     want.token = Some(1000);
@@ -297,7 +212,7 @@ async fn corosync_drift_is_reported_not_applied() {
     .await
     .unwrap();
     let c = find(&plan.changes, "corosync.conf");
-    assert_eq!(c.action, Action::Unmanaged);
+    assert_eq!(c.action, Action::Drift);
     assert_eq!(c.notes[0], "corosync totem.token 3000 → 1000");
     assert_eq!(c.notes[1], "corosync nodes ha1,ha2 → ha1,ha2,ha3");
     assert!(!plan.has_changes());
@@ -305,8 +220,27 @@ async fn corosync_drift_is_reported_not_applied() {
         manage_corosync: true,
         ..ClusterPolicy::default()
     };
-    let err = diff(&sim, &lab.access, &fragment(), &want, &manage, &masker())
+    let plan = diff(&sim, &lab.access, &fragment(), &want, &manage, &masker())
         .await
-        .unwrap_err();
-    assert!(err.to_string().contains("not implemented"), "{err}");
+        .unwrap();
+    let c = find(&plan.changes, "corosync.conf");
+    assert_eq!(c.action, Action::Update, "{:?}", c.notes);
+    assert!(plan.corosync_due() && plan.has_changes());
+    assert!(plan.desired.is_none(), "no CIB patch for a corosync change");
+    assert!(
+        c.notes.iter().any(|n| n.contains("restart")),
+        "the node list stays report-only: {:?}",
+        c.notes
+    );
+    want.token = Some(3000);
+    let plan = diff(&sim, &lab.access, &fragment(), &want, &manage, &masker())
+        .await
+        .unwrap();
+    let c = find(&plan.changes, "corosync.conf");
+    assert_eq!(
+        c.action,
+        Action::Drift,
+        "a node list change is never applied"
+    );
+    assert!(!plan.has_changes());
 }

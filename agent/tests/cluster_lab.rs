@@ -9,64 +9,15 @@ use agent::mask::Masker;
 use agent::plan::{Action, Change};
 use agent::targets::cluster::xml::Elem;
 use agent::targets::cluster::{
-    apply, diff, jobs, vip_holder, ApplyOptions, ClusterError, ClusterJob, ClusterPolicy,
+    apply, jobs, vip_holder, ApplyOptions, ClusterError, ClusterJob, ClusterPolicy,
 };
-use agent::targets::remote::{sh_quote, ExecOutput, Remote, RemoteError};
+use agent::targets::remote::Remote;
 use agent_tests::{lab_or_skip, Lab};
-use std::path::PathBuf;
-use std::process::Stdio;
+use labssh::LabSsh;
+
+#[path = "support/labssh.rs"]
+mod labssh;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
-
-/// Scripts over `ssh -F <lab ssh_config>`: pinned host keys, the lab's client key.
-struct LabSsh {
-    config: PathBuf,
-}
-
-impl Remote for LabSsh {
-    async fn exec(
-        &self,
-        host: &str,
-        script: &str,
-        stdin: &[u8],
-    ) -> Result<ExecOutput, RemoteError> {
-        let err = |m: String| RemoteError {
-            host: host.into(),
-            message: m,
-            transient: true,
-        };
-        let mut child = tokio::process::Command::new("ssh")
-            .arg("-F")
-            .arg(&self.config)
-            .args(["-o", "ConnectTimeout=3", "-o", "BatchMode=yes", host])
-            .arg(format!("sh -c {}", sh_quote(script)))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| err(e.to_string()))?;
-        let mut input = child.stdin.take().unwrap();
-        let data = stdin.to_vec();
-        let writer = tokio::spawn(async move {
-            let _ = input.write_all(&data).await;
-        });
-        let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-            .await
-            .map_err(|_| err("timed out".into()))?
-            .map_err(|e| err(e.to_string()))?;
-        let _ = writer.await;
-        let status = out.status.code().unwrap_or(-1);
-        if status == 255 {
-            return Err(err(String::from_utf8_lossy(&out.stderr).into_owned()));
-        }
-        Ok(ExecOutput {
-            status,
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
-    }
-}
 
 fn sample() -> (schema::DesiredState, agent::render::Rendered) {
     let state = agent::testing::sample::load_sample().state;
@@ -158,17 +109,7 @@ async fn the_lab_cluster_converges_survives_drift_and_fails_over() {
     }
 
     // 1. Empty CIB → VIP, HAProxy, constraints, properties; traffic reaches both workers.
-    let r = apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
+    let r = remote.cluster_apply(&job, &keep, &opts).await.unwrap();
     assert!(r.patch.is_some());
     let status = r.status.unwrap();
     let holder = status.holder("vip").expect("VIP on one node").to_string();
@@ -183,17 +124,7 @@ async fn the_lab_cluster_converges_survives_drift_and_fails_over() {
 
     // 2. Idempotent: the second apply sends nothing, the epoch stays.
     let e = epoch(&lab);
-    let again = apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
+    let again = remote.cluster_apply(&job, &keep, &opts).await.unwrap();
     assert!(again.patch.is_none(), "{:#?}", again.changes);
     assert_eq!(epoch(&lab), e);
 
@@ -208,30 +139,11 @@ async fn the_lab_cluster_converges_survives_drift_and_fails_over() {
         r#"cibadmin --modify --xml-text '<op id="vip-monitor-interval-10s" interval="20s"/>'"#,
     )
     .unwrap();
-    let plan = diff(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-    )
-    .await
-    .unwrap();
+    let plan = remote.cluster_diff(&job, &keep).await.unwrap();
     assert!(find(&plan.changes, "vip")
         .notes
         .contains(&"vip: op monitor interval 20s → 10s".to_string()));
-    apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
+    remote.cluster_apply(&job, &keep, &opts).await.unwrap();
     assert_eq!(
         (starts(&lab, "vip"), starts(&lab, "haproxy")),
         starts_before,
@@ -250,18 +162,9 @@ async fn the_lab_cluster_converges_survives_drift_and_fails_over() {
     )
     .unwrap();
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let plan = diff(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-    )
-    .await
-    .unwrap();
+    let plan = remote.cluster_diff(&job, &keep).await.unwrap();
     let stray = find(&plan.changes, "cli-prefer-vip");
-    assert_eq!(stray.action, Action::Unmanaged);
+    assert_eq!(stray.action, Action::Drift);
     assert!(stray.notes[0].contains("drift"), "{stray:#?}");
     assert!(find(&plan.changes, "vip")
         .notes
@@ -270,27 +173,8 @@ async fn the_lab_cluster_converges_survives_drift_and_fails_over() {
         remove_stray_location_constraints: true,
         ..keep
     };
-    apply(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &remove,
-        &masker,
-        &opts,
-    )
-    .await
-    .unwrap();
-    let plan = diff(
-        &remote,
-        &job.access,
-        &job.fragment,
-        &job.corosync,
-        &keep,
-        &masker,
-    )
-    .await
-    .unwrap();
+    remote.cluster_apply(&job, &remove, &opts).await.unwrap();
+    let plan = remote.cluster_diff(&job, &keep).await.unwrap();
     assert!(plan.changes.iter().all(|c| c.object != "cli-prefer-vip"));
 
     // 5. An unknown agent: refused before the live CIB is touched.

@@ -56,6 +56,6 @@ async fn the_sample_cluster_applies_and_then_is_in_sync() {
         .iter()
         .find(|c| c.object == "corosync.conf")
         .unwrap();
-    assert_eq!(coro.action, Action::Unmanaged);
+    assert_eq!(coro.action, Action::Drift);
     assert_eq!(coro.notes[0], "corosync totem.token 3000 → 1000");
 }

@@ -10,6 +10,8 @@
 //!   first use, torn down when the process exits, serialised across processes by a file
 //!   lock so parallel test processes never build two labs at once;
 //! - [`probe`]: the probe's report (requests, failures, outage windows) as plain data;
+//! - [`git_server`]: a bare repository on a lab host, pushed to over `ssh://`;
+//! - [`run_agent`]: `agent run` as a child process (killed on drop), its status and metrics;
 //! - [`load`]: wrk's summary (requests, socket errors, bad answers) for load beside it.
 //!
 //! Tests skip (with a message) only when the process is not root or the kernel refuses
@@ -19,9 +21,11 @@ pub mod agent_cli;
 pub mod capture;
 pub mod error;
 pub mod fixture;
+pub mod git_server;
 pub mod lab;
 pub mod load;
 pub mod probe;
+pub mod run_agent;
 pub mod sops_edit;
 
 pub use error::LabError;

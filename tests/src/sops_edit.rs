@@ -32,6 +32,7 @@ pub fn edit_text(
     let sops = &meta["sops"];
     let dec = decrypt_document(file, text, &[demo_identity()])?;
     let plain = serde_yaml::to_string(&dec.value).map_err(|e| parse_error(file, e))?;
+    let plain = indent_sequences(&plain);
     let edited = f(&plain);
     if edited == plain {
         return Ok(text.to_string());
@@ -60,6 +61,61 @@ pub fn edit_text(
         .filter_map(|a| a["recipient"].as_str().map(str::to_string))
         .collect();
     encrypt_document(&value, &recipients, &opts, Format::Yaml)
+}
+
+/// serde_yaml writes a sequence that is a mapping value at its key's indentation;
+/// sops (with the repo's `indent: 2`) and people indent it by two more. Re-indents,
+/// so an edit sees the layout of the file in the repo (`      cookie:` under a
+/// backend list item, as in `sample-repo/balancer/haproxy.yaml`).
+fn indent_sequences(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    // Indentation of each open sequence that is a mapping value.
+    let mut open: Vec<usize> = Vec::new();
+    // The indentation of the key on the previous line when it opened a block (`key:`).
+    let mut block_key: Option<usize> = None;
+    // Inside a block scalar (`key: |`) of a key at this indentation: text, not YAML.
+    let mut scalar_of: Option<usize> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        if let Some(k) = scalar_of {
+            if trimmed.is_empty() || indent > k {
+                out.push_str(&" ".repeat(2 * open.len()));
+                out.push_str(line);
+                out.push('\n');
+                continue;
+            }
+            scalar_of = None;
+        }
+        let is_item = trimmed.starts_with("- ") || trimmed == "-";
+        if !trimmed.is_empty() {
+            while let Some(&k) = open.last() {
+                if indent < k || (indent == k && !is_item) {
+                    open.pop();
+                } else {
+                    break;
+                }
+            }
+            if is_item && block_key == Some(indent) && open.last() != Some(&indent) {
+                open.push(indent);
+            }
+            let mut key_indent = indent;
+            let mut rest = trimmed;
+            while let Some(r) = rest.strip_prefix("- ") {
+                key_indent += 2;
+                rest = r;
+            }
+            block_key = rest.ends_with(':').then_some(key_indent);
+            let value = rest.rsplit_once(": ").map_or("", |(_, v)| v);
+            if value.starts_with('|') || value.starts_with('>') {
+                scalar_of = Some(key_indent);
+            }
+        }
+        out.push_str(&" ".repeat(2 * open.len()));
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 fn parse_error(file: &str, e: serde_yaml::Error) -> SecretError {
@@ -94,9 +150,32 @@ mod tests {
             after.value["spec"]["backends"][0]["balance"],
             Value::from("leastconn")
         );
+        // The cleartext has the file's layout (sequences indented under their key).
+        edit_text(file, &text, |t| {
+            let cookie = "    - name: http_back\n      balance: roundrobin\n      cookie:\n";
+            assert!(t.contains(cookie), "{t}");
+            assert!(t.contains("    options:\n      - dontlognull\n"), "{t}");
+            assert_eq!(serde_yaml::from_str::<Value>(t).unwrap(), before.value);
+            t.to_string()
+        })
+        .unwrap();
         let same = edit_text(file, &text, |t| t.to_string()).unwrap();
         assert_eq!(same, text, "no change, same bytes");
         let plain = edit_text("x.yaml", "a: 1\n", |t| t.replace('1', "2")).unwrap();
         assert_eq!(plain, "a: 2\n");
+    }
+
+    #[test]
+    fn sequences_are_indented_under_their_keys_and_block_scalars_left_alone() {
+        let v: Value = serde_yaml::from_str(
+            "a:\n  - x: 1\n    l:\n      - p\n      - - q\n    m: |\n      text:\n      - not a list\nb: [1]\n",
+        )
+        .unwrap();
+        let text = indent_sequences(&serde_yaml::to_string(&v).unwrap());
+        assert_eq!(
+            text,
+            "a:\n  - x: 1\n    l:\n      - p\n      - - q\n    m: |\n      text:\n      - not a list\nb:\n  - 1\n"
+        );
+        assert_eq!(serde_yaml::from_str::<Value>(&text).unwrap(), v);
     }
 }

@@ -1,7 +1,9 @@
 //! Changes under continuous load complete with 0 failed requests (issue 4): a probe every
 //! 100 ms through the VIP and another through gw (each request on a new connection), plus
 //! wrk keep-alive load through gw, while `agent apply` rolls out
-//! 1. a new worker (w3, one line in the inventory: both backends, standby first),
+//! 1. a new worker (w3, one line in the inventory: both backends, standby first; the
+//!    sample's backends use cookies, which HAProxy 2.6 refuses on a dynamic server, so
+//!    this is a reload — hosts_runtime.rs covers the reload-free path),
 //! 2. a new balance algorithm (a reload of both HAProxy nodes, standby first),
 //! 3. a new gateway route (an Apache graceful restart).
 //!
@@ -101,6 +103,13 @@ fn worker_balance_and_route_changes_drop_no_request() {
         })
         .collect();
     assert!(order[0] < order[1], "standby first: {}", r.apply);
+    assert!(
+        r.apply
+            .stdout
+            .contains("reload: server http_back/w3 added with `cookie`"),
+        "the report says why this is a reload: {}",
+        r.apply
+    );
     for h in ["ha1", "ha2"] {
         let cfg = host_file(&lab, h, "/etc/haproxy/haproxy.cfg").unwrap();
         assert!(cfg.contains("server w3 10.77.0.23:30080"), "{h}: {cfg}");

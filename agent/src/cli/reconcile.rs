@@ -55,6 +55,7 @@ struct Session {
     commit: String,
     remote: SshRemote,
     k8s: Option<K8sTarget>,
+    cluster_policy: crate::targets::cluster::ClusterPolicy,
 }
 
 impl Session {
@@ -63,6 +64,7 @@ impl Session {
             Engine::with_secrets(&self.remote, &self.prepared.state, &self.prepared.secrets);
         engine.k8s = self.k8s.as_ref();
         engine.select = args.selection();
+        engine.cluster_policy = self.cluster_policy;
         engine
     }
 
@@ -138,6 +140,7 @@ async fn open(
         prepared,
         remote,
         k8s,
+        cluster_policy: config.map(|c| c.cluster.policy()).unwrap_or_default(),
     })))
 }
 

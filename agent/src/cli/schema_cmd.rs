@@ -1,11 +1,13 @@
 //! `agent schema [KIND]`: the JSON Schema of a desired-state kind, for editors
-//! (yaml-language-server) and PR tooling. Without KIND: the list of kinds.
+//! (yaml-language-server) and PR tooling; `agent schema config`: the schema of the
+//! agent's own `agent.yaml`. Without KIND: the list of kinds.
 
 use super::{Exit, Format};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Inventory, Gateway, Balancer, HaCluster or App (case-insensitive).
+    /// Inventory, Gateway, Balancer, HaCluster or App (case-insensitive), or `config`
+    /// for the agent's own configuration file.
     pub kind: Option<String>,
 }
 
@@ -18,6 +20,13 @@ pub fn run(args: &Args, format: Format) -> anyhow::Result<Exit> {
         }
         return Ok(Exit::Ok);
     };
+    if kind.eq_ignore_ascii_case("config") {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&crate::config::json_schema())?
+        );
+        return Ok(Exit::Ok);
+    }
     match schema::json_schema(kind) {
         Some(s) => {
             println!("{}", serde_json::to_string_pretty(&s)?);
@@ -25,7 +34,7 @@ pub fn run(args: &Args, format: Format) -> anyhow::Result<Exit> {
         }
         None => {
             eprintln!(
-                "error: unknown kind `{kind}`; one of: {}",
+                "error: unknown kind `{kind}`; one of: {}, or config",
                 schema::kinds().join(", ")
             );
             Ok(Exit::Usage)

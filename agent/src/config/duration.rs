@@ -58,11 +58,56 @@ pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error
     d.deserialize_str(DurationVisitor)
 }
 
+/// The text [`parse`] reads back: `1h2m3s400ms`, `0s` for zero.
+pub fn format(d: Duration) -> String {
+    let ms = d.as_millis();
+    let (h, m, s, rest) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    let mut out = String::new();
+    for (n, unit) in [(h, "h"), (m, "m"), (s, "s"), (rest, "ms")] {
+        if n > 0 {
+            out.push_str(&format!("{n}{unit}"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("0s");
+    }
+    out
+}
+
+/// Writes [`format`]'s text (the JSON Schema's defaults use it).
+pub fn serialize<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format(*d))
+}
+
+/// The JSON Schema of a duration field (the type stands in for `Duration` in
+/// `#[schemars(with = …)]`).
+pub struct DurationText;
+
+impl schemars::JsonSchema for DurationText {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^([0-9]+(ms|s|m|h))+$",
+            "description": "A duration: one or more NUMBER UNIT pairs, units ms, s, m, h (`500ms`, `30s`, `1m30s`).",
+        })
+    }
+}
+
 pub mod option {
     use super::*;
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
         d.deserialize_str(DurationVisitor).map(Some)
+    }
+
+    pub fn serialize<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::serialize(d, s),
+            None => s.serialize_none(),
+        }
     }
 }
 
@@ -70,6 +115,15 @@ pub mod option {
 mod tests {
     use super::parse;
     use std::time::Duration;
+
+    #[test]
+    fn format_reads_back() {
+        for text in ["0s", "250ms", "30s", "1m30s", "1h", "2h3m4s5ms"] {
+            let d = parse(text).unwrap();
+            assert_eq!(super::format(d), text);
+        }
+        assert_eq!(super::format(Duration::from_secs(90)), "1m30s");
+    }
 
     #[test]
     fn units_and_combinations() {

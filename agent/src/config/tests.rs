@@ -206,3 +206,26 @@ fn service_settings_parse_and_resolve() {
     let d = invalid("driftInterval: soon\n");
     assert_eq!(d.line, 1, "{}", d.message);
 }
+
+#[test]
+fn cluster_policy_reports_unless_told_otherwise() {
+    let c = Config::parse("agent.yaml", "").unwrap();
+    assert_eq!(
+        c.cluster.policy(),
+        crate::targets::cluster::ClusterPolicy::default()
+    );
+    let c = Config::parse(
+        "agent.yaml",
+        "cluster:\n  strayConstraints: remove\n  corosync: reload\n",
+    )
+    .unwrap();
+    let p = c.cluster.policy();
+    assert!(p.remove_stray_location_constraints && p.manage_corosync);
+    let d = invalid("cluster:\n  corosync: restart\n");
+    assert_eq!(d.line, 2);
+    assert!(
+        d.message.contains("report") && d.message.contains("reload"),
+        "{}",
+        d.message
+    );
+}

@@ -134,7 +134,7 @@ impl<R: Reconciler> Service<R> {
         self.source_failed = false;
         let cause = match self.reconciler.poll().await {
             Ok(Polled::New { commit }) => {
-                tracing::info!(%commit, "new commit: reconciling every target");
+                tracing::info!(%commit, "new commit: reconciling (targets on `observe` are only compared)");
                 self.shared.update(|s| {
                     s.commit_seen = Some(commit.clone());
                     s.commit_desired = Some(commit);
@@ -188,7 +188,9 @@ impl<R: Reconciler> Service<R> {
                 self.shared.metrics(|m| m.record(cause, &out));
                 self.shared.update(|s| {
                     s.record(&out);
-                    if out.errors.is_empty() {
+                    // Applied means every target holds the commit: an `observe` target
+                    // still differing from it (drift) keeps the previous value.
+                    if out.errors.is_empty() && out.drift.is_empty() {
                         s.commit_applied = Some(out.commit.clone());
                     }
                 });

@@ -24,6 +24,8 @@ struct Fake {
     accepted: Option<String>,
     reconcile_takes: Duration,
     errors: bool,
+    /// Report the balancer's file as drift (policy observe) instead of applying it.
+    drift: bool,
 }
 
 impl Fake {
@@ -79,11 +81,16 @@ impl Reconciler for Fake {
             host: Some("ha1".into()),
             object: "/etc/haproxy/haproxy.cfg".into(),
         };
+        let (applied, drift) = if self.drift {
+            (vec![], vec![f])
+        } else {
+            (vec![f], vec![])
+        };
         Some(Outcome {
             commit,
             targets: vec!["balancer".into()],
-            applied: vec![f],
-            drift: vec![],
+            applied,
+            drift,
             errors: if self.errors {
                 vec![TargetError {
                     target: "balancer".into(),
@@ -300,6 +307,29 @@ async fn target_errors_back_off_too() {
     assert_eq!(
         st.targets["balancer"].sync,
         crate::run::status::Sync::Failed
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_commit_left_as_drift_is_seen_but_not_applied() {
+    let fake = Fake {
+        polls: [Ok(Polled::New {
+            commit: "c1".into(),
+        })]
+        .into(),
+        drift: true,
+        ..Default::default()
+    };
+    let (_fake, shared) = start(fake, schedule(None)).stop_after(40).await;
+    let st = shared.status();
+    assert_eq!(st.commit_desired.as_deref(), Some("c1"));
+    assert_eq!(
+        st.commit_applied, None,
+        "an observed target still differs from c1"
+    );
+    assert_eq!(
+        st.targets["balancer"].sync,
+        crate::run::status::Sync::Drifted
     );
 }
 

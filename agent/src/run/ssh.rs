@@ -1,9 +1,10 @@
 //! The real [`Reconciler`]: polls through [`GitWatch`] and reconciles the accepted
 //! commit over SSH (and the Kubernetes API) with [`Engine`], exactly as `agent apply`.
 //!
-//! A new commit applies every target (cause intentional). A drift sweep (cause
-//! corrective) applies the targets whose policy is `correct` and only diffs those whose
-//! policy is `observe`; their pending changes are reported as drift. The engine is not
+//! Both a new commit (cause intentional) and a drift sweep (cause corrective) apply the
+//! targets whose policy is `correct` and only diff those whose policy is `observe`: an
+//! observed target is never written, its pending changes are reported as drift (for a new
+//! commit: out of sync with it). The engine is not
 //! changed for this: each half runs with a [`Selection`] of its targets. The SSH pool is
 //! kept across cycles (its masters stay up), so a no-change cycle costs a few commands.
 
@@ -97,10 +98,9 @@ impl Reconciler for SshReconciler {
             state,
             rendered: &acc.prepared.rendered,
         };
-        let (correct, observe) = match cause {
-            Cause::Intentional => (Selection::default(), NONE),
-            Cause::Corrective => split(&config.policies),
-        };
+        // The policy holds for new commits too: an `observe` target is never written,
+        // its differences from the new commit are reported (out of sync) like drift.
+        let (correct, observe) = split(&config.policies);
         let mut errors = vec![];
         let k8s = match connect_k8s(&config, &acc, correct.workloads || observe.workloads).await {
             Ok(k) => k,
@@ -112,6 +112,7 @@ impl Reconciler for SshReconciler {
         let mut engine = Engine::with_secrets(&remote, state, &acc.prepared.secrets);
         engine.k8s = k8s.as_ref();
         engine.stop = Some(self.stop.clone());
+        engine.cluster_policy = config.cluster.policy();
         let mut out = Outcome {
             commit: commit.to_string(),
             ..Default::default()
@@ -207,7 +208,7 @@ async fn connect_k8s(
 
 /// Observe-only targets: pending changes are drift, errors are errors.
 pub fn absorb_diff(out: &mut Outcome, cs: &ChangeSet) {
-    out.drift.extend(cs.pending().map(|c| Found {
+    out.drift.extend(cs.differing().map(|c| Found {
         target: c.target.clone(),
         host: c.host.clone(),
         object: c.object.clone(),
@@ -229,7 +230,9 @@ pub fn absorb_apply(out: &mut Outcome, rep: &ApplyReport) {
                 target: s.target.clone(),
                 host: Some(s.host.clone()),
                 message: format!("{}: {}", s.status.as_str(), s.message),
-                transient: false,
+                // A skipped host (an earlier step failed, or the agent is stopping) needs
+                // no person by itself: it is retried next cycle (a WARN, not an ERROR).
+                transient: s.status == StepStatus::Skipped,
             });
         }
     }

@@ -67,6 +67,7 @@ fn applied_steps_and_failures_are_counted_per_file_and_host() {
         steps: vec![
             step("ha2", StepStatus::Applied),
             step("ha1", StepStatus::RolledBack),
+            step("gw", StepStatus::Skipped),
         ],
         applied: vec![
             change("workloads", None, Action::Create),
@@ -87,11 +88,16 @@ fn applied_steps_and_failures_are_counted_per_file_and_host() {
         .map(|f| (f.target.as_str(), f.host.as_deref()))
         .collect();
     assert_eq!(applied, [("balancer", Some("ha2")), ("workloads", None)]);
-    assert_eq!(out.errors.len(), 2);
+    assert_eq!(out.errors.len(), 3);
     assert!(
-        out.errors[0].message.starts_with("rolled-back"),
+        out.errors[0].message.starts_with("rolled-back") && !out.errors[0].transient,
         "{:?}",
         out.errors
     );
-    assert_eq!(out.errors[1].target, "workloads");
+    assert!(
+        out.errors[1].message.starts_with("skipped") && out.errors[1].transient,
+        "a skipped host is retried, not an operator's problem: {:?}",
+        out.errors
+    );
+    assert_eq!(out.errors[2].target, "workloads");
 }

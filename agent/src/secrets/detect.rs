@@ -11,7 +11,7 @@ use schema::Diagnostic;
 use std::path::Path;
 
 /// What a finding is: the PR check fails (`Deny`) or only warns (`Warn`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Policy {
     #[default]

@@ -164,26 +164,12 @@ pub async fn apply_file<R: Remote>(
     let script = if reload_only {
         format!("set -u\nif ! out=$({{ {reload}; }} 2>&1); then printf '%s\\n' \"$out\" >&2; exit 11; fi\nrm -f {p}.agent-pending\necho applied\n")
     } else {
-        let check = file.check.replace("{file}", "\"$tmp\"");
         format!(
-            r#"set -u
-p={p}
-d=$(dirname "$p"); tmp="$d/.$(basename "$p").agent-new"
-mkdir -p "$d" || exit 20
-(umask 077; cat > "$tmp") || {{ rm -f "$tmp"; exit 20; }}
-chmod {mode:o} "$tmp"
-if [ -e "$p" ]; then chown --reference="$p" "$tmp" 2>/dev/null || true; fi
-sync "$tmp" 2>/dev/null || true
-if ! out=$({{ {check}; }} 2>&1); then printf '%s\n' "$out" >&2; rm -f "$tmp"; exit 10; fi
-if [ -e "$p" ]; then cp -p "$p" "$p.agent-prev.tmp" && mv -f "$p.agent-prev.tmp" "$p.agent-prev" || exit 20; fi
-: > "$p.agent-pending"
-mv -f "$tmp" "$p" || exit 21
-sync "$d" 2>/dev/null || true
-if ! out=$({{ {reload}; }} 2>&1); then printf '%s\n' "$out" >&2; exit 11; fi
+            r#"{swap}if ! out=$({{ {reload}; }} 2>&1); then printf '%s\n' "$out" >&2; exit 11; fi
 rm -f "$p.agent-pending"
 echo applied
 "#,
-            mode = file.mode,
+            swap = swap_script(file)
         )
     };
     let out = remote
@@ -200,6 +186,76 @@ echo applied
             Ok(ApplyOutcome::ReloadFailed { error, rolled_back })
         }
         _ => Err(protocol_error(&file.host, "apply", &out)),
+    }
+}
+
+/// The file steps of an apply: stage, validate (exit 10), keep the previous version,
+/// set the `.agent-pending` marker, rename into place. Leaves `$p` set for what follows.
+fn swap_script(file: &ManagedFile) -> String {
+    let check = file.check.replace("{file}", "\"$tmp\"");
+    format!(
+        r#"set -u
+p={p}
+d=$(dirname "$p"); tmp="$d/.$(basename "$p").agent-new"
+mkdir -p "$d" || exit 20
+(umask 077; cat > "$tmp") || {{ rm -f "$tmp"; exit 20; }}
+chmod {mode:o} "$tmp"
+if [ -e "$p" ]; then chown --reference="$p" "$tmp" 2>/dev/null || true; fi
+sync "$tmp" 2>/dev/null || true
+if ! out=$({{ {check}; }} 2>&1); then printf '%s\n' "$out" >&2; rm -f "$tmp"; exit 10; fi
+if [ -e "$p" ]; then cp -p "$p" "$p.agent-prev.tmp" && mv -f "$p.agent-prev.tmp" "$p.agent-prev" || exit 20; fi
+: > "$p.agent-pending"
+mv -f "$tmp" "$p" || exit 21
+sync "$d" 2>/dev/null || true
+"#,
+        p = sh_quote(&file.path),
+        mode = file.mode,
+    )
+}
+
+/// How [`swap_then`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SwapOutcome {
+    /// Swapped; `then` exited 0 with this output. The pending marker is still set.
+    Done(String),
+    /// Swapped; `then` failed with this message. The pending marker is still set.
+    ThenFailed(String),
+    /// The staged copy was rejected by the check command: nothing live was touched.
+    CheckFailed(String),
+}
+
+/// Like [`apply_file`] up to the rename, then runs `then` instead of the reload, in one
+/// round trip. The `.agent-pending` marker stays: the caller clears it with
+/// [`clear_pending`] once the new file is known to be in effect, or reloads with
+/// `apply_file(.., reload_only = true)`. Killed in between, the marker makes the next
+/// apply reload, so the running process always ends up matching the file.
+pub async fn swap_then<R: Remote>(
+    remote: &R,
+    file: &ManagedFile,
+    then: &str,
+) -> Result<SwapOutcome, RemoteError> {
+    let script = format!("{}( {then}\n) || exit 30\n", swap_script(file));
+    let out = remote
+        .exec(&file.host, &script, file.content.as_bytes())
+        .await?;
+    match out.status {
+        0 => Ok(SwapOutcome::Done(out.stdout_str())),
+        30 => Ok(SwapOutcome::ThenFailed(out.stderr_str().trim().to_string())),
+        10 => Ok(SwapOutcome::CheckFailed(
+            out.stderr_str().trim().to_string(),
+        )),
+        _ => Err(protocol_error(&file.host, "apply", &out)),
+    }
+}
+
+/// Removes the `.agent-pending` marker: the swapped file is in effect without a reload.
+pub async fn clear_pending<R: Remote>(remote: &R, file: &ManagedFile) -> Result<(), RemoteError> {
+    let script = format!("rm -f {}.agent-pending", sh_quote(&file.path));
+    let out = remote.exec(&file.host, &script, b"").await?;
+    if out.success() {
+        Ok(())
+    } else {
+        Err(protocol_error(&file.host, "clear pending marker", &out))
     }
 }
 

@@ -205,3 +205,55 @@ async fn an_interrupted_apply_is_seen_and_finished_by_reload_only() {
         .unwrap();
     assert!(!obs.files[0].reload_pending);
 }
+
+/// The runtime path's contract: after `swap_then` the file is swapped, the previous one
+/// kept, and the pending marker stays whatever `then` did — so an agent killed before
+/// [`clear_pending`] leaves a host the next observe reports as "reload pending", and the
+/// next apply reloads it. A rejected copy touches nothing.
+#[tokio::test]
+async fn swap_then_keeps_the_pending_marker_until_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let sh = LocalShell::default();
+    let f = file(
+        dir.path(),
+        "h.cfg",
+        "new\n",
+        "true",
+        "echo reloaded >&2; false",
+    );
+    fs::write(&f.path, "old\n").unwrap();
+    let pending = format!("{}.agent-pending", f.path);
+
+    let failed = swap_then(&sh, &f, "echo 'refused' >&2; exit 1")
+        .await
+        .unwrap();
+    assert_eq!(failed, SwapOutcome::ThenFailed("refused".into()));
+    assert_eq!(fs::read_to_string(&f.path).unwrap(), "new\n");
+    assert_eq!(
+        fs::read_to_string(format!("{}.agent-prev", f.path)).unwrap(),
+        "old\n"
+    );
+    let obs = observe(&sh, "h", &[&f], "").await.unwrap();
+    assert_eq!(
+        (&obs.files[0].live, obs.files[0].reload_pending),
+        (&Live::Same, true)
+    );
+
+    let done = swap_then(&sh, &f, "echo STATE; echo ok").await.unwrap();
+    assert_eq!(done, SwapOutcome::Done("STATE\nok\n".into()));
+    assert!(fs::metadata(&pending).is_ok(), "marker kept until cleared");
+    clear_pending(&sh, &f).await.unwrap();
+    assert!(fs::metadata(&pending).is_err());
+
+    let bad = file(
+        dir.path(),
+        "h.cfg",
+        "bad\n",
+        "echo 'line 3: unknown' >&2; false",
+        "true",
+    );
+    let rejected = swap_then(&sh, &bad, "echo never").await.unwrap();
+    assert_eq!(rejected, SwapOutcome::CheckFailed("line 3: unknown".into()));
+    assert_eq!(fs::read_to_string(&f.path).unwrap(), "new\n");
+    assert!(fs::metadata(&pending).is_err(), "nothing live touched");
+}

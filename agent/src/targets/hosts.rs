@@ -5,6 +5,7 @@
 //! hold a VIP, is HAProxy running), in the same round trip.
 
 use super::files::{observe, Live, Observation};
+use super::haproxy_runtime::classify;
 use super::remote::{sh_quote, Remote};
 use crate::mask::Masker;
 use crate::plan::{Action, Change, TargetError};
@@ -117,10 +118,17 @@ pub fn diff_files(rendered: &Rendered, views: &HostViews, masker: &Masker) -> Ve
             ),
             Live::Differs(bytes) => {
                 let live = String::from_utf8_lossy(bytes);
+                // How apply will make the change live (runtime API or reload): the plan says it.
+                let notes = match f.target {
+                    TargetKind::Balancer if !o.reload_pending => {
+                        vec![masker.mask(&classify(&live, &f.content).describe())]
+                    }
+                    _ => vec![],
+                };
                 (
                     Action::Update,
                     crate::textdiff::unified(&live, &f.content, &label_live, &label_want, masker),
-                    vec![],
+                    notes,
                 )
             }
         };

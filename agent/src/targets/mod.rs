@@ -4,6 +4,9 @@
 
 pub mod cluster;
 pub mod files;
+pub mod haproxy_apply;
+pub mod haproxy_cfg;
+pub mod haproxy_runtime;
 pub mod health;
 pub mod hosts;
 pub mod k8s;

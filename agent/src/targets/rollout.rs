@@ -8,6 +8,7 @@
 //! sync are not touched: no upload, no reload.
 
 use super::files::{apply_file, rollback, ApplyOutcome, Live};
+use super::haproxy_apply::{runtime_path, Runtime};
 use super::health;
 use super::hosts::{target_name, HostViews};
 use super::remote::Remote;
@@ -204,14 +205,30 @@ async fn apply_host<R: Remote>(
     } else {
         run_probe(remote, host, &probe).await
     };
+    let mut reloaded = false;
     for f in files {
         let obs = views
             .views
             .get(host)
             .and_then(|o| o.files.iter().find(|o| o.path == f.path));
         let existed = obs.is_some_and(|o| o.live != Live::Missing);
-        let reload_only = obs.is_some_and(|o| o.live == Live::Same && o.reload_pending);
-        match apply_file(remote, f, existed, reload_only).await {
+        let mut reload_only = obs.is_some_and(|o| o.live == Live::Same && o.reload_pending);
+        let mut runtime_done = false;
+        if kind == TargetKind::Balancer {
+            match runtime_path(remote, f, obs, &mut step).await {
+                Runtime::NotTaken => {}
+                Runtime::Done => runtime_done = true,
+                Runtime::Reload => reload_only = true,
+                Runtime::Stop => return step,
+            }
+        }
+        let outcome = if runtime_done {
+            Ok(ApplyOutcome::Applied)
+        } else {
+            reloaded = true;
+            apply_file(remote, f, existed, reload_only).await
+        };
+        match outcome {
             Ok(ApplyOutcome::Applied) => {}
             Ok(ApplyOutcome::CheckFailed(msg)) => {
                 step.status = StepStatus::Rejected;
@@ -260,7 +277,11 @@ async fn apply_host<R: Remote>(
             }
         }
     }
-    step.message = "applied and healthy".into();
+    step.message = if reloaded {
+        "applied and healthy".into()
+    } else {
+        "applied without reload (runtime API) and healthy".into()
+    };
     step
 }
 

@@ -317,3 +317,44 @@ async fn a_stop_request_lets_the_running_host_finish_and_starts_no_other() {
     );
     assert_eq!(reload_order(&f), "ha2 ", "ha2 completed, ha1 never started");
 }
+
+/// A runtime-capable balancer change where HAProxy does not run (a standby node, as on
+/// this machine): the file is swapped, validated and kept, the reload command is not run,
+/// no pending marker is left, and the step and the plan say which path was taken.
+#[tokio::test]
+async fn a_runtime_capable_change_on_a_standby_swaps_without_reload() {
+    if std::path::Path::new(crate::render::haproxy::PIDFILE).exists() {
+        eprintln!("SKIPPED: an HAProxy pidfile exists on this machine");
+        return;
+    }
+    let mut f = fixture("ha1", None);
+    let cfg = |w: u32| {
+        format!("global\n    stats socket /run/x.sock level admin\nbackend b\n    server s1 10.0.0.1:80 weight {w}\n")
+    };
+    f.rendered.files.retain(|m| m.host == "ha2");
+    f.rendered.files[0].content = cfg(50);
+    let path = f.rendered.files[0].path.clone();
+    std::fs::write(&path, cfg(1)).unwrap();
+    let obs = f.views.views.get_mut("ha2").unwrap();
+    obs.files[0].live = Live::Differs(cfg(1).into_bytes());
+    let changes = diff_files(&f.rendered, &f.views, &Masker::new("k"));
+    assert_eq!(
+        changes[0].notes,
+        ["runtime API: weight b/s1 1→50, no reload"]
+    );
+    let (steps, _) = run(&f).await;
+    assert_eq!(steps.len(), 1, "{steps:?}");
+    assert_eq!(steps[0].status, StepStatus::Applied, "{steps:?}");
+    assert!(steps[0].message.contains("without reload"), "{steps:?}");
+    assert!(
+        steps[0].notes[0].contains("HAProxy not running here"),
+        "{steps:?}"
+    );
+    assert_eq!(reload_order(&f), "", "no reload command ran");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), cfg(50));
+    assert_eq!(
+        std::fs::read_to_string(format!("{path}.agent-prev")).unwrap(),
+        cfg(1)
+    );
+    assert!(!std::path::Path::new(&format!("{path}.agent-pending")).exists());
+}

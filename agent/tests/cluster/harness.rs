@@ -11,7 +11,10 @@
 use agent::mask::Masker;
 use agent::targets::cluster::cib::{CibVersion, ConfigView};
 use agent::targets::cluster::xml::Elem;
-use agent::targets::cluster::{ApplyOptions, ClusterAccess, CorosyncWant};
+use agent::targets::cluster::{
+    apply, diff, ApplyOptions, ApplyReport, ClusterAccess, ClusterError, ClusterPlan,
+    ClusterPolicy, CorosyncWant,
+};
 use agent::targets::remote::{ExecOutput, LocalShell, Remote, RemoteError};
 use std::path::PathBuf;
 use std::process::Command;
@@ -91,6 +94,29 @@ impl Lab {
             down: vec![],
             hook: Mutex::new(None),
         }
+    }
+}
+
+impl Lab {
+    /// `diff` of the standard fragment and corosync settings under `policy`.
+    pub async fn diff_with(
+        &self,
+        sim: &Sim,
+        policy: &ClusterPolicy,
+    ) -> Result<ClusterPlan, ClusterError> {
+        let want = corosync_want();
+        diff(sim, &self.access, &fragment(), &want, policy, &masker()).await
+    }
+
+    /// `apply` of `frag` (standard corosync settings, fast timeouts) under `policy`.
+    pub async fn apply_with(
+        &self,
+        sim: &Sim,
+        frag: &Elem,
+        policy: &ClusterPolicy,
+    ) -> Result<ApplyReport, ClusterError> {
+        let want = corosync_want();
+        apply(sim, &self.access, frag, &want, policy, &masker(), &fast()).await
     }
 }
 

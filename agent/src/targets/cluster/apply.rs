@@ -198,7 +198,37 @@ pub struct ApplyReport {
 
 /// Observes, plans and applies `fragment`, retrying on concurrent edits, then waits
 /// for the declared resources; on timeout restores the declared ids' previous state.
+/// Then, when the policy allows it and it differs, sets corosync's totem token
+/// ([`super::corosync_apply`]); its outcome is noted on the `corosync.conf` change.
 pub async fn apply<R: Remote>(
+    remote: &R,
+    access: &ClusterAccess,
+    fragment: &Elem,
+    corosync: &CorosyncWant,
+    policy: &ClusterPolicy,
+    masker: &Masker,
+    opts: &ApplyOptions,
+) -> Result<ApplyReport, ClusterError> {
+    let mut report = apply_cib(remote, access, fragment, corosync, policy, masker, opts).await?;
+    let due = report
+        .changes
+        .iter()
+        .any(|c| c.object == super::corosync::OBJECT && c.action.is_change());
+    if let (true, Some(token)) = (due && policy.manage_corosync, corosync.token) {
+        let done = super::corosync_apply::set_token(remote, access, token).await?;
+        if let Some(c) = report
+            .changes
+            .iter_mut()
+            .find(|c| c.object == super::corosync::OBJECT)
+        {
+            c.notes
+                .push(done.unwrap_or_else(|| "corosync.conf already in sync".into()));
+        }
+    }
+    Ok(report)
+}
+
+async fn apply_cib<R: Remote>(
     remote: &R,
     access: &ClusterAccess,
     fragment: &Elem,

@@ -212,7 +212,7 @@ pub fn compare(live: &ConfigView, want: &ConfigView, policy: &ClusterPolicy) -> 
             let (action, tail) = if policy.remove_stray_location_constraints {
                 (Action::Delete, "removed by policy")
             } else {
-                (Action::Unmanaged, "kept (policy: report only)")
+                (Action::Drift, "kept (policy: report only)")
             };
             let note = format!("{id}: drift: stray {what} left by a manual move/ban; {tail}");
             out.push(change(id.clone(), action, vec![note]));

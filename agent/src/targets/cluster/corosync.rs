@@ -1,8 +1,12 @@
-//! corosync.conf: observed and compared, never written.
+//! corosync.conf: observed and compared; written only under an explicit policy.
 //!
-//! Changing totem/quorum settings or the node list needs a coordinated cluster
-//! restart, which agent does not do: differences are reported as drift
-//! (`Action::Unmanaged` with the details in the notes) and the operator acts.
+//! By default every difference is reported as drift (`Action::Drift` with the
+//! details in the notes) and the operator acts. With the `corosync: reload` policy
+//! ([`super::ClusterPolicy::manage_corosync`]) agent changes the one declared setting
+//! corosync 3 reloads at runtime, the totem `token` timeout, on every node (see
+//! [`super::corosync_apply`]). The cluster name, transport, `two_node` and the node list
+//! need a coordinated restart of the whole cluster, which agent never does: they stay
+//! report-only under every policy.
 
 use super::compare::change;
 use crate::plan::{Action, Change};
@@ -72,11 +76,18 @@ impl CorosyncConf {
     }
 }
 
-/// Report-only comparison; `None` when nothing is declared or the file was unreadable.
-pub fn compare(live: Option<&CorosyncConf>, want: &CorosyncWant) -> Option<Change> {
+/// The object name of the corosync comparison in change sets.
+pub const OBJECT: &str = "corosync.conf";
+
+/// Compares the declared settings with `live`; `None` when the file was unreadable.
+///
+/// Without `manage` every difference is drift to report (`Drift`). With `manage`
+/// a `token` difference is an `Update` apply carries out; differences that need a
+/// cluster restart stay in the notes, marked as reported only.
+pub fn compare(live: Option<&CorosyncConf>, want: &CorosyncWant, manage: bool) -> Option<Change> {
     let live = live?;
-    let mut notes = Vec::new();
-    let mut check = |key: &str, want: Option<String>| {
+    let (mut reloadable, mut restart) = (Vec::new(), Vec::new());
+    let check = |key: &str, want: Option<String>, notes: &mut Vec<String>| {
         if let Some(w) = want {
             let l = live
                 .values
@@ -88,26 +99,102 @@ pub fn compare(live: Option<&CorosyncConf>, want: &CorosyncWant) -> Option<Chang
             }
         }
     };
-    check("totem.cluster_name", want.cluster_name.clone());
-    check("totem.token", want.token.map(|t| t.to_string()));
-    check("totem.transport", want.transport.clone());
+    check(
+        "totem.token",
+        want.token.map(|t| t.to_string()),
+        &mut reloadable,
+    );
+    check(
+        "totem.cluster_name",
+        want.cluster_name.clone(),
+        &mut restart,
+    );
+    check("totem.transport", want.transport.clone(), &mut restart);
     check(
         "quorum.two_node",
         want.two_node.map(|b| u8::from(b).to_string()),
+        &mut restart,
     );
     let (mut l, mut w) = (live.nodes.clone(), want.nodes.clone());
     l.sort();
     w.sort();
     if !w.is_empty() && l != w {
-        notes.push(format!("corosync nodes {} → {}", l.join(","), w.join(",")));
+        restart.push(format!("corosync nodes {} → {}", l.join(","), w.join(",")));
     }
-    let action = if notes.is_empty() {
+    let action = if manage && !reloadable.is_empty() {
+        Action::Update
+    } else if reloadable.is_empty() && restart.is_empty() {
         Action::Unchanged
     } else {
-        notes.push("drift: corosync.conf is report-only (a change needs a cluster restart)".into());
-        Action::Unmanaged
+        Action::Drift
     };
-    Some(change("corosync.conf".into(), action, notes))
+    let mut notes = reloadable;
+    let any_restart = !restart.is_empty();
+    notes.append(&mut restart);
+    if action == Action::Drift {
+        notes.push(if manage {
+            "drift: needs a coordinated cluster restart; reported only (agent never restarts corosync)".into()
+        } else {
+            "drift: corosync.conf is report-only (policy cluster.corosync: report)".into()
+        });
+    } else if any_restart {
+        notes.push(
+            "the settings other than totem.token need a coordinated cluster restart; reported only"
+                .into(),
+        );
+    }
+    Some(change(OBJECT.into(), action, notes))
+}
+
+/// `text` with the totem `token` set to `token`: the existing line edited in place
+/// (indentation and everything else kept), or a line added at the top of `totem {`.
+/// `None` when the file has no totem section.
+pub fn with_token(text: &str, token: u32) -> Option<String> {
+    let mut out = Vec::new();
+    let (mut depth, mut in_totem, mut done, mut saw_totem) = (0usize, false, false, false);
+    for raw in text.lines() {
+        let code = raw.split('#').next().unwrap_or("").trim();
+        if let Some(section) = code.strip_suffix('{') {
+            depth += 1;
+            if depth == 1 && section.trim() == "totem" {
+                in_totem = true;
+                saw_totem = true;
+                out.push(raw.to_string());
+                if !text_has_token(text) {
+                    out.push(format!("    token: {token}"));
+                    done = true;
+                }
+                continue;
+            }
+        } else if code == "}" {
+            depth = depth.saturating_sub(1);
+            if depth == 0 {
+                in_totem = false;
+            }
+        } else if in_totem && depth == 1 && !done {
+            if let Some((k, _)) = code.split_once(':') {
+                if k.trim() == "token" {
+                    let indent = &raw[..raw.len() - raw.trim_start().len()];
+                    out.push(format!("{indent}token: {token}"));
+                    done = true;
+                    continue;
+                }
+            }
+        }
+        out.push(raw.to_string());
+    }
+    if !saw_totem {
+        return None;
+    }
+    let mut s = out.join("\n");
+    if text.ends_with('\n') {
+        s.push('\n');
+    }
+    Some(s)
+}
+
+fn text_has_token(text: &str) -> bool {
+    CorosyncConf::parse(text).values.contains_key("totem.token")
 }
 
 #[cfg(test)]
@@ -129,6 +216,55 @@ mod tests {
     }
 
     #[test]
+    fn token_is_edited_in_place_or_added() {
+        let edited = with_token(CONF, 5000).unwrap();
+        assert_eq!(edited, CONF.replace("token: 3000", "token: 5000"));
+        assert_eq!(CorosyncConf::parse(&edited).values["totem.token"], "5000");
+        let without = CONF.replace("    token: 3000\n", "");
+        let added = with_token(&without, 4000).unwrap();
+        assert!(
+            added.contains("totem {\n    token: 4000\n    version: 2"),
+            "{added}"
+        );
+        assert_eq!(CorosyncConf::parse(&added).nodes, vec!["ha1", "ha2"]);
+        assert_eq!(with_token("quorum {\n}\n", 1), None);
+        // a token key in another section is not the totem one
+        let other = "logging {\n    token: 1\n}\ntotem {\n    version: 2\n}\n";
+        let o = with_token(other, 9).unwrap();
+        assert!(o.contains("logging {\n    token: 1\n}"), "{o}");
+        assert!(o.contains("totem {\n    token: 9\n"), "{o}");
+    }
+
+    #[test]
+    fn policy_makes_the_token_an_update_and_keeps_the_rest_report_only() {
+        let c = CorosyncConf::parse(CONF);
+        let mut want = CorosyncWant {
+            token: Some(5000),
+            ..Default::default()
+        };
+        let ch = compare(Some(&c), &want, true).unwrap();
+        assert_eq!(ch.action, Action::Update);
+        assert_eq!(ch.notes, vec!["corosync totem.token 3000 → 5000"]);
+        want.two_node = Some(false);
+        let ch = compare(Some(&c), &want, true).unwrap();
+        assert_eq!(ch.action, Action::Update);
+        assert!(
+            ch.notes[1].contains("quorum.two_node 1 → 0"),
+            "{:?}",
+            ch.notes
+        );
+        assert!(ch.notes[2].contains("restart"), "{:?}", ch.notes);
+        want.token = Some(3000);
+        let ch = compare(Some(&c), &want, true).unwrap();
+        assert_eq!(
+            ch.action,
+            Action::Drift,
+            "restart-only drift is never applied"
+        );
+        assert!(ch.notes.last().unwrap().contains("never restarts"));
+    }
+
+    #[test]
     fn differences_are_reported_not_changed() {
         let c = CorosyncConf::parse(CONF);
         let mut want = CorosyncWant {
@@ -138,10 +274,13 @@ mod tests {
             transport: Some("knet".into()),
             two_node: Some(true),
         };
-        assert_eq!(compare(Some(&c), &want).unwrap().action, Action::Unchanged);
+        assert_eq!(
+            compare(Some(&c), &want, false).unwrap().action,
+            Action::Unchanged
+        );
         want.token = Some(1000);
-        let ch = compare(Some(&c), &want).unwrap();
-        assert_eq!(ch.action, Action::Unmanaged);
+        let ch = compare(Some(&c), &want, false).unwrap();
+        assert_eq!(ch.action, Action::Drift);
         assert_eq!(ch.notes[0], "corosync totem.token 3000 → 1000");
     }
 }

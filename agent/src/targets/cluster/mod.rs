@@ -11,8 +11,9 @@
 //! Guarantees: nothing undeclared is changed (stray `cli-*` constraints only
 //! under [`ClusterPolicy::remove_stray_location_constraints`]); an invalid
 //! desired state never reaches the live CIB; an unchanged desired state sends
-//! no patch at all (the CIB epoch stays the same). corosync.conf is compared,
-//! never written.
+//! no patch at all (the CIB epoch stays the same). corosync.conf is compared and
+//! written only under the `corosync: reload` policy (the totem token, see
+//! [`corosync_apply`]).
 //!
 //! Every script starts with [`ClusterAccess::prelude`], so the same scripts run
 //! on a real node (empty prelude) and against a CIB file (`CIB_file=…`, tests).
@@ -21,6 +22,7 @@ pub mod apply;
 pub mod cib;
 pub mod compare;
 pub mod corosync;
+pub mod corosync_apply;
 pub mod jobs;
 pub mod merge;
 pub mod observe;
@@ -35,7 +37,7 @@ pub use observe::{observe, Observed};
 pub use settle::{placement, vip_holder};
 
 use crate::mask::Masker;
-use crate::plan::{Action, Change, TargetError};
+use crate::plan::{Change, TargetError};
 use crate::render::CibFragment;
 use cib::{agent_of, ConfigView};
 use std::collections::BTreeSet;
@@ -46,7 +48,8 @@ use xml::Elem;
 pub struct ClusterPolicy {
     /// Delete `cli-prefer-*`/`cli-ban-*` constraints (left by `pcs resource move/ban`).
     pub remove_stray_location_constraints: bool,
-    /// Reserved: writing corosync.conf is not implemented; apply refuses drift with it set.
+    /// Set the declared totem `token` in corosync.conf on every node and reload corosync
+    /// (`corosync-cfgtool -R`). Settings that need a cluster restart stay report-only.
     pub manage_corosync: bool,
 }
 
@@ -109,8 +112,6 @@ pub enum ClusterError {
     Conflict(u32),
     #[error("cluster did not converge: {detail}; {rollback}")]
     NotConverged { detail: String, rollback: String },
-    #[error("policy manage_corosync is set but writing corosync.conf is not implemented")]
-    CorosyncUnsupported,
 }
 
 impl ClusterError {
@@ -145,8 +146,16 @@ pub struct ClusterPlan {
 }
 
 impl ClusterPlan {
+    /// A CIB patch or a corosync.conf change is due.
     pub fn has_changes(&self) -> bool {
-        self.desired.is_some()
+        self.desired.is_some() || self.corosync_due()
+    }
+
+    /// The policy allows a corosync.conf change and it differs.
+    pub fn corosync_due(&self) -> bool {
+        self.changes
+            .iter()
+            .any(|c| c.object == corosync::OBJECT && c.action.is_change())
     }
 }
 
@@ -248,15 +257,16 @@ pub fn plan(
     let live = ConfigView::of(&observed.cib);
     let mut changes = compare::compare(&live, &want, policy);
     annotate(&mut changes, &live, &want, observed.status.as_ref(), masker);
-    let coro = corosync::compare(observed.corosync.as_ref(), corosync);
-    if policy.manage_corosync && coro.as_ref().is_some_and(|c| c.action != Action::Unchanged) {
-        return Err(ClusterError::CorosyncUnsupported);
-    }
-    changes.extend(coro);
+    let cib_changed = changes.iter().any(|c| c.action.is_change());
+    changes.extend(corosync::compare(
+        observed.corosync.as_ref(),
+        corosync,
+        policy.manage_corosync,
+    ));
     for c in changes.iter_mut() {
         c.notes = c.notes.iter().map(|n| masker.mask(n)).collect();
     }
-    let desired = changes.iter().any(|c| c.action.is_change()).then(|| {
+    let desired = cib_changed.then(|| {
         let owned = merge::Owned::of(&want);
         merge::merge(
             &observed.cib,
