@@ -56,9 +56,18 @@ fn only_clean_passes_are_cached_and_a_change_is_checked_again() {
     assert_eq!(entries(&cache), 1);
 
     // A config HAProxy rejects: checked (not taken from the cache) and never stored.
+    // (balancer/haproxy.yaml is a sops file, whose MAC covers every value: the raw
+    // section goes in front of its `stats:` block, which keeps the YAML valid, and the
+    // check runs without the key, so the MAC is not what fails.)
     let f = repo.join("balancer/haproxy.yaml");
     let text = std::fs::read_to_string(&f).unwrap();
-    std::fs::write(&f, format!("{text}  raw: |\n    bogus_keyword 1\n")).unwrap();
+    let bad = text.replacen(
+        "\n  stats:\n",
+        "\n  raw: |\n    bogus_keyword 1\n  stats:\n",
+        1,
+    );
+    assert_ne!(bad, text);
+    std::fs::write(&f, bad).unwrap();
     assert_eq!(validate(&repo, &cache, &[]), 2);
     assert_eq!(validate(&repo, &cache, &[]), 2, "a failure is never cached");
     assert_eq!(entries(&cache), 1);

@@ -10,7 +10,6 @@ use agent::targets::cluster::xml::Elem;
 use agent::targets::cluster::{jobs, ApplyOptions, ClusterJob, ClusterPolicy};
 use agent_tests::{lab_or_skip, Lab};
 use labssh::LabSsh;
-use std::path::Path;
 
 #[path = "support/labssh.rs"]
 mod labssh;
@@ -21,8 +20,7 @@ const NODES: [&str; 2] = ["ha1", "ha2"];
 /// The sample repo's cluster with an empty CIB fragment: this suite is about corosync
 /// only, so apply must not create resources in the shared lab.
 fn job() -> ClusterJob {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
-    let state = schema::load_dir(&repo).expect("sample repo loads");
+    let state = agent::testing::sample::load_sample().state;
     let rendered = agent::render::render(&state).expect("sample repo renders");
     let mut job = jobs(&state, &rendered).remove(0).unwrap();
     job.fragment = Elem::parse("<cib-fragment/>").unwrap();

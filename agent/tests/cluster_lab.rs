@@ -17,12 +17,10 @@ use labssh::LabSsh;
 
 #[path = "support/labssh.rs"]
 mod labssh;
-use std::path::Path;
 use std::time::Duration;
 
 fn sample() -> (schema::DesiredState, agent::render::Rendered) {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
-    let state = schema::load_dir(&repo).expect("sample repo loads");
+    let state = agent::testing::sample::load_sample().state;
     let rendered = agent::render::render(&state).expect("sample repo renders");
     (state, rendered)
 }

@@ -8,12 +8,10 @@ mod harness;
 use agent::plan::Action;
 use agent::targets::cluster::{apply, diff, jobs, ClusterPolicy};
 use harness::*;
-use std::path::Path;
 
 #[tokio::test]
 async fn the_sample_cluster_applies_and_then_is_in_sync() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
-    let state = schema::load_dir(&repo).expect("sample repo loads");
+    let state = agent::testing::sample::load_sample().state;
     let rendered = agent::render::render(&state).expect("sample repo renders");
     let job = jobs(&state, &rendered).remove(0).unwrap();
     assert_eq!(

@@ -95,8 +95,7 @@ fn sample_gateway_site_behaves_as_documented() {
         eprintln!("skipped: needs root, python3 and {}", tools.join(", "));
         return;
     }
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
-    let r = render(&schema::load_dir(&repo).unwrap()).unwrap();
+    let r = render(&agent::testing::sample::load_sample().state).unwrap();
     let site = r.files.iter().find(|f| f.host == "gw").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let site_path = dir.path().join("agent-apps.conf");

@@ -3,19 +3,35 @@
 //! `UPDATE_GOLDEN=1 cargo test -p agent --test render_golden` rewrites
 //! `agent/tests/golden/sample-repo/` from the current renderers; review the
 //! git diff of that directory like any other change.
+//!
+//! The sample repo's secrets are sops-encrypted to the demo key: it is loaded
+//! decrypted, as the agent does, and the golden files hold every secret masked
+//! (fixed masking key), never the cleartext.
 
-use agent::render::{render, Rendered};
+use agent::render::Rendered;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
+use std::path::Path;
 
 fn sample() -> Rendered {
-    let state = schema::load_dir(&repo_root().join("sample-repo"))
-        .unwrap_or_else(|d| panic!("sample-repo does not load:\n{d}"));
-    render(&state).expect("sample-repo renders")
+    // What the agent writes: `prepare_dir` also marks secret-bearing files 0600.
+    let p = agent::testing::sample::load_sample();
+    let mut r = p.rendered;
+    let mut masker = agent::mask::Masker::new("golden files");
+    agent::secrets::register(&mut masker, &p.secrets);
+    for f in &mut r.files {
+        f.content = masker.mask(&f.content);
+    }
+    r.objects.iter_mut().for_each(|o| mask_json(o, &masker));
+    r
+}
+
+fn mask_json(v: &mut serde_json::Value, masker: &agent::mask::Masker) {
+    match v {
+        serde_json::Value::String(s) => *s = masker.mask(s),
+        serde_json::Value::Array(a) => a.iter_mut().for_each(|v| mask_json(v, masker)),
+        serde_json::Value::Object(o) => o.values_mut().for_each(|v| mask_json(v, masker)),
+        _ => {}
+    }
 }
 
 /// Golden path → expected bytes, for everything the sample repo renders.
@@ -150,6 +166,7 @@ fn sample_repo_renders_every_target() {
         [
             "Namespace",
             "Namespace",
+            "Secret",
             "ConfigMap",
             "Deployment",
             "Deployment",

@@ -11,7 +11,7 @@ use schema::DesiredState;
 use std::path::Path;
 
 fn sample_state() -> DesiredState {
-    schema::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo")).unwrap()
+    agent::testing::sample::load_sample().state
 }
 
 /// The checks themselves, never a cached pass (these tests are about the real tools).

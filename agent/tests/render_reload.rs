@@ -47,8 +47,7 @@ fn in_namespace(cfg: &str, reload: &str, script: &str) -> Option<(bool, String)>
 }
 
 fn sample_balancer_file(expose_fd: bool) -> (String, String) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
-    let mut state = schema::load_dir(&root).unwrap();
+    let mut state = agent::testing::sample::load_sample().state;
     let socket = state.balancers[0]
         .doc
         .spec

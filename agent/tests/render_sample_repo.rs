@@ -1,12 +1,14 @@
 //! The sample repo is the users' starting point: it must load without any
-//! diagnostic, and hidden paths (the CI recipes) must be ignored by the loader.
+//! diagnostic, and hidden paths (the CI recipes, `.sops.yaml`) must be ignored by the
+//! loader. Its secrets are sops-encrypted to the demo key: loaded as the agent does.
 
 use std::path::Path;
 
 #[test]
 fn sample_repo_loads_without_diagnostics() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
-    let state = schema::load_dir(&root).unwrap_or_else(|d| panic!("sample-repo:\n{d}"));
+    let p = agent::testing::sample::load_sample();
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    let state = p.state;
     let inv = state.inventory.as_ref().expect("an inventory");
     let names: Vec<_> = inv.doc.spec.hosts.iter().map(|h| h.name.as_str()).collect();
     assert_eq!(names, ["gw", "ha1", "ha2", "w1", "w2"]);
@@ -15,8 +17,24 @@ fn sample_repo_loads_without_diagnostics() {
     assert_eq!(state.balancers.len(), 1);
     assert_eq!(state.clusters.len(), 1);
     assert_eq!(state.apps.len(), 1);
-    // keycloak Namespace + web's Namespace, ConfigMap, Deployment, Service.
-    assert_eq!(state.manifests.len(), 5);
+    // keycloak Namespace and Secret + web's Namespace, ConfigMap, Deployment, Service.
+    assert_eq!(state.manifests.len(), 6);
+    // The encrypted values, decrypted: the stats password and the Secret's data.
+    let auth = state.balancers[0]
+        .doc
+        .spec
+        .stats
+        .as_ref()
+        .unwrap()
+        .auth
+        .as_ref();
+    assert_eq!(auth.map(|a| a.user.as_str()), Some("admin"));
+    assert_eq!(
+        p.secrets.len(),
+        2,
+        "stats password and the Secret's password"
+    );
+    assert!(p.secrets.iter().all(|s| !s.starts_with("ENC[")));
     let vip = state.clusters[0].doc.spec.vip.as_ref().expect("a VIP");
     assert_eq!((vip.ip.as_str(), vip.cidr_netmask), ("10.77.0.100", 24));
 }
@@ -28,7 +46,7 @@ fn ci_recipes_exist_and_are_skipped_by_the_loader() {
         let text = std::fs::read_to_string(root.join(recipe)).expect(recipe);
         assert!(text.contains("agent validate"), "{recipe}");
     }
-    let state = schema::load_dir(&root).unwrap();
+    let state = agent::testing::sample::load_sample().state;
     let origins: Vec<_> = state
         .gateways
         .iter()

@@ -84,7 +84,11 @@ fn watcher(f: &Fixture, allow_force_push: bool) -> GitWatch {
         opts,
         allow_force_push,
         state_dir: f.state.clone(),
-        keys: Default::default(),
+        // sample-repo's secrets are encrypted to the demo key.
+        keys: agent::validate::SecretOptions {
+            identities: vec![agent::testing::sample::demo_identity()],
+            ..Default::default()
+        },
         trust: Default::default(),
     }
 }

@@ -105,8 +105,10 @@ fn service_keeps_last_good_refuses_force_push_and_stops_on_sigterm() {
         format!(
             "repo: {{url: 'file://{}', branch: main, timeout: 5s}}\ninterval: 1s\njitter: 100ms\n\
              ssh: {{connectTimeout: 1s, knownHosts: known_hosts}}\nstateDir: state\nlisten: '{addr}'\n\
-             policies: {{workloads: observe}}\n",
-            repo.display()
+             policies: {{workloads: observe}}\n\
+             secrets: {{ageIdentityFile: '{}'}}\n",
+            repo.display(),
+            agent::testing::sample::demo_key_file().display()
         ),
     )
     .unwrap();

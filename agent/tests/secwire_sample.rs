@@ -1,10 +1,9 @@
-//! The sample repo with its HAProxy stats credentials sops-encrypted to the lab's
+//! The sample repo with its HAProxy stats credentials sops-encrypted (by sops) to the lab's
 //! DEMO key (`tests/lab/demo-age-key.txt`): `agent validate`, with the real local
 //! checks, passes with the key and prints no secret at debug level, and without the
 //! key still checks the structure and only warns.
 
-use agent::secrets::sops::Rules;
-use agent::secrets::{assert_no_plaintext, encrypt_document, EncryptOptions, Format, Identity};
+use agent::secrets::{assert_no_plaintext, Identity};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -38,24 +37,16 @@ fn agent(args: &[&str], identity: Option<&Path>) -> Output {
     c.output().unwrap()
 }
 
-/// sample-repo with `stats.auth` added to the Balancer and its password encrypted.
+/// sample-repo as shipped: `stats.auth` in the Balancer, its password encrypted with
+/// real sops to the demo key (`.sops.yaml`).
 fn encrypted_sample(dir: &Path, demo: &Identity) {
     copy_dir(&root().join("sample-repo"), dir);
-    let path = dir.join("balancer/haproxy.yaml");
-    let mut doc: serde_yaml::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    doc["spec"]["stats"]["auth"] =
-        serde_yaml::from_str(&format!("{{user: admin, password: {PASSWORD}}}")).unwrap();
-    let opts = EncryptOptions {
-        rules: Rules {
-            encrypted_regex: Some(regex::Regex::new("^password$").unwrap()),
-            ..Rules::default()
-        },
-        lastmodified: None,
-    };
-    let enc = encrypt_document(&doc, &demo.recipients(), &opts, Format::Yaml).unwrap();
+    let enc = std::fs::read_to_string(dir.join("balancer/haproxy.yaml")).unwrap();
+    assert!(agent::secrets::is_sops(&enc));
     assert!(!enc.contains(PASSWORD));
-    std::fs::write(&path, enc).unwrap();
+    let dec =
+        agent::secrets::decrypt_document("haproxy.yaml", &enc, std::slice::from_ref(demo)).unwrap();
+    assert_eq!(dec.value["spec"]["stats"]["auth"]["password"], PASSWORD);
 }
 
 #[test]

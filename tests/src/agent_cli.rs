@@ -175,10 +175,13 @@ impl DesiredRepo {
     }
 
     /// Rewrites `file` (relative to the repo) with `f`; panics when nothing changed.
+    /// A sops file is edited as `sops edit` does: `f` sees and changes its cleartext
+    /// ([`crate::sops_edit`]), the file stays encrypted.
     pub fn edit(&self, file: &str, f: impl FnOnce(&str) -> String) {
         let path = self.dir().join(file);
         let old = std::fs::read_to_string(&path).expect("repo file readable");
-        let new = f(&old);
+        let new = crate::sops_edit::edit_text(file, &old, f)
+            .unwrap_or_else(|e| panic!("cannot edit {file}: {e}"));
         assert_ne!(old, new, "edit of {file} changed nothing");
         std::fs::write(&path, new).expect("repo file writable");
     }
@@ -321,22 +324,34 @@ impl Agent {
         self.run("apply", &[])
     }
 
-    /// `agent render --output json` at `rev`: (host, path) → content.
+    /// The files the agent renders at `rev`: (host, path) → content, with the secrets
+    /// in cleartext as they are written to the hosts (`agent render` masks them, so
+    /// its output cannot be compared with a host's file). Rendered in-process by the
+    /// agent's own library from `git archive` of `rev`, the repo's secrets decrypted
+    /// with the lab's demo key ([`crate::sops_edit::demo_identity`]).
     pub fn rendered_files(
         &self,
         rev: &str,
     ) -> std::collections::BTreeMap<(String, String), String> {
-        let r = self.run("render", &["--output", "json", "--rev", rev]);
-        assert_eq!(r.code, Some(0), "agent render failed: {r}");
-        let v = r.json();
-        v["files"]
-            .as_array()
-            .expect("render JSON has files")
-            .iter()
-            .map(|f| {
-                let s = |k: &str| f[k].as_str().expect("string field").to_string();
-                ((s("host"), s("path")), s("content"))
-            })
+        let repo = self
+            .repo
+            .strip_prefix("file://")
+            .expect("tests drive a file:// repository");
+        let tree = Scratch::new("render");
+        let st = Command::new("sh")
+            .arg("-c")
+            .arg(r#"git -C "$1" archive --format=tar "$2" | tar -x -C "$3""#)
+            .args(["sh", repo, rev])
+            .arg(tree.path())
+            .status()
+            .expect("git archive runs");
+        assert!(st.success(), "git archive {rev} of {repo} failed");
+        let p = agent::secrets::prepare_dir(tree.path(), &[crate::sops_edit::demo_identity()])
+            .unwrap_or_else(|d| panic!("{rev} does not render: {d:?}"));
+        p.rendered
+            .files
+            .into_iter()
+            .map(|f| ((f.host, f.path), f.content))
             .collect()
     }
 

@@ -18,6 +18,7 @@
 //! namespaces; any other failure to bring the lab up fails the test.
 
 pub mod agent_cli;
+pub mod capture;
 pub mod error;
 pub mod fixture;
 pub mod git_server;
@@ -25,6 +26,7 @@ pub mod lab;
 pub mod load;
 pub mod probe;
 pub mod run_agent;
+pub mod sops_edit;
 
 pub use error::LabError;
 pub use fixture::{FreshLab, SharedLab};

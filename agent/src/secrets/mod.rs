@@ -21,12 +21,14 @@ pub mod detect;
 mod encrypt;
 pub mod identity;
 pub mod leak;
+mod repo_dir;
 pub mod sops;
 pub mod unseal;
 
 pub use encrypt::{encrypt_document, rfc3339_utc_now, EncryptOptions, Format};
 pub use identity::{parse_recipient, Identity};
 pub use leak::{assert_no_plaintext, find_plaintext};
+pub use repo_dir::prepare_dir;
 pub use unseal::{unseal, Missing, Unsealed};
 
 use crate::mask::Masker;

@@ -272,10 +272,15 @@ where
     }
 }
 
+/// The typed value of a decrypted scalar. A whole-number float becomes an integer,
+/// as in sops' own output: sops reads every JSON number as a float (`type:float`)
+/// and prints `8404.0` as `8404`, so a port in a sops JSON file must come back as
+/// an integer or the model's `u16` would refuse it. (Above 1e15 a float stays one.)
 pub(crate) fn to_yaml(s: &Scalar) -> Value {
     match s {
         Scalar::Str(v) | Scalar::Bytes(v) => Value::String(v.clone()),
         Scalar::Int(i) => Value::Number((*i).into()),
+        Scalar::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Value::Number((*f as i64).into()),
         Scalar::Float(f) => Value::Number((*f).into()),
         Scalar::Bool(b) => Value::Bool(*b),
     }

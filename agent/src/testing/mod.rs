@@ -1,2 +1,3 @@
 //! Test doubles.
 pub mod apiserver;
+pub mod sample;
