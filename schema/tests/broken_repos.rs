@@ -118,6 +118,17 @@ const CASES: &[Case] = &[
         At::Text("10.77.0.256", 1), &["invalid host address `10.77.0.256`"], Some("IPv4")),
     case("ssh port 0", &[Replace(INV, "port: 22", "port: 0")], INV,
         At::Text("0\n", 1), &["port 0"], Some("1-65535")),
+    // --- inline TLS material ---
+    case("tls keyPem that is not PEM", &[Replace(GW, "key: /etc/ssl/private/app.key", "key: /etc/ssl/private/app.key\n        keyPem: hunter2")], GW,
+        At::Text("hunter2", 1), &["`keyPem` is not PEM text", "private key"], Some("-----BEGIN")),
+    case("tls keyPem holding a certificate", &[Replace(GW, "key: /etc/ssl/private/app.key", "key: /etc/ssl/private/app.key\n        keyPem: \"-----BEGIN CERTIFICATE-----\\nQUJD\\n-----END CERTIFICATE-----\\n\"")], GW,
+        At::Text("\"-----BEGIN", 1), &["`keyPem` holds a PEM `CERTIFICATE`", "expected a private key"], Some("whole PEM block")),
+    case("tls certificatePem holding a private key", &[Replace(GW, "key: /etc/ssl/private/app.key", "key: /etc/ssl/private/app.key\n        certificatePem: \"-----BEGIN PRIVATE KEY-----\\nQUJD\\n-----END PRIVATE KEY-----\\n\"")], GW,
+        At::Text("\"-----BEGIN", 1), &["`certificatePem` holds a PEM `PRIVATE KEY`", "expected a certificate"], None),
+    case("tls keyPem without its END line", &[Replace(GW, "key: /etc/ssl/private/app.key", "key: /etc/ssl/private/app.key\n        keyPem: \"-----BEGIN EC PRIVATE KEY-----\\nQUJD\\n\"")], GW,
+        At::Text("\"-----BEGIN", 1), &["`keyPem` has no `-----END EC PRIVATE KEY-----` line"], None),
+    case("tls keyPem written to a relative path", &[Replace(GW, "key: /etc/ssl/private/app.key", "key: app.key\n        keyPem: \"-----BEGIN PRIVATE KEY-----\\nQUJD\\n-----END PRIVATE KEY-----\\n\"")], GW,
+        At::Text("app.key", 1), &["`app.key` is not an absolute path", "`keyPem`"], Some("absolute path")),
     // --- references and roles ---
     case("gateway host that does not exist", &[Replace(GW, "hosts: [gw]", "hosts: [gx]")], GW,
         At::Text("gx", 1), &["gateway host `gx` is not an inventory host"], Some("did you mean `gw`?")),

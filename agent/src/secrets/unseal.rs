@@ -15,7 +15,7 @@ use schema::{Diagnostic, SourceFile};
 use serde_yaml::Value;
 
 /// The string placeholder for an encrypted value that could not be decrypted.
-pub const PLACEHOLDER: &str = "encrypted-not-decrypted";
+pub const PLACEHOLDER: &str = schema::ENCRYPTED_PLACEHOLDER;
 
 /// What to do with encrypted files when the agent has no identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

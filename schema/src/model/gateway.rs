@@ -74,7 +74,19 @@ pub struct Tls {
     /// `SSLCertificateChainFile` path, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<String>,
+    /// The certificate itself (PEM, public): when given, agent writes it to
+    /// `certificate` on every gateway host (mode 0644) before the site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_pem: Option<String>,
+    /// The private key (PEM): a secret, so sops-encrypt it in the repo. When given,
+    /// agent writes it to `key` on every gateway host (mode 0600) before the site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_pem: Option<String>,
 }
+
+/// The value an encrypted secret has when it was checked without a key
+/// (`agent validate` with no age identity): checks of its content are skipped.
+pub const ENCRYPTED_PLACEHOLDER: &str = "encrypted-not-decrypted";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum EncodedSlashes {

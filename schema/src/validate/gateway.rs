@@ -71,6 +71,9 @@ fn vhost(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
             Some(hint),
         );
     }
+    if let Some(t) = &v.tls {
+        tls(cx, doc, &format!("{at}.tls"), t);
+    }
     let paths = v
         .routes
         .iter()
@@ -122,4 +125,93 @@ fn vhost(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
             );
         }
     }
+}
+
+/// Inline TLS material: a PEM certificate, a PEM private key (checked once decrypted;
+/// an encrypted value checked without a key is skipped), and absolute paths to write them to.
+fn tls(cx: &mut Cx, doc: &Origin, at: &str, t: &Tls) {
+    let inline = [
+        (
+            "certificatePem",
+            "certificate",
+            &t.certificate_pem,
+            &t.certificate,
+        ),
+        ("keyPem", "key", &t.key_pem, &t.key),
+    ];
+    for (field, path_field, pem, path) in inline {
+        let Some(pem) = pem else { continue };
+        if !path.starts_with('/') {
+            cx.error(
+                doc,
+                &format!("{at}.{path_field}"),
+                format!("`{path}` is not an absolute path, and `{field}` is written there"),
+                Some(
+                    "an absolute path on the gateway host, e.g. `/etc/ssl/private/site.key`".into(),
+                ),
+            );
+        }
+        if pem == ENCRYPTED_PLACEHOLDER {
+            continue;
+        }
+        let problem = if field == "keyPem" {
+            pem_problem(pem, |label| label.ends_with("PRIVATE KEY"), "a private key")
+        } else {
+            pem_problem(pem, |label| label == "CERTIFICATE", "a certificate")
+        };
+        if let Some((msg, hint)) = problem {
+            cx.error(
+                doc,
+                &format!("{at}.{field}"),
+                format!("`{field}` {msg}"),
+                Some(hint),
+            );
+        }
+    }
+}
+
+/// Why `pem` is not one PEM block whose label `ok` accepts, with a hint; `None` if it is.
+fn pem_problem(pem: &str, ok: impl Fn(&str) -> bool, what: &str) -> Option<(String, String)> {
+    let text = pem.trim();
+    let label = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("-----BEGIN "))
+        .and_then(|l| l.strip_suffix("-----"));
+    let hint = format!(
+        "paste the whole PEM block of {what}, `-----BEGIN …-----` to `-----END …-----`, as a literal block (`|`)"
+    );
+    let Some(label) = label else {
+        return Some((
+            format!("is not PEM text (no `-----BEGIN …-----` line first): expected {what}"),
+            hint,
+        ));
+    };
+    if !ok(label) {
+        return Some((format!("holds a PEM `{label}`, expected {what}"), hint));
+    }
+    let end = format!("-----END {label}-----");
+    let body: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .take_while(|l| l.trim() != end)
+        .collect();
+    if !text.lines().any(|l| l.trim() == end) {
+        return Some((format!("has no `{end}` line"), hint));
+    }
+    let base64 = |l: &&str| {
+        l.trim()
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+    };
+    // Legacy encrypted keys carry `Proc-Type:`/`DEK-Info:` headers: not for a server.
+    if body.is_empty() || !body.iter().all(base64) {
+        return Some((
+            format!(
+                "has a `{label}` block that is not plain base64 (passphrase-protected or damaged?)"
+            ),
+            hint,
+        ));
+    }
+    None
 }
