@@ -52,14 +52,64 @@ impl Masker {
     }
 
     /// Masks known values and the values of secret-bearing directives, line by line.
+    ///
+    /// The body of any PEM private key is masked too, known or not (e.g. the key still
+    /// live on a host, shown in a diff): line by line between the `BEGIN … PRIVATE
+    /// KEY-----` and `-----END` lines, and within a line that holds a whole key (JSON).
     pub fn mask(&self, text: &str) -> String {
         let mut out = String::with_capacity(text.len());
+        let mut in_key = false;
         for (i, line) in text.split('\n').enumerate() {
             if i > 0 {
                 out.push('\n');
             }
-            out.push_str(&self.mask_line(line));
+            if line.contains("-----END ") {
+                in_key = false;
+            }
+            if in_key {
+                out.push_str(&self.mask_key_line(line));
+            } else {
+                out.push_str(&self.mask_inline_keys(&self.mask_line(line)));
+            }
+            if is_key_begin(line) && !line.contains("-----END ") {
+                in_key = true;
+            }
         }
+        out
+    }
+
+    /// A line of a private key's body: its diff prefix kept, the rest a token.
+    fn mask_key_line(&self, line: &str) -> String {
+        let body = line.trim_start_matches(['+', '-', ' ']);
+        if body.trim().is_empty() || body.trim().starts_with("***") {
+            return line.to_string();
+        }
+        let prefix = &line[..line.len() - body.len()];
+        format!("{prefix}{}", self.token(body.trim()))
+    }
+
+    /// Whole private keys inside one line (escaped newlines in JSON): body → token.
+    fn mask_inline_keys(&self, line: &str) -> String {
+        const TAIL: &str = "PRIVATE KEY-----";
+        let mut out = String::new();
+        let mut rest = line;
+        while let Some(b) = rest.find("-----BEGIN ") {
+            let Some(t) = rest[b..].find(TAIL).map(|t| b + t + TAIL.len()) else {
+                break;
+            };
+            let Some(e) = rest[t..].find("-----END ").map(|e| t + e) else {
+                break;
+            };
+            out.push_str(&rest[..t]);
+            let body = &rest[t..e];
+            if body.contains("***") || body.trim_matches(['\\', 'n', ' ']).is_empty() {
+                out.push_str(body);
+            } else {
+                out.push_str(&format!("\\n{}\\n", self.token(body)));
+            }
+            rest = &rest[e..];
+        }
+        out.push_str(rest);
         out
     }
 
@@ -90,6 +140,12 @@ impl Masker {
             _ => line.to_string(),
         }
     }
+}
+
+/// `-----BEGIN PRIVATE KEY-----`, `-----BEGIN EC PRIVATE KEY-----`… (any diff prefix).
+fn is_key_begin(line: &str) -> bool {
+    line.find("-----BEGIN ")
+        .is_some_and(|b| line[b..].trim_end().ends_with("PRIVATE KEY-----"))
 }
 
 #[cfg(test)]
@@ -128,6 +184,32 @@ mod tests {
         assert!(out.contains("stats auth admin:***"));
         let out = m.mask("    user bob password $6$saltsalt$hash");
         assert!(!out.contains("$6$saltsalt$hash"), "{out}");
+    }
+
+    #[test]
+    fn unknown_private_keys_are_masked_in_diffs_and_json() {
+        let m = Masker::new("k");
+        let diff = "-----BEGIN PRIVATE KEY-----\n-MIGHAgEAMBMGByqGSM49AgEGCCqG\n+MIGHAgEAMBMGBnewnewnewnew\n -----END PRIVATE KEY-----\nafter";
+        let out = m.mask(diff);
+        assert!(!out.contains("MIGHAgEA"), "{out}");
+        assert!(out.contains(&format!(
+            "\n-{}\n+",
+            m.token("MIGHAgEAMBMGByqGSM49AgEGCCqG")
+        )));
+        assert!(out.ends_with(" -----END PRIVATE KEY-----\nafter"), "{out}");
+        let json = r#""content": "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIOld\nAwEHoUQD\n-----END EC PRIVATE KEY-----\n", "x": 1"#;
+        let out = m.mask(json);
+        assert!(
+            !out.contains("MHcCAQEEIOld") && !out.contains("AwEHoUQD"),
+            "{out}"
+        );
+        assert!(
+            out.contains("-----END EC PRIVATE KEY-----") && out.ends_with("\"x\": 1"),
+            "{out}"
+        );
+        // Certificates are public and stay readable.
+        let cert = "-----BEGIN CERTIFICATE-----\nMIIBoTCCAUig\n-----END CERTIFICATE-----";
+        assert_eq!(m.mask(cert), cert);
     }
 
     #[test]

@@ -150,6 +150,8 @@ fn sample_repo_renders_every_target() {
         hosts,
         [
             ("gw", "/etc/apache2/sites-enabled/agent-apps.conf"),
+            ("gw", "/etc/ssl/lab/gw.crt"),
+            ("gw", "/etc/ssl/lab/gw.key"),
             ("ha1", "/etc/haproxy/haproxy.cfg"),
             ("ha2", "/etc/haproxy/haproxy.cfg"),
         ]

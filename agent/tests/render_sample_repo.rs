@@ -19,7 +19,7 @@ fn sample_repo_loads_without_diagnostics() {
     assert_eq!(state.apps.len(), 1);
     // keycloak Namespace and Secret + web's Namespace, ConfigMap, Deployment, Service.
     assert_eq!(state.manifests.len(), 6);
-    // The encrypted values, decrypted: the stats password and the Secret's data.
+    // The encrypted values, decrypted: the stats password, the Secret's data, the TLS key.
     let auth = state.balancers[0]
         .doc
         .spec
@@ -31,9 +31,13 @@ fn sample_repo_loads_without_diagnostics() {
     assert_eq!(auth.map(|a| a.user.as_str()), Some("admin"));
     assert_eq!(
         p.secrets.len(),
-        2,
-        "stats password and the Secret's password"
+        3,
+        "stats password, the Secret's password and the gateway's TLS key"
     );
+    let tls = state.gateways[0].doc.spec.vhosts[0].tls.as_ref().unwrap();
+    let key = tls.key_pem.as_deref().unwrap_or_default();
+    assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"), "decrypted");
+    assert!(p.secrets.iter().any(|s| s == key));
     assert!(p.secrets.iter().all(|s| !s.starts_with("ENC[")));
     let vip = state.clusters[0].doc.spec.vip.as_ref().expect("a VIP");
     assert_eq!((vip.ip.as_str(), vip.cidr_netmask), ("10.77.0.100", 24));

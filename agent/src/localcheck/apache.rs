@@ -13,7 +13,9 @@ pub(super) fn check(
     state: Option<&DesiredState>,
 ) -> LocalCheck {
     let mut out = LocalCheck::default();
-    let groups = distinct(rendered, TargetKind::Gateway);
+    // Support files (TLS certificate and key) are not Apache configuration.
+    let mut groups = distinct(rendered, TargetKind::Gateway);
+    groups.retain(|g| !g[0].is_support());
     if groups.is_empty() {
         return out;
     }

@@ -13,6 +13,9 @@
 //! rendered directive needs (`ssl` for TLS, `proxy`/`proxy_http` for routes,
 //! `headers` for header edits, `alias` for redirects), so a forgotten module
 //! cannot make the check pass locally and fail on the host.
+//!
+//! TLS material given inline (`certificatePem`, `keyPem`) adds the certificate and
+//! key files of [`super::apache_tls`] on each host.
 
 use super::{header, source_name, target_hosts, ManagedFile, RenderError, TargetKind};
 use schema::{
@@ -101,10 +104,12 @@ pub fn render(
         write_vhost(&mut body, v);
     }
     let modules: Vec<String> = modules.into_iter().collect();
-    Ok(hosts
-        .into_iter()
-        .map(|h| file_for(h, &site, &body, &modules, &source))
-        .collect())
+    let mut files = Vec::new();
+    for h in hosts {
+        files.push(file_for(h, &site, &body, &modules, &source));
+        files.extend(super::apache_tls::files(spec, h, &source)?);
+    }
+    Ok(files)
 }
 
 fn file_for(h: &Host, site: &str, body: &str, modules: &[String], source: &str) -> ManagedFile {

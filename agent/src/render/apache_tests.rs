@@ -170,3 +170,146 @@ fn modules_are_enabled_in_the_staged_check_and_before_the_reload() {
 fn a_site_outside_etc_apache2_is_checked_in_place() {
     assert_eq!(default_check("/srv/www/site.conf", &[]), "apache2ctl -t");
 }
+
+/// A fresh self-signed pair from `openssl` (None where it is not installed).
+fn openssl_pair(dir: &std::path::Path, name: &str) -> Option<(String, String)> {
+    let (k, c) = (
+        dir.join(format!("{name}.key")),
+        dir.join(format!("{name}.crt")),
+    );
+    let ok = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=t", "-keyout"])
+        .args([&k, &std::path::PathBuf::from("-out"), &c])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?
+        .success();
+    ok.then(|| {
+        (
+            std::fs::read_to_string(c).unwrap(),
+            std::fs::read_to_string(k).unwrap(),
+        )
+    })
+}
+
+fn tls_spec(cert: &str, key: &str) -> String {
+    let block = |s: &str| {
+        s.trim()
+            .lines()
+            .map(|l| format!("          {l}\n"))
+            .collect::<String>()
+    };
+    format!(
+        "  vhosts:
+    - serverName: a
+      tls:
+        certificate: /etc/ssl/a.crt
+        key: /etc/ssl/private/a.key
+        certificatePem: |
+{}        keyPem: |
+{}",
+        block(cert),
+        block(key)
+    )
+}
+
+const CERT: &str = "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----";
+const KEY: &str = "-----BEGIN PRIVATE KEY-----\nREVG\n-----END PRIVATE KEY-----";
+
+#[test]
+fn inline_tls_material_becomes_support_files_certificate_0644_key_0600() {
+    let f = files(&tls_spec(CERT, KEY));
+    let summary: Vec<_> = f
+        .iter()
+        .map(|f| (f.path.as_str(), format!("{:o}", f.mode), f.is_support()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "/etc/apache2/sites-enabled/agent-g.conf",
+                "644".into(),
+                false
+            ),
+            ("/etc/ssl/a.crt", "644".into(), true),
+            ("/etc/ssl/private/a.key", "600".into(), true),
+        ]
+    );
+    assert_eq!(f[1].content, format!("{CERT}\n"));
+    assert_eq!(f[2].content, format!("{KEY}\n"));
+    assert!(f[1].reload.is_none() && f[2].reload.is_none());
+    assert!(f[1].modules.is_empty() && f[2].modules.is_empty());
+    // The key's check holds the (public) certificate to compare with, never the key.
+    assert!(
+        f[2].check.contains("QUJD") && !f[2].check.contains("REVG"),
+        "{}",
+        f[2].check
+    );
+    // The site still names the paths.
+    assert!(f[0]
+        .content
+        .contains("SSLCertificateKeyFile /etc/ssl/private/a.key"));
+}
+
+#[test]
+fn paths_only_tls_renders_no_support_files() {
+    let f = files("  vhosts: [{serverName: a, tls: {certificate: /c, key: /k}}]\n");
+    assert_eq!(f.len(), 1);
+}
+
+#[test]
+fn two_vhosts_may_share_material_only_with_the_same_content() {
+    let one = tls_spec(CERT, KEY);
+    let second = one
+        .split_once("  vhosts:\n")
+        .unwrap()
+        .1
+        .replace("serverName: a", "serverName: b");
+    let f = files(&format!("{one}{second}"));
+    assert_eq!(f.len(), 3, "shared files are written once");
+
+    let other = second.replace("REVG", "R0hJ");
+    let doc =
+        format!("apiVersion: agent/v1\nkind: Gateway\nmetadata: {{name: g}}\nspec:\n{one}{other}");
+    let s = state_from(&[("inv.yaml", TEST_INVENTORY), ("g.yaml", &doc)]);
+    let e = render(&s, &s.gateways[0]).unwrap_err().to_string();
+    assert!(
+        e.contains("/etc/ssl/private/a.key") && e.contains("two different contents"),
+        "{e}"
+    );
+}
+
+/// The key's check, run as the apply runs it: passes for the certificate's own key,
+/// rejects another key (a mismatched pair would make Apache's reload fail).
+#[test]
+fn key_check_rejects_a_key_that_does_not_match_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (Some((cert, key)), Some((_, other))) =
+        (openssl_pair(dir.path(), "a"), openssl_pair(dir.path(), "b"))
+    else {
+        eprintln!("skipped: openssl is not installed");
+        return;
+    };
+    let run = |key: &str| {
+        let f = files(&tls_spec(&cert, key)).remove(2);
+        let staged = dir.path().join("staged.key");
+        std::fs::write(&staged, &f.content).unwrap();
+        let script = f.check.replace("{file}", &staged.display().to_string());
+        std::process::Command::new("sh")
+            .args(["-c", &script])
+            .output()
+            .unwrap()
+    };
+    assert!(run(&key).status.success());
+    let bad = run(&other);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("does not match"));
+}

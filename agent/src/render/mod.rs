@@ -7,6 +7,7 @@
 //! [`k8s`].
 
 pub mod apache;
+mod apache_tls;
 pub mod cib;
 pub mod haproxy;
 pub mod k8s;
@@ -44,6 +45,16 @@ pub struct ManagedFile {
     /// `Kind/name` of the document that produced the file
     /// ([`document_origin`] finds it in the repo).
     pub source: String,
+}
+
+impl ManagedFile {
+    /// A support file: material another managed file of its host refers to (the
+    /// gateway's TLS certificate and key), with no reload of its own. The rollout
+    /// applies support files first in a host's step and reloads through the host's
+    /// main file; the local config checks skip them.
+    pub fn is_support(&self) -> bool {
+        self.reload.is_none()
+    }
 }
 
 /// The CIB section one `HaCluster` document declares.

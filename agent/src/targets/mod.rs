@@ -19,4 +19,6 @@ mod files_tests;
 #[cfg(test)]
 mod haproxy_drift_apply_tests;
 #[cfg(test)]
+mod rollout_support_tests;
+#[cfg(test)]
 mod rollout_tests;

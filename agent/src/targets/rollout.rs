@@ -109,13 +109,7 @@ pub async fn apply_target<R: Remote>(
     let mut steps = Vec::new();
     let mut done = 0;
     for wave in waves {
-        let files_of = |host: &str| -> Vec<&ManagedFile> {
-            rendered
-                .files
-                .iter()
-                .filter(|f| f.target == kind && f.host == host && is_pending(changes, f))
-                .collect()
-        };
+        let files_of = |host: &str| step_files(rendered, changes, kind, host);
         // A stop request (agent run: SIGTERM) is honoured between waves, never inside a host.
         if blocked.is_none() && stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst)) {
             blocked = Some("skipped: the agent is stopping".into());
@@ -161,6 +155,37 @@ pub async fn apply_target<R: Remote>(
         steps.extend(results);
     }
     steps
+}
+
+/// The files of `host`'s step, support files (TLS material) first: the main file's
+/// staged check then sees them, and its reload, last, takes them all in at once. A
+/// pending support file whose main file is in sync brings the main file along, to be
+/// reloaded (see [`apply_host`]).
+fn step_files<'a>(
+    rendered: &'a Rendered,
+    changes: &[Change],
+    kind: TargetKind,
+    host: &str,
+) -> Vec<&'a ManagedFile> {
+    let of_host = || {
+        rendered
+            .files
+            .iter()
+            .filter(move |f| f.target == kind && f.host == host)
+    };
+    let mut files: Vec<&ManagedFile> = of_host().filter(|f| is_pending(changes, f)).collect();
+    let sources: Vec<&str> = files
+        .iter()
+        .filter(|f| f.is_support())
+        .map(|f| f.source.as_str())
+        .collect();
+    let carriers: Vec<&ManagedFile> = of_host()
+        .filter(|f| !f.is_support() && sources.contains(&f.source.as_str()))
+        .filter(|f| !files.iter().any(|g| g.path == f.path))
+        .collect();
+    files.extend(carriers);
+    files.sort_by_key(|f| !f.is_support());
+    files
 }
 
 /// Independent hosts (not nodes of one HA cluster) changed at once, after the canary.
@@ -215,13 +240,18 @@ async fn apply_host<R: Remote>(
         run_probe(remote, host, &probe).await
     };
     let mut reloaded = false;
+    // Support files applied so far: a main file in sync must still reload to take them in.
+    let mut support_applied = false;
     for f in files {
         let obs = views
             .views
             .get(host)
             .and_then(|o| o.files.iter().find(|o| o.path == f.path));
         let existed = obs.is_some_and(|o| o.live != Live::Missing);
-        let mut reload_only = obs.is_some_and(|o| o.live == Live::Same && o.reload_pending);
+        let mut reload_only = obs.is_some_and(|o| {
+            o.live == Live::Same && (o.reload_pending || (support_applied && !f.is_support()))
+        });
+        support_applied |= f.is_support();
         let mut runtime_done = false;
         if kind == TargetKind::Balancer {
             let host_obs = views.views.get(host);
@@ -335,6 +365,7 @@ async fn balancer_health<R: Remote>(
 fn gateway_probe(state: &DesiredState, files: &[&ManagedFile]) -> String {
     files
         .iter()
+        .filter(|f| !f.is_support())
         .filter_map(|f| {
             state
                 .gateways
