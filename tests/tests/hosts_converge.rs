@@ -87,6 +87,9 @@ fn fresh_lab_diff_apply_in_sync_and_idempotent() {
     );
     for want in [
         "+ gateway /etc/apache2/sites-enabled/agent-apps.conf (create)",
+        // The repo's TLS pair replaces the one the lab generated.
+        "~ gateway /etc/ssl/lab/gw.crt (update)",
+        "~ gateway /etc/ssl/lab/gw.key (update)",
         "~ balancer /etc/haproxy/haproxy.cfg (update)",
         "+ cluster vip (create)",
         "+ cluster haproxy (create)",
@@ -132,6 +135,16 @@ fn fresh_lab_diff_apply_in_sync_and_idempotent() {
             "{host}:{path} holds the rendered file"
         );
     }
+    let modes = lab
+        .exec_ok(
+            "gw",
+            "stat -c '%a %U' /etc/ssl/lab/gw.crt /etc/ssl/lab/gw.key",
+        )
+        .unwrap();
+    assert_eq!(
+        modes, "644 root\n600 root\n",
+        "TLS certificate and key modes"
+    );
 
     // 3. In sync.
     let d = agent.diff();

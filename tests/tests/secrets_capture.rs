@@ -11,7 +11,7 @@
 //! the Balancer, `encrypted_regex: ^password$`) and a Kubernetes Secret with a
 //! password and a PEM key (`encrypted_regex: ^(data|stringData)$`), all encrypted to
 //! the lab's DEMO key; any secret `sample-repo/` itself holds encrypted is searched
-//! too. Skipped (with a message) when not root or without namespaces; CI runs it.
+//! too, among them the gateway's TLS private key (`keyPem`), which apply writes to gw. Skipped (with a message) when not root or without namespaces; CI runs it.
 
 use agent::secrets::sops::Rules;
 use agent::secrets::{decrypt_documents, encrypt_document, EncryptOptions, Format, Identity};
@@ -86,6 +86,7 @@ fn collect_needles(repo: &DesiredRepo, n: &mut Needles) {
         .output()
         .unwrap();
     let mut found = 0;
+    let mut gateway_key = false;
     for f in String::from_utf8(out.stdout).unwrap().lines() {
         let text = std::fs::read_to_string(repo.dir().join(f)).unwrap();
         if !agent::secrets::is_sops(&text) && !text.contains("BEGIN AGE ENCRYPTED FILE") {
@@ -93,11 +94,18 @@ fn collect_needles(repo: &DesiredRepo, n: &mut Needles) {
         }
         let docs = decrypt_documents(f, &text, &[demo_identity()]).unwrap();
         for s in docs.secrets {
+            gateway_key |=
+                f.starts_with("gateway/") && s.starts_with("-----BEGIN PRIVATE KEY-----");
             n.add(&format!("a secret of {f}"), &s);
             found += 1;
         }
     }
-    assert!(found >= 2, "the repo holds encrypted secrets");
+    assert!(found >= 3, "the repo holds encrypted secrets");
+    // The gateway's TLS key (sample-repo/gateway, keyPem): searched line by line too.
+    assert!(
+        gateway_key,
+        "the gateway's TLS private key is among the secrets"
+    );
     for (what, s) in [
         ("stats password 1", STATS_PW_1),
         ("stats password 2", STATS_PW_2),

@@ -214,6 +214,9 @@ fn hosts_to_change(kind: TargetKind, rendered: &Rendered, changes: &[Change]) ->
     hosts
 }
 
+/// One host's step. When it fails after support files were swapped in, they are put
+/// back too (and Apache reloaded again if the failed file had been reloaded), so the
+/// host keeps the previous certificate, key and site together.
 async fn apply_host<R: Remote>(
     remote: &R,
     state: &DesiredState,
@@ -221,6 +224,48 @@ async fn apply_host<R: Remote>(
     kind: TargetKind,
     host: &str,
     files: &[&ManagedFile],
+) -> Step {
+    let mut support = Vec::new();
+    let mut step = apply_host_files(remote, state, views, kind, host, files, &mut support).await;
+    if step.status == StepStatus::Applied || support.is_empty() {
+        return step;
+    }
+    let mut problems = Vec::new();
+    for (f, existed) in support.iter().rev() {
+        if let Err(e) = rollback(remote, f, *existed).await {
+            problems.push(format!("{}: {e}", f.path));
+        }
+    }
+    let reload = files.iter().find_map(|f| f.reload.clone());
+    if let (Some(reload), false) = (reload, step.status == StepStatus::Rejected) {
+        match remote.exec(host, &reload, b"").await {
+            Ok(o) if o.success() => {}
+            Ok(o) => problems.push(format!("reload: {}", o.stderr_str().trim())),
+            Err(e) => problems.push(format!("reload: {e}")),
+        }
+    }
+    if problems.is_empty() {
+        step.notes
+            .push("the TLS certificate/key files of this step were restored too".into());
+    } else {
+        step.status = StepStatus::Failed;
+        step.message.push_str(&format!(
+            "; restoring the TLS certificate/key files failed: {}",
+            problems.join("; ")
+        ));
+    }
+    step
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply_host_files<'a, R: Remote>(
+    remote: &R,
+    state: &DesiredState,
+    views: &HostViews,
+    kind: TargetKind,
+    host: &str,
+    files: &[&'a ManagedFile],
+    support: &mut Vec<(&'a ManagedFile, bool)>,
 ) -> Step {
     let mut step = Step {
         target: target_name(kind).into(),
@@ -242,7 +287,7 @@ async fn apply_host<R: Remote>(
     let mut reloaded = false;
     // Support files applied so far: a main file in sync must still reload to take them in.
     let mut support_applied = false;
-    for f in files {
+    for &f in files {
         let obs = views
             .views
             .get(host)
@@ -299,6 +344,12 @@ async fn apply_host<R: Remote>(
                 step.message = e.to_string();
                 return step;
             }
+        }
+        if f.is_support() {
+            // Swapped on disk only: nothing running changed, the main file's reload
+            // (and its health check) follows.
+            support.push((f, existed));
+            continue;
         }
         let verdict = match kind {
             TargetKind::Balancer => balancer_health(remote, state, f).await,

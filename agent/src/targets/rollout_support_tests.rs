@@ -127,3 +127,17 @@ async fn a_changed_key_alone_is_reloaded_through_the_site() {
     // The site is in sync: not staged or checked again, only reloaded.
     assert_eq!(log(&f), "reload\n");
 }
+
+#[tokio::test]
+async fn a_rejected_site_puts_the_previous_key_back() {
+    let mut f = fixture(false);
+    std::fs::create_dir_all(std::path::Path::new(&f.key).parent().unwrap()).unwrap();
+    std::fs::write(&f.key, "key v1\n").unwrap();
+    f.views.views.get_mut("gw").unwrap().files[1].live = Live::Differs(b"key v1\n".to_vec());
+    f.rendered.files[0].check = "echo 'bad site' >&2; false".into();
+    let steps = apply(&f).await;
+    assert_eq!(steps[0].status, StepStatus::Rejected, "{steps:?}");
+    assert!(steps[0].message.contains("bad site"), "{steps:?}");
+    assert_eq!(std::fs::read_to_string(&f.key).unwrap(), "key v1\n");
+    assert_eq!(log(&f), "", "nothing reloaded");
+}
