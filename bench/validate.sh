@@ -32,9 +32,14 @@ trap 'rm -f "$json"' EXIT
 # For the record, side by side: every run re-running the real tools (cache off), the
 # structural check alone, and the default (a passed local check of an unchanged render
 # is taken from the cache; the first run after a change pays the tools' ~200 ms).
+# The sample's secrets are SOPS-encrypted to the test-only demo key: without a key,
+# validate checks them with typed placeholders (and warns); with the key (as a deploy
+# node or a trusted CI job has it) it decrypts them in memory too.
+demo_key="tests/lab/demo-age-key.txt"
 hyperfine --warmup 3 --min-runs "$runs" -N \
     -n "validate, tools re-run every time" "env AGENT_NO_CHECK_CACHE=1 $AGENT_BIN validate $repo" \
-    -n "validate --no-local-checks" "$AGENT_BIN validate --no-local-checks $repo"
+    -n "validate --no-local-checks" "$AGENT_BIN validate --no-local-checks $repo" \
+    -n "validate, secrets decrypted (demo key)" "env AGENT_AGE_IDENTITY=$demo_key $AGENT_BIN validate $repo"
 hyperfine --warmup 3 --min-runs "$runs" -N --export-json "$json" \
     "$AGENT_BIN validate $repo"
 

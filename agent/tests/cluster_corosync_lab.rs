@@ -5,7 +5,7 @@
 //! CIB untouched — and a second apply changes nothing. Settings that need a restart
 //! (the node list) are never written.
 
-use agent::plan::Action;
+use agent::plan::{Action, Change};
 use agent::targets::cluster::xml::Elem;
 use agent::targets::cluster::{jobs, ApplyOptions, ClusterJob, ClusterPolicy};
 use agent_tests::{lab_or_skip, Lab};
@@ -77,6 +77,13 @@ fn cib_epoch(lab: &Lab) -> String {
         .to_string()
 }
 
+fn corosync_change(changes: &[Change]) -> &Change {
+    changes
+        .iter()
+        .find(|c| c.object == "corosync.conf")
+        .unwrap_or_else(|| panic!("no corosync.conf change: {changes:#?}"))
+}
+
 #[tokio::test]
 async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
     let lab = lab_or_skip!(Lab::shared());
@@ -106,11 +113,7 @@ async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
 
     // 1. Default policy: reported, never written.
     let plan = remote.cluster_diff(&job, &report_only).await.unwrap();
-    let c = plan
-        .changes
-        .iter()
-        .find(|c| c.object == "corosync.conf")
-        .unwrap();
+    let c = corosync_change(&plan.changes);
     assert_eq!(c.action, Action::Drift, "{:?}", c.notes);
     assert_eq!(
         c.notes[0],
@@ -130,11 +133,7 @@ async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
 
     // 2. `corosync: reload`: written on both nodes, reloaded, running with it.
     let r = remote.cluster_apply(&job, &reload, &opts).await.unwrap();
-    let c = r
-        .changes
-        .iter()
-        .find(|c| c.object == "corosync.conf")
-        .unwrap();
+    let c = corosync_change(&r.changes);
     assert_eq!(c.action, Action::Update, "{:?}", c.notes);
     assert!(
         c.notes
@@ -176,11 +175,7 @@ async fn the_token_is_reloaded_on_both_nodes_only_under_the_policy() {
     // 4. A node list change needs a restart: reported under the policy too, never written.
     job.corosync.nodes.push("ha3".into());
     let plan = remote.cluster_diff(&job, &reload).await.unwrap();
-    let c = plan
-        .changes
-        .iter()
-        .find(|c| c.object == "corosync.conf")
-        .unwrap();
+    let c = corosync_change(&plan.changes);
     assert_eq!(c.action, Action::Drift, "{:?}", c.notes);
     assert!(
         c.notes.iter().any(|n| n.contains("never restarts")),

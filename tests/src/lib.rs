@@ -22,6 +22,7 @@ pub mod capture;
 pub mod error;
 pub mod fixture;
 pub mod git_server;
+pub mod haproxy;
 pub mod lab;
 pub mod load;
 pub mod probe;

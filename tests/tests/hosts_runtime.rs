@@ -18,54 +18,29 @@
 use std::time::Duration;
 
 use agent_tests::agent_cli::{host_file, Agent, DesiredRepo, Run};
-use agent_tests::{lab_or_skip, Lab};
+use agent_tests::haproxy::{pids, runtime_servers, BALANCERS, SOCKET};
+use agent_tests::{lab_or_skip, Lab, ProbeReport};
 
 const HAPROXY_CFG: &str = "/etc/haproxy/haproxy.cfg";
-const SOCKET: &str = "/run/haproxy/admin.sock";
 const VIP_URL: &str = "http://10.77.0.100/app/";
-const BALANCERS: [&str; 2] = ["ha1", "ha2"];
 
 const COOKIE: &str =
     "      cookie:\n        name: JSESSIONID\n        mode: prefix\n        nocache: true\n";
 const W2: &str = "    - name: w2\n      address: 10.77.0.22\n      roles: [worker]\n";
 
-/// The running HAProxy's pid on each balancer ("-" where none runs).
-fn pids(lab: &Lab) -> Vec<String> {
-    BALANCERS
-        .iter()
-        .map(|h| {
-            lab.exec_ok(
-                h,
-                "p=$(cat /run/haproxy.pid 2>/dev/null) && kill -0 \"$p\" 2>/dev/null && echo \"$p\" || echo -",
-            )
-            .unwrap()
-            .trim()
-            .to_string()
-        })
-        .collect()
-}
-
-/// `show servers state BACKEND` on `host`: server name → (admin state, weight).
-fn runtime_servers(lab: &Lab, host: &str, backend: &str) -> Vec<(String, u32, u32)> {
-    let out = lab
-        .exec_ok(
-            host,
-            &format!(
-                "echo 'show servers state {backend}' | socat -t 2 stdio unix-connect:{SOCKET}"
-            ),
-        )
+/// `agent apply` while the lab probes the VIP every 100 ms (from 1 s before it starts).
+fn apply_under_probe(lab: &Lab, agent: &Agent, what: &str) -> (Run, ProbeReport) {
+    let probe = lab
+        .start_probe(VIP_URL, Duration::from_secs(8), Duration::from_millis(100))
         .unwrap();
-    out.lines()
-        .filter(|l| !l.starts_with('#') && l.split_whitespace().count() > 8)
-        .map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (
-                f[3].to_string(),
-                f[6].parse().unwrap(),
-                f[7].parse().unwrap(),
-            )
-        })
-        .collect()
+    std::thread::sleep(Duration::from_millis(1000));
+    let r = agent.apply();
+    let p = probe.wait().unwrap();
+    eprintln!(
+        "{what}: apply {:.1} s; VIP probe {p}",
+        r.elapsed.as_secs_f64()
+    );
+    (r, p)
 }
 
 /// Both balancers took the runtime path (the progress line of each says so).
@@ -145,16 +120,7 @@ fn server_changes_go_through_the_runtime_api_and_the_file_stays_in_step() {
     // 2. Register w2 under a probe through the VIP.
     repo.edit("inventory.yaml", |t| format!("{t}{W2}"));
     repo.commit("add worker w2");
-    let probe = lab
-        .start_probe(VIP_URL, Duration::from_secs(8), Duration::from_millis(100))
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1000));
-    let r = agent.apply();
-    let p = probe.wait().unwrap();
-    eprintln!(
-        "add w2: apply {:.1} s; VIP probe {p}",
-        r.elapsed.as_secs_f64()
-    );
+    let (r, p) = apply_under_probe(&lab, &agent, "add w2");
     assert_eq!(r.code, Some(0), "{r}");
     assert_no_reload_path(&r, "add worker");
     assert_eq!(pids(&lab), before, "no reload: {r}");
@@ -184,16 +150,7 @@ fn server_changes_go_through_the_runtime_api_and_the_file_stays_in_step() {
     // 3. Remove w2 again: `state maint`, drain, `del server`, under the probe.
     repo.edit("inventory.yaml", |t| t.replace(W2, ""));
     repo.commit("remove worker w2");
-    let probe = lab
-        .start_probe(VIP_URL, Duration::from_secs(8), Duration::from_millis(100))
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1000));
-    let r = agent.apply();
-    let p = probe.wait().unwrap();
-    eprintln!(
-        "remove w2: apply {:.1} s; VIP probe {p}",
-        r.elapsed.as_secs_f64()
-    );
+    let (r, p) = apply_under_probe(&lab, &agent, "remove w2");
     assert_eq!(r.code, Some(0), "{r}");
     assert_no_reload_path(&r, "remove worker");
     assert_eq!(pids(&lab), before, "no reload: {r}");

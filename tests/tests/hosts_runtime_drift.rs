@@ -9,51 +9,8 @@
 //! 3. `agent diff` exits 0 and a second apply does nothing.
 
 use agent_tests::agent_cli::{Agent, DesiredRepo};
+use agent_tests::haproxy::{cli, pids, runtime_servers, BALANCERS};
 use agent_tests::{lab_or_skip, Lab};
-
-const SOCKET: &str = "/run/haproxy/admin.sock";
-const BALANCERS: [&str; 2] = ["ha1", "ha2"];
-
-/// The running HAProxy's pid on each balancer ("-" where none runs).
-fn pids(lab: &Lab) -> Vec<String> {
-    BALANCERS
-        .iter()
-        .map(|h| {
-            lab.exec_ok(
-                h,
-                "p=$(cat /run/haproxy.pid 2>/dev/null) && kill -0 \"$p\" 2>/dev/null && echo \"$p\" || echo -",
-            )
-            .unwrap()
-            .trim()
-            .to_string()
-        })
-        .collect()
-}
-
-/// Sends one command to the runtime API on `host`; returns HAProxy's answer.
-fn cli(lab: &Lab, host: &str, cmd: &str) -> String {
-    lab.exec_ok(
-        host,
-        &format!("echo '{cmd}' | socat -t 2 stdio unix-connect:{SOCKET}"),
-    )
-    .unwrap()
-}
-
-/// `show servers state BACKEND` on `host`: (server name, admin state, weight).
-fn runtime_servers(lab: &Lab, host: &str, backend: &str) -> Vec<(String, u32, u32)> {
-    cli(lab, host, &format!("show servers state {backend}"))
-        .lines()
-        .filter(|l| !l.starts_with('#') && l.split_whitespace().count() > 8)
-        .map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (
-                f[3].to_string(),
-                f[6].parse().unwrap(),
-                f[7].parse().unwrap(),
-            )
-        })
-        .collect()
-}
 
 #[test]
 fn runtime_state_changed_by_hand_is_reported_and_restored_without_a_reload() {
