@@ -131,11 +131,18 @@ fn worker_balance_and_route_changes_drop_no_request() {
     }
 
     // 3. Add a gateway route.
+    // The file is sops-encrypted: the edit sees its cleartext re-serialised (no comments),
+    // so the new route goes before the /auth route, at that route's indentation.
     repo.edit("gateway/gateway.yaml", |t| {
-        t.replace(
-            "      # The bare domain opens the application.",
-            "        - path: /web\n          upstream: http://10.77.0.100/web\n          retry: 0\n      # The bare domain opens the application.",
-        )
+        let line = t
+            .lines()
+            .find(|l| l.trim_start() == "- path: /auth")
+            .expect("the /auth route");
+        let ind = &line[..line.len() - line.trim_start().len()];
+        let web = format!(
+            "{ind}- path: /web\n{ind}  upstream: http://10.77.0.100/web\n{ind}  retry: 0\n{line}"
+        );
+        t.replacen(line, &web, 1)
     });
     apply_under_load(&lab, &repo, &agent, "route /web");
     let (ok, code, body) = curl_gateway("/web/");
