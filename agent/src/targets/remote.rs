@@ -74,41 +74,58 @@ impl Remote for LocalShell {
         script: &str,
         stdin: &[u8],
     ) -> Result<ExecOutput, RemoteError> {
-        let err = |m: String| RemoteError {
-            host: host.to_string(),
-            message: m,
-            transient: false,
-        };
-        let mut child = tokio::process::Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| err(format!("cannot start sh: {e}")))?;
-        let mut input = child.stdin.take().expect("stdin is piped");
-        let data = stdin.to_vec();
-        let writer = tokio::spawn(async move {
-            // The script may exit without reading all of stdin: a broken pipe is fine.
-            let _ = input.write_all(&data).await;
-        });
-        let out = tokio::time::timeout(self.timeout, child.wait_with_output())
-            .await
-            .map_err(|_| RemoteError {
-                host: host.to_string(),
-                message: "script timed out".into(),
-                transient: true,
-            })?
-            .map_err(|e| err(format!("script failed to run: {e}")))?;
-        let _ = writer.await;
-        Ok(ExecOutput {
-            status: out.status.code().unwrap_or(-1),
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
+        let mut cmd = tokio::process::Command::new("sh");
+        cmd.arg("-c").arg(script);
+        run_piped(host, cmd, stdin, self.timeout).await
     }
+}
+
+/// Runs `cmd` with `stdin` fed to it and its output collected, killed after `timeout`
+/// (then a transient error naming `host`). The process's own exit status is returned,
+/// whatever it is; an error only when it could not run.
+pub async fn run_piped(
+    host: &str,
+    mut cmd: tokio::process::Command,
+    stdin: &[u8],
+    timeout: Duration,
+) -> Result<ExecOutput, RemoteError> {
+    let err = |m: String| RemoteError {
+        host: host.to_string(),
+        message: m,
+        transient: false,
+    };
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| {
+            err(format!(
+                "cannot start {:?}: {e}",
+                cmd.as_std().get_program()
+            ))
+        })?;
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let data = stdin.to_vec();
+    let writer = tokio::spawn(async move {
+        // The script may exit without reading all of stdin: a broken pipe is fine.
+        let _ = input.write_all(&data).await;
+    });
+    let out = tokio::time::timeout(timeout, child.wait_with_output())
+        .await
+        .map_err(|_| RemoteError {
+            host: host.to_string(),
+            message: "script timed out".into(),
+            transient: true,
+        })?
+        .map_err(|e| err(format!("script failed to run: {e}")))?;
+    let _ = writer.await;
+    Ok(ExecOutput {
+        status: out.status.code().unwrap_or(-1),
+        stdout: out.stdout,
+        stderr: out.stderr,
+    })
 }
 
 /// Quotes a string for POSIX sh (one quoting rule for the whole agent).

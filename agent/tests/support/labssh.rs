@@ -7,11 +7,9 @@ use agent::mask::Masker;
 use agent::targets::cluster::{
     apply, diff, ApplyOptions, ApplyReport, ClusterError, ClusterJob, ClusterPlan, ClusterPolicy,
 };
-use agent::targets::remote::{sh_quote, ExecOutput, Remote, RemoteError};
+use agent::targets::remote::{run_piped, sh_quote, ExecOutput, Remote, RemoteError};
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 
 /// Scripts over `ssh -F <lab ssh_config>`: pinned host keys, the lab's client key.
 pub struct LabSsh {
@@ -25,41 +23,20 @@ impl Remote for LabSsh {
         script: &str,
         stdin: &[u8],
     ) -> Result<ExecOutput, RemoteError> {
-        let err = |m: String| RemoteError {
-            host: host.into(),
-            message: m,
-            transient: true,
-        };
-        let mut child = tokio::process::Command::new("ssh")
-            .arg("-F")
+        let mut ssh = tokio::process::Command::new("ssh");
+        ssh.arg("-F")
             .arg(&self.config)
             .args(["-o", "ConnectTimeout=3", "-o", "BatchMode=yes", host])
-            .arg(format!("sh -c {}", sh_quote(script)))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| err(e.to_string()))?;
-        let mut input = child.stdin.take().unwrap();
-        let data = stdin.to_vec();
-        let writer = tokio::spawn(async move {
-            let _ = input.write_all(&data).await;
-        });
-        let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
-            .await
-            .map_err(|_| err("timed out".into()))?
-            .map_err(|e| err(e.to_string()))?;
-        let _ = writer.await;
-        let status = out.status.code().unwrap_or(-1);
-        if status == 255 {
-            return Err(err(String::from_utf8_lossy(&out.stderr).into_owned()));
+            .arg(format!("sh -c {}", sh_quote(script)));
+        let out = run_piped(host, ssh, stdin, Duration::from_secs(60)).await?;
+        if out.status == 255 {
+            return Err(RemoteError {
+                host: host.into(),
+                message: out.stderr_str(),
+                transient: true,
+            });
         }
-        Ok(ExecOutput {
-            status,
-            stdout: out.stdout,
-            stderr: out.stderr,
-        })
+        Ok(out)
     }
 }
 
