@@ -3,6 +3,9 @@
 //! The tests that expect a *valid* repo use the project's `sample-repo/` and need the
 //! renderers; they check exit codes and the JSON shape, never rendered bytes.
 
+#[path = "support/git.rs"]
+mod gitcli;
+use gitcli::git;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -27,27 +30,6 @@ fn json(out: &Output) -> serde_json::Value {
             String::from_utf8_lossy(&out.stdout)
         )
     })
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 /// Line 3 is not valid YAML, whatever parser reads it.

@@ -3,38 +3,14 @@
 //! allowed), an invalid commit rejected while the last good one stays, and the last
 //! known good restored from the state directory when the repository is gone.
 
+#[path = "support/git.rs"]
+mod gitcli;
 use agent::run::gitwatch::GitWatch;
 use agent::run::Polled;
 use agent::source::{FetchOptions, SourceSpec};
+use gitcli::{commit_all, git};
 use std::path::Path;
 use std::process::Command;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn commit_all(dir: &Path, msg: &str) -> String {
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", msg]);
-    git(dir, &["rev-parse", "HEAD"])
-}
 
 fn touch(dir: &Path, line: &str) {
     let f = dir.join("inventory.yaml");

@@ -4,39 +4,15 @@
 //! instance lock, status over HTTP and in the state file, a force-push refused, the last
 //! accepted commit kept when the repository disappears, SIGTERM, and `agent status`.
 
+#[path = "support/git.rs"]
+mod gitcli;
 use agent::run::http::request;
 use agent::run::status::Status;
+use gitcli::{commit_all, git};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn commit_all(dir: &Path, msg: &str) -> String {
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", msg]);
-    git(dir, &["rev-parse", "HEAD"])
-}
 
 /// Waits (up to 60 s) until the state file satisfies `ok`.
 fn wait_status(state: &Path, what: &str, ok: impl Fn(&Status) -> bool) -> Status {

@@ -2,30 +2,11 @@
 //! branch, tag and commit selection, `file://` URLs through the cache, subdirectories,
 //! missing revisions, and a second fetch seeing a new commit.
 
+#[path = "support/git.rs"]
+mod gitcli;
 use agent::source::{snapshot, FetchOptions, SourceError, SourceSpec, WORKING_TREE};
+use gitcli::git;
 use std::path::Path;
-use std::process::Command;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 fn commit_file(dir: &Path, path: &str, content: &str, msg: &str) -> String {
     let full = dir.join(path);

@@ -5,7 +5,10 @@
 //! Needs root (sshd's privilege separation) and /usr/sbin/sshd; CI runs as root with
 //! openssh-server installed. Elsewhere these tests say why they did not run.
 
+#[path = "support/git.rs"]
+mod gitcli;
 use agent::source::{snapshot, FetchOptions, SourceError, SourceSpec};
+use gitcli::git;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -19,19 +22,6 @@ fn run(cmd: &mut Command) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    run(Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid"])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .current_dir(dir))
 }
 
 fn keygen(path: &Path) -> String {
