@@ -43,6 +43,26 @@ fn tool(node: &str, step: &str, message: impl Into<String>) -> ClusterError {
     }
 }
 
+/// Runs `body` on `node` with `$f` set to corosync.conf's path.
+async fn exec<R: Remote>(
+    remote: &R,
+    access: &ClusterAccess,
+    node: &str,
+    body: &str,
+    stdin: &[u8],
+) -> Result<crate::targets::remote::ExecOutput, ClusterError> {
+    let script = format!(
+        "{}\nf={}\n{body}",
+        access.prelude,
+        sh_quote(&access.corosync_conf)
+    );
+    remote
+        .exec(node, &script, stdin)
+        .await
+        .map_err(|e| ClusterError::Unreachable(e.to_string()))
+}
+
+/// [`exec`], returning the exit status and the output (stdout then stderr), trimmed.
 async fn run<R: Remote>(
     remote: &R,
     access: &ClusterAccess,
@@ -50,15 +70,7 @@ async fn run<R: Remote>(
     body: &str,
     stdin: &[u8],
 ) -> Result<(i32, String), ClusterError> {
-    let script = format!(
-        "{}\nf={}\n{body}",
-        access.prelude,
-        sh_quote(&access.corosync_conf)
-    );
-    let out = remote
-        .exec(node, &script, stdin)
-        .await
-        .map_err(|e| ClusterError::Unreachable(e.to_string()))?;
+    let out = exec(remote, access, node, body, stdin).await?;
     let text = format!("{}{}", out.stdout_str(), out.stderr_str());
     Ok((out.status, text.trim().to_string()))
 }
@@ -152,19 +164,11 @@ async fn read<R: Remote>(
     access: &ClusterAccess,
     node: &str,
 ) -> Result<String, ClusterError> {
-    let script = format!(
-        "{}\ncat {}",
-        access.prelude,
-        sh_quote(&access.corosync_conf)
-    );
-    let out = remote
-        .exec(node, &script, b"")
-        .await
-        .map_err(|e| ClusterError::Unreachable(e.to_string()))?;
+    let out = exec(remote, access, node, "cat \"$f\"", b"").await?;
     if !out.success() {
         return Err(tool(node, "read corosync.conf", out.stderr_str().trim()));
     }
-    Ok(out.stdout_str().to_string())
+    Ok(out.stdout_str())
 }
 
 /// `totem.token` as corosync runs it on `node` (`corosync-cmapctl -g totem.token`).
