@@ -88,6 +88,24 @@ fn key_file(dir: &Path, id: &Identity) -> PathBuf {
     path
 }
 
+/// agent.yaml for the loopback sshd `srv` (its client key and known_hosts) with `id`
+/// as the age identity (written next to it).
+fn agent_config(dir: &Path, srv: &sshd::Sshd, id: &Identity) -> PathBuf {
+    let key = key_file(dir, id);
+    let config = dir.join("agent.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "ssh: {{identityFile: {}, knownHosts: {}, user: root}}\nsecrets: {{ageIdentityFile: {}}}\n",
+            srv.client_key.display(),
+            srv.known_hosts.display(),
+            key.display()
+        ),
+    )
+    .unwrap();
+    config
+}
+
 #[test]
 fn validate_decrypts_and_prints_no_secret() {
     let tmp = tempfile::tempdir().unwrap();
@@ -269,18 +287,7 @@ fn diff_against_a_real_host_shows_no_plaintext() {
         inventory(srv.port).replace("127.0.0.1", &srv.ip),
     )
     .unwrap();
-    let key = key_file(tmp.path(), &id);
-    let config = tmp.path().join("agent.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "ssh: {{identityFile: {}, knownHosts: {}, user: root}}\nsecrets: {{ageIdentityFile: {}}}\n",
-            srv.client_key.display(),
-            srv.known_hosts.display(),
-            key.display()
-        ),
-    )
-    .unwrap();
+    let config = agent_config(tmp.path(), &srv, &id);
     let config = config.to_str().unwrap();
     let repo_s = repo.to_str().unwrap();
     for format in ["text", "json"] {
@@ -374,18 +381,7 @@ fn apply_writes_secret_files_0600_and_prints_no_plaintext() {
         ),
     )
     .unwrap();
-    let key = key_file(tmp.path(), &id);
-    let config = tmp.path().join("agent.yaml");
-    std::fs::write(
-        &config,
-        format!(
-            "ssh: {{identityFile: {}, knownHosts: {}, user: root}}\nsecrets: {{ageIdentityFile: {}}}\n",
-            srv.client_key.display(),
-            srv.known_hosts.display(),
-            key.display()
-        ),
-    )
-    .unwrap();
+    let config = agent_config(tmp.path(), &srv, &id);
     let args = [
         "apply",
         repo.to_str().unwrap(),

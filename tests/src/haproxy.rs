@@ -48,3 +48,21 @@ pub fn runtime_servers(lab: &Lab, host: &str, backend: &str) -> Vec<(String, u32
         })
         .collect()
 }
+
+/// After a reload-free apply: `agent diff` is in sync, a second `agent apply` touches no
+/// host, and HAProxy's pids are still `before` on both balancers.
+pub fn assert_settled_without_reload(
+    lab: &Lab,
+    agent: &crate::agent_cli::Agent,
+    before: &[String],
+) {
+    let d = agent.diff();
+    assert_eq!(d.code, Some(0), "in sync after the apply: {d}");
+    let again = agent.apply();
+    assert_eq!(again.code, Some(0), "{again}");
+    assert!(
+        !again.stderr.contains("applying"),
+        "second apply is a no-op: {again}"
+    );
+    assert_eq!(pids(lab), before);
+}

@@ -18,7 +18,9 @@
 use std::time::Duration;
 
 use agent_tests::agent_cli::{host_file, Agent, DesiredRepo, Run};
-use agent_tests::haproxy::{pids, runtime_servers, BALANCERS, SOCKET};
+use agent_tests::haproxy::{
+    assert_settled_without_reload, pids, runtime_servers, BALANCERS, SOCKET,
+};
 use agent_tests::{lab_or_skip, Lab, ProbeReport};
 
 const HAPROXY_CFG: &str = "/etc/haproxy/haproxy.cfg";
@@ -108,14 +110,7 @@ fn server_changes_go_through_the_runtime_api_and_the_file_stays_in_step() {
         );
         assert!(host_file(&lab, h, &format!("{HAPROXY_CFG}.agent-pending")).is_none());
     }
-    assert_eq!(agent.diff().code, Some(0), "in sync after a runtime apply");
-    let again = agent.apply();
-    assert_eq!(again.code, Some(0), "{again}");
-    assert!(
-        !again.stderr.contains("applying"),
-        "second apply is a no-op: {again}"
-    );
-    assert_eq!(pids(&lab), before);
+    assert_settled_without_reload(&lab, &agent, &before);
 
     // 2. Register w2 under a probe through the VIP.
     repo.edit("inventory.yaml", |t| format!("{t}{W2}"));

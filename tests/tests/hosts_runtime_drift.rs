@@ -9,7 +9,7 @@
 //! 3. `agent diff` exits 0 and a second apply does nothing.
 
 use agent_tests::agent_cli::{Agent, DesiredRepo};
-use agent_tests::haproxy::{cli, pids, runtime_servers, BALANCERS};
+use agent_tests::haproxy::{assert_settled_without_reload, cli, pids, runtime_servers, BALANCERS};
 use agent_tests::{lab_or_skip, Lab};
 
 #[test]
@@ -100,13 +100,5 @@ fn runtime_state_changed_by_hand_is_reported_and_restored_without_a_reload() {
     assert_eq!(declared("http_back"), http, "http_back as before the drift");
     assert_eq!(declared("auth_back"), auth, "auth_back as before the drift");
 
-    let d = agent.diff();
-    assert_eq!(d.code, Some(0), "in sync after the correction: {d}");
-    let again = agent.apply();
-    assert_eq!(again.code, Some(0), "{again}");
-    assert!(
-        !again.stderr.contains("applying"),
-        "second apply is a no-op: {again}"
-    );
-    assert_eq!(pids(&lab), before);
+    assert_settled_without_reload(&lab, &agent, &before);
 }
