@@ -254,6 +254,12 @@ pub fn patch_merge(
     let Some(live) = store.objects.get(&key(t, name)).cloned() else {
         return (404, not_found(t, name));
     };
+    // As on the real server, a resourceVersion in the patch is a precondition.
+    if let Some(want) = patch["metadata"]["resourceVersion"].as_str() {
+        if Some(want) != live.object["metadata"]["resourceVersion"].as_str() {
+            return (409, modified(t, name));
+        }
+    }
     let mut o = live.object.clone();
     merge_patch(&mut o, patch);
     if let Err(e) = validate(t, name, &mut o) {

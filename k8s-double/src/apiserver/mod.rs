@@ -1,9 +1,9 @@
 //! An in-memory Kubernetes API server double, speaking the real REST protocol for
 //! the subset the agent (kube-rs) and `kubectl get/apply --server-side/diff/delete` use.
 //!
-//! Why it exists: no API server can run on the build machines (DESIGN.md §7). It is a
-//! library module behind the `test-double` feature, so tests start it in-process on
-//! 127.0.0.1 (one per test, port 0) and can inject faults and inspect state, and the
+//! Why it exists: no API server can run on the build machines (README, "What is real
+//! and what is a test double"). Tests start it in-process on 127.0.0.1 (one per
+//! test, port 0) and can inject faults and inspect state; the
 //! `agent-apiserver-double` binary serves it for the lab demo and manual `kubectl` use.
 //!
 //! Served: discovery (`/api`, `/apis`, group versions, `/version`, `/openapi/v3`),
@@ -152,6 +152,28 @@ impl ApiServerDouble {
     /// Every request served so far, as `METHOD uri`.
     pub fn requests(&self) -> Vec<String> {
         self.shared.requests.lock().expect("log lock").clone()
+    }
+
+    /// Registers a Node named `name` as a kubelet joining the cluster does (Ready,
+    /// with the kubelet's `kubernetes.io/hostname` label): the lab's workers are
+    /// nodes of the cluster the double stands in for.
+    pub fn register_node(&self, name: &str) {
+        let rt = resources::TYPES
+            .iter()
+            .find(|t| t.kind == "Node")
+            .expect("the double serves Nodes");
+        let t = request::Target {
+            rt,
+            namespace: None,
+            name: None,
+            subresource: None,
+        };
+        let body = serde_json::json!({"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "labels": {"kubernetes.io/hostname": name}},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]}});
+        let q = [("fieldManager".to_string(), "kubelet".to_string())].into();
+        let mut store = self.shared.store.lock().expect("store lock");
+        write::create(&mut store, &t, body, &q, true);
     }
 
     /// The stored object (with managedFields), if any. `namespace` is `""` for cluster-scoped.

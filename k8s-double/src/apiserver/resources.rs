@@ -46,6 +46,7 @@ const fn rt(
 /// Everything the agent applies in the lab and the tests.
 pub const TYPES: &[ResourceType] = &[
     rt("", "v1", "Namespace", "namespaces", false, &["ns"]),
+    rt("", "v1", "Node", "nodes", false, &["no"]),
     rt("", "v1", "ConfigMap", "configmaps", true, &["cm"]),
     rt("", "v1", "Secret", "secrets", true, &[]),
     rt("", "v1", "ServiceAccount", "serviceaccounts", true, &["sa"]),

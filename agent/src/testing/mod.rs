@@ -1,3 +1,0 @@
-//! Test doubles.
-pub mod apiserver;
-pub mod sample;
