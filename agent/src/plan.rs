@@ -1,12 +1,12 @@
 //! The change set: what differs between Git and reality, as plain data.
 //!
 //! `agent diff` prints it, `agent apply` executes it, logs and status record it:
-//! the same value each time (STYLE.md #2). Diff texts inside are already masked.
+//! the same value each time (decisions are values). Diff texts inside are already masked.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What applying a change does to one object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
     /// Absent on the host/cluster; Git declares it.
@@ -41,31 +41,31 @@ impl Action {
 }
 
 /// One object compared: a file on a host, a CIB id, a Kubernetes object.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Change {
     /// `gateway`, `balancer`, `cluster`, `workloads`.
     pub target: String,
     /// Inventory host, when the object lives on one host.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// File path, CIB id or `Kind/namespace/name`.
     pub object: String,
     pub action: Action,
     /// Unified diff (live → desired), secrets masked.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
     /// Short human notes (`vip: op monitor interval 10s → 20s`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }
 
 /// A host or cluster that could not be observed or changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetError {
     pub target: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     pub message: String,
     /// Retrying later may help (unreachable host) as opposed to a bad desired state.
@@ -73,7 +73,7 @@ pub struct TargetError {
 }
 
 /// Everything one comparison found.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeSet {
     /// Commit of the desired state compared.

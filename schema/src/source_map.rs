@@ -17,7 +17,7 @@
 //!
 //! Lines and columns are 1-based and counted in characters.
 
-use crate::model::Origin;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// A 1-based line/column pair inside one file.
@@ -152,5 +152,19 @@ mod tests {
         assert_eq!(sm.locate(&doc, "spec.hosts[0]").line, 5);
         assert_eq!(sm.locate(&doc, "metadata"), doc);
         assert_eq!(sm.position(&doc, "metadata"), None);
+    }
+}
+
+/// Where a document (or a value inside it) was written: repo-relative path, 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
     }
 }

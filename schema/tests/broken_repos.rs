@@ -198,6 +198,8 @@ const CASES: &[Case] = &[
         At::Text("app example", 1), &["invalid server name `app example`"], Some("DNS name")),
     case("duplicate route path", &[Replace(GW, "- path: /app", "- path: /auth")], GW,
         At::Text("/auth", 3), &["duplicate route path `/auth`"], None),
+    case("route expectStatus that is not an HTTP status", &[Replace(GW, "- path: /app", "- expectStatus: 2000\n          path: /app")], GW,
+        At::Text("2000", 1), &["2000 is not an HTTP status"], Some("100 to 599")),
     case("redirect with a non-redirect status", &[Replace(GW, "      routes:", "      redirects:\n        - {match: ^/old, to: /new, status: 200}\n      routes:")], GW,
         At::Text("200", 1), &["200 is not a redirect status"], Some("301")),
     case("App name that is not a Kubernetes name", &[Replace(APPF, "  name: keycloak\n", "  name: KeyCloak\n")], APPF,
@@ -509,7 +511,7 @@ fn every_field_mistake_of_one_document_is_reported() {
                 at("colour").0,
                 at("colour").1,
                 "unknown field `colour` in `spec.stats`",
-                Some("allowed: `adminIf`, `auth`, `binds`, `refresh`, `uri`")
+                Some("allowed: `adminIf`, `auth`, `binds`, `extra`, `refresh`, `uri`")
             ),
         ],
         "{diags}"

@@ -300,7 +300,7 @@ fn all_field_problems(
     let schemas = SCHEMAS.get_or_init(|| {
         let kinds = KINDS.iter();
         kinds
-            .filter_map(|k| Some((*k, crate::json_schema(k)?)))
+            .filter_map(|k| Some((*k, crate::jsonschema::json_schema(k)?)))
             .collect()
     });
     let Some((_, schema)) = schemas.iter().find(|(k, _)| *k == kind) else {

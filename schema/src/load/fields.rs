@@ -138,7 +138,7 @@ mod tests {
 
     #[test]
     fn finds_every_unknown_and_missing_field() {
-        let schema = crate::json_schema("Inventory").unwrap();
+        let schema = crate::jsonschema::json_schema("Inventory").unwrap();
         let text = concat!(
             "apiVersion: agent/v1\nkind: Inventory\nmetadata: {name: x}\nspec:\n  hosts:\n",
             "  - {name: a, adress: b, roles: []}\n",

@@ -34,6 +34,9 @@ pub struct Global {
     pub log: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chroot: Option<String>,
+    /// `pidfile` (the agent's reload passes `-p /run/haproxy.pid` whatever it says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pidfile: Option<String>,
     /// The runtime API socket (`stats socket`); the agent uses it for health checks and
     /// reload-free server changes, so it should be declared with `level: admin`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -94,6 +97,9 @@ pub struct Defaults {
     /// `timeout NAME VALUE` (connect, client, server, http-request, queue, check...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timeouts: BTreeMap<String, String>,
+    /// `errorfile CODE FILE`: the response HAProxy sends for that status.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub errorfiles: BTreeMap<u16, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra: Vec<String>,
 }
@@ -115,6 +121,12 @@ pub struct Frontend {
     pub mode: Option<Mode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maxconn: Option<u32>,
+    /// `log` lines (`global`, `/dev/log local0`), after the keyword.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<String>,
+    /// `timeout NAME VALUE` for this frontend (client, http-request, http-keep-alive...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub timeouts: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
     /// Serve the statistics page on this frontend under this URI (`stats uri`).
@@ -165,6 +177,14 @@ pub struct Backend {
     pub balance: Option<Balance>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fullconn: Option<u32>,
+    /// `log` lines, after the keyword.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    /// `timeout NAME VALUE` for this backend (connect, server, queue, check...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub timeouts: BTreeMap<String, String>,
     /// Cookie-based stickiness.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cookie: Option<Cookie>,
@@ -192,6 +212,26 @@ pub enum Balance {
     Roundrobin,
     Leastconn,
     Source,
+    #[serde(rename = "static-rr")]
+    StaticRr,
+    First,
+    Random,
+    Uri,
+}
+
+impl Balance {
+    /// The keyword after `balance` in haproxy.cfg.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Balance::Roundrobin => "roundrobin",
+            Balance::Leastconn => "leastconn",
+            Balance::Source => "source",
+            Balance::StaticRr => "static-rr",
+            Balance::First => "first",
+            Balance::Random => "random",
+            Balance::Uri => "uri",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -263,13 +303,17 @@ pub struct Server {
     pub backup: bool,
     #[serde(default)]
     pub disabled: bool,
+    /// Escape hatch: more server options, verbatim, appended to the `server` line
+    /// (`ssl verify none`, `send-proxy`, `on-marked-down shutdown-sessions`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ServersFrom {
     /// Inventory role whose hosts become servers (normally `worker`).
-    pub role: super::Role,
+    pub role: super::inventory::Role,
     /// Port on every such host (the Kubernetes NodePort).
     pub port: u16,
 }
@@ -290,6 +334,10 @@ pub struct StatsPage {
     /// `stats admin if ...` condition, e.g. `LOCALHOST`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_if: Option<String>,
+    /// Escape hatch: more lines for the `listen stats` section, verbatim
+    /// (`stats realm ...`, `stats hide-version`, `maxconn 10`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

@@ -15,7 +15,12 @@ pub struct GatewaySpec {
     /// Apache modules the site needs (`ssl`, `proxy`, `proxy_http`, `headers`, `rewrite`...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub modules: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vhosts: Vec<VirtualHost>,
+    /// Escape hatch: lines copied verbatim into the site file before the virtual hosts
+    /// (server-level directives, virtual hosts the model cannot express).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -26,6 +31,21 @@ pub struct VirtualHost {
     /// `ServerAlias` entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub server_aliases: Vec<String>,
+    /// `ServerAdmin` (an e-mail address or URL shown on error pages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_admin: Option<String>,
+    /// `DocumentRoot`, as written (quotes included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_root: Option<String>,
+    /// `ErrorLog` target, as written (`${APACHE_LOG_DIR}/error.log`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_log: Option<String>,
+    /// `LogLevel`, as written (`warn`, `info ssl:warn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
+    /// `CustomLog` lines, each the arguments as written (`${APACHE_LOG_DIR}/access.log combined`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_logs: Vec<String>,
     /// Port of the `<VirtualHost *:PORT>` (default 443 with TLS, 80 without).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
@@ -155,6 +175,10 @@ pub struct Route {
     /// `retry=` seconds (0 = retry a failed upstream at once; good for a single VIP upstream).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry: Option<u32>,
+    /// The status `agent drill` expects from this route through the gateway (default:
+    /// any success or redirect, 200-399). Not rendered into Apache's configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_status: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

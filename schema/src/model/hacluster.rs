@@ -32,6 +32,28 @@ pub struct HaClusterSpec {
     pub resources: Vec<Resource>,
     #[serde(default)]
     pub constraints: Constraints,
+    /// Escape hatch: CIB elements the model cannot express (groups, clones, bundles,
+    /// constraints with rules or sets), verbatim XML, owned by their top-level ids.
+    #[serde(default, skip_serializing_if = "CibRaw::is_empty")]
+    pub raw: CibRaw,
+}
+
+/// Verbatim CIB elements, one XML element per entry, by `<configuration>` section.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CibRaw {
+    /// Elements of `<resources>` (`<group>`, `<clone>`, `<bundle>`, `<primitive>`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    /// Elements of `<constraints>` (`<rsc_location>` with rules, resource sets...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub constraints: Vec<String>,
+}
+
+impl CibRaw {
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.constraints.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
@@ -99,6 +121,8 @@ pub enum ResourceClass {
     Ocf,
     Lsb,
     Systemd,
+    /// A fencing device (`stonith:fence_ipmilan`...).
+    Stonith,
 }
 
 impl ResourceClass {
@@ -107,6 +131,7 @@ impl ResourceClass {
             ResourceClass::Ocf => "ocf",
             ResourceClass::Lsb => "lsb",
             ResourceClass::Systemd => "systemd",
+            ResourceClass::Stonith => "stonith",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `Inventory`: the hosts of the platform and how to reach them.
 
+use super::node::NodeRegistration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +75,9 @@ pub struct Host {
     /// Per-host overrides of managed paths and commands (non-standard layouts).
     #[serde(default, skip_serializing_if = "HostOverrides::is_empty")]
     pub overrides: HostOverrides,
+    /// A worker's Kubernetes Node registration: labels and taints (target `nodes`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<NodeRegistration>,
 }
 
 impl Host {

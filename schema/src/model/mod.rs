@@ -11,16 +11,20 @@ mod balancer;
 mod gateway;
 mod hacluster;
 mod inventory;
+mod node;
 
 pub use app::*;
 pub use balancer::*;
 pub use gateway::*;
 pub use hacluster::*;
 pub use inventory::*;
+pub use node::*;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+pub use crate::source_map::Origin;
 
 /// The `apiVersion` of every kind agent defines.
 pub const API_VERSION: &str = "agent/v1";
@@ -53,20 +57,6 @@ pub struct Document<S> {
     pub kind: String,
     pub metadata: Metadata,
     pub spec: S,
-}
-
-/// Where a document (or a value inside it) was written: repo-relative path, 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
-pub struct Origin {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-}
-
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
-    }
 }
 
 /// A typed document together with where it came from.

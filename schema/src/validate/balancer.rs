@@ -1,7 +1,8 @@
 //! Balancer checks: hosts with role `balancer`, frontends, ACLs, backends, servers, durations.
 
+use super::cx::{absolute, unique_names, Cx};
 use super::frontend::{binds, frontend};
-use super::{net, unique_names, Cx};
+use super::net;
 use crate::load::hints::closest;
 use crate::model::*;
 use std::collections::BTreeSet;
@@ -50,21 +51,12 @@ pub(super) fn check(cx: &mut Cx) {
         if let Some(t) = &spec.global.stats_timeout {
             cx.duration(doc, "spec.global.statsTimeout", t, false);
         }
-        for (name, value) in &spec.defaults.timeouts {
-            let at = format!("spec.defaults.timeouts.{name}");
-            if !TIMEOUTS.contains(&name.as_str()) {
-                let hint = match closest(name, TIMEOUTS.iter().copied()) {
-                    Some(c) => format!("did you mean `{c}`?"),
-                    None => format!("one of: {}", TIMEOUTS.join(", ")),
-                };
-                cx.error(
-                    doc,
-                    &at,
-                    format!("unknown HAProxy timeout `{name}`"),
-                    Some(hint),
-                );
-            }
-            cx.duration(doc, &at, value, false);
+        timeouts(cx, doc, "spec.defaults", &spec.defaults.timeouts);
+        for (i, f) in spec.frontends.iter().enumerate() {
+            timeouts(cx, doc, &format!("spec.frontends[{i}]"), &f.timeouts);
+        }
+        for (i, b) in spec.backends.iter().enumerate() {
+            timeouts(cx, doc, &format!("spec.backends[{i}]"), &b.timeouts);
         }
         let fronts = spec.frontends.iter().enumerate();
         cx.unique(
@@ -174,6 +166,26 @@ fn backend(cx: &mut Cx, doc: &Origin, at: &str, b: &Backend) {
     }
 }
 
+/// `timeouts` of a section: known names, valid durations.
+fn timeouts(cx: &mut Cx, doc: &Origin, at: &str, map: &std::collections::BTreeMap<String, String>) {
+    for (name, value) in map {
+        let at = format!("{at}.timeouts.{name}");
+        if !TIMEOUTS.contains(&name.as_str()) {
+            let hint = match closest(name, TIMEOUTS.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => format!("one of: {}", TIMEOUTS.join(", ")),
+            };
+            cx.error(
+                doc,
+                &at,
+                format!("unknown HAProxy timeout `{name}`"),
+                Some(hint),
+            );
+        }
+        cx.duration(doc, &at, value, false);
+    }
+}
+
 fn weight(cx: &mut Cx, doc: &Origin, path: &str, w: Option<u32>) {
     if let Some(w) = w.filter(|w| *w > 256) {
         cx.error(
@@ -181,17 +193,6 @@ fn weight(cx: &mut Cx, doc: &Origin, path: &str, w: Option<u32>) {
             path,
             format!("weight {w} is out of range"),
             Some("HAProxy weights are 0-256".into()),
-        );
-    }
-}
-
-pub(super) fn absolute(cx: &mut Cx, doc: &Origin, path: &str, p: &str) {
-    if !p.starts_with('/') {
-        cx.error(
-            doc,
-            path,
-            format!("`{p}` does not start with `/`"),
-            Some(format!("`/{p}`")),
         );
     }
 }

@@ -1,7 +1,8 @@
 //! Balancer frontend checks: binds, ACLs, routing to declared backends.
 
-use super::balancer::absolute;
-use super::{net, Cx};
+use super::cx::absolute;
+use super::cx::Cx;
+use super::net;
 use crate::load::hints::closest;
 use crate::model::*;
 use std::collections::BTreeSet;

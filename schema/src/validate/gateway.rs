@@ -1,6 +1,7 @@
 //! Gateway checks: hosts with role `gateway`, virtual hosts, routes, redirects.
 
-use super::{net, unique_names, Cx};
+use super::cx::{unique_names, Cx};
+use super::net;
 use crate::model::*;
 
 pub(super) fn check(cx: &mut Cx) {
@@ -25,7 +26,7 @@ pub(super) fn check(cx: &mut Cx) {
             let hint = "give a host role `gateway` in the Inventory, or list `hosts:`".to_string();
             cx.error(doc, "spec", "no host to deploy this gateway on", Some(hint));
         }
-        if spec.vhosts.is_empty() {
+        if spec.vhosts.is_empty() && spec.raw.is_none() {
             cx.error(
                 doc,
                 "spec.vhosts",
@@ -98,6 +99,14 @@ fn vhost(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
                 &format!("{rt}.upstream"),
                 format!("upstream `{}` is not an http(s) URL", r.upstream),
                 Some(hint),
+            );
+        }
+        if let Some(s) = r.expect_status.filter(|s| !(100..=599).contains(s)) {
+            cx.error(
+                doc,
+                &format!("{rt}.expectStatus"),
+                format!("{s} is not an HTTP status"),
+                Some("a status from 100 to 599, e.g. 200 or 401".to_string()),
             );
         }
     }

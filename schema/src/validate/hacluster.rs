@@ -1,6 +1,7 @@
 //! HaCluster checks: nodes are balancers, the VIP fits their subnet, CIB ids and references.
 
-use super::{net, unique_names, Cx};
+use super::cx::{unique_names, Cx};
+use super::net;
 use crate::load::hints::closest;
 use crate::model::*;
 use std::net::IpAddr;
@@ -184,11 +185,22 @@ fn resources(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
     }
 }
 
+/// Every `id="..."` value in a raw XML text (an over-approximation of the resource ids
+/// it declares; good enough to accept constraints naming them).
+fn xml_ids(xml: &str) -> Vec<&str> {
+    xml.split("id=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect()
+}
+
 fn constraints(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
     let mut declared: Vec<&str> = spec.resources.iter().map(|r| r.id.as_str()).collect();
     if let Some(v) = &spec.vip {
         declared.push(&v.id);
     }
+    // Constraints may name raw resources and their members (groups, clones, bundles).
+    declared.extend(spec.raw.resources.iter().flat_map(|x| xml_ids(x)));
     let rsc = |cx: &mut Cx, path: String, id: &str| {
         if !declared.contains(&id) {
             let hint = match closest(id, declared.iter().copied()) {

@@ -1,17 +1,19 @@
 //! Inventory checks: exactly one inventory, unique host names and addresses, valid values.
 
-use super::{net, Cx};
+use super::cx::Cx;
+use super::net;
 
 pub(super) fn check(cx: &mut Cx) {
     let Some(inv) = &cx.state.inventory else {
         cx.diags.push(
-            crate::Diagnostic::error("", 0, 0, "the repository has no `Inventory`").with_hint(
-                "add one document `kind: Inventory` listing the hosts (e.g. inventory.yaml)",
-            ),
+            crate::diag::Diagnostic::error("", 0, 0, "the repository has no `Inventory`")
+                .with_hint(
+                    "add one document `kind: Inventory` listing the hosts (e.g. inventory.yaml)",
+                ),
         );
         return;
     };
-    super::unique_names(cx, "Inventory", std::slice::from_ref(inv));
+    super::cx::unique_names(cx, "Inventory", std::slice::from_ref(inv));
     let doc = &inv.origin;
     let spec = &inv.doc.spec;
     if spec.hosts.is_empty() {
@@ -78,6 +80,7 @@ pub(super) fn check(cx: &mut Cx) {
                 );
             }
         }
+        super::node::check(cx, doc, i, h);
         if h.roles.is_empty() {
             let hint = "add roles (gateway, balancer, worker, control-plane) or remove the host"
                 .to_string();

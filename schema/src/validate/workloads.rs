@@ -1,6 +1,7 @@
 //! Workload checks: Apps (names, ports, NodePorts, env) and raw manifests (duplicates).
 
-use super::{net, Cx};
+use super::cx::Cx;
+use super::net;
 use crate::model::*;
 
 const NODE_PORTS: std::ops::RangeInclusive<u16> = 30000..=32767;

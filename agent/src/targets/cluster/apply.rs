@@ -8,18 +8,20 @@
 //! manager itself refuses it if anything changed in between: an edit by
 //! someone else is never overwritten, only retried on a fresh observation.
 
+use super::access::{ApplyOptions, ClusterAccess, ClusterPolicy};
 use super::cib::{CibVersion, ConfigView};
+use super::corosync::CorosyncWant;
+use super::error::ClusterError;
 use super::merge::{merge, Owned};
-use super::observe::observe;
+use super::observe::{observe, Observed};
+use super::plan::{declared_agents, plan, ClusterPlan};
 use super::settle::wait_converged;
 use super::status::ClusterStatus;
 use super::xml::Elem;
-use super::{plan, ClusterAccess, ClusterError, ClusterPlan, ClusterPolicy, CorosyncWant};
+use crate::exec::Remote;
 use crate::mask::Masker;
 use crate::plan::Change;
-use crate::targets::remote::Remote;
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 /// Exit 3: crm_verify refused; 4: tool failure; 5: version conflict.
 const PATCH: &str = r#"
@@ -82,8 +84,8 @@ pub enum PatchOutcome {
 }
 
 /// Sends one guarded patch turning `observed` into `desired` on `node` (one round trip).
-pub async fn patch<R: Remote>(
-    remote: &R,
+pub async fn patch(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     node: &str,
     observed_text: &str,
@@ -131,8 +133,8 @@ pub async fn patch<R: Remote>(
 /// `agent diff` on the node: crm_verify the plan's desired CIB on a shadow copy and
 /// return the raw `crm_diff` patch apply would send (`None`: nothing to send).
 /// Read-only; an invalid desired state is reported as [`ClusterError::Invalid`].
-pub async fn dry_run<R: Remote>(
-    remote: &R,
+pub async fn dry_run(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     plan: &ClusterPlan,
 ) -> Result<Option<String>, ClusterError> {
@@ -162,26 +164,6 @@ pub async fn dry_run<R: Remote>(
     }
 }
 
-/// Limits of one apply.
-#[derive(Debug, Clone, Copy)]
-pub struct ApplyOptions {
-    /// Observe→patch attempts when the CIB changes concurrently.
-    pub attempts: u32,
-    /// How long the declared resources may take to be started where they belong.
-    pub settle_timeout: Duration,
-    pub poll: Duration,
-}
-
-impl Default for ApplyOptions {
-    fn default() -> Self {
-        ApplyOptions {
-            attempts: 3,
-            settle_timeout: Duration::from_secs(60),
-            poll: Duration::from_secs(1),
-        }
-    }
-}
-
 /// What an apply did.
 #[derive(Debug, Clone)]
 pub struct ApplyReport {
@@ -200,8 +182,8 @@ pub struct ApplyReport {
 /// for the declared resources; on timeout restores the declared ids' previous state.
 /// Then, when the policy allows it and it differs, sets corosync's totem token
 /// ([`super::corosync_apply`]); its outcome is noted on the `corosync.conf` change.
-pub async fn apply<R: Remote>(
-    remote: &R,
+pub async fn apply(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     fragment: &Elem,
     corosync: &CorosyncWant,
@@ -209,7 +191,36 @@ pub async fn apply<R: Remote>(
     masker: &Masker,
     opts: &ApplyOptions,
 ) -> Result<ApplyReport, ClusterError> {
-    let mut report = apply_cib(remote, access, fragment, corosync, policy, masker, opts).await?;
+    let job = Job {
+        access,
+        fragment,
+        corosync,
+        policy,
+        masker,
+    };
+    apply_observed(remote, &job, opts, None).await
+}
+
+/// What one cluster's apply works on.
+pub struct Job<'a> {
+    pub access: &'a ClusterAccess,
+    pub fragment: &'a Elem,
+    pub corosync: &'a CorosyncWant,
+    pub policy: &'a ClusterPolicy,
+    pub masker: &'a Masker,
+}
+
+/// [`apply`], its first attempt planned from `first` (an observation just made, as
+/// by the cycle's plan) instead of observing again; the CIB version guard still
+/// refuses a patch when the CIB changed since.
+pub async fn apply_observed(
+    remote: &dyn Remote,
+    job: &Job<'_>,
+    opts: &ApplyOptions,
+    first: Option<Observed>,
+) -> Result<ApplyReport, ClusterError> {
+    let (access, corosync, policy) = (job.access, job.corosync, job.policy);
+    let mut report = apply_cib(remote, job, opts, first).await?;
     let due = report
         .changes
         .iter()
@@ -228,18 +239,25 @@ pub async fn apply<R: Remote>(
     Ok(report)
 }
 
-async fn apply_cib<R: Remote>(
-    remote: &R,
-    access: &ClusterAccess,
-    fragment: &Elem,
-    corosync: &CorosyncWant,
-    policy: &ClusterPolicy,
-    masker: &Masker,
+async fn apply_cib(
+    remote: &dyn Remote,
+    job: &Job<'_>,
     opts: &ApplyOptions,
+    mut first: Option<Observed>,
 ) -> Result<ApplyReport, ClusterError> {
-    let agents = super::declared_agents(fragment);
+    let Job {
+        access,
+        fragment,
+        corosync,
+        policy,
+        masker,
+    } = *job;
+    let agents = declared_agents(fragment);
     for attempt in 1..=opts.attempts {
-        let obs = observe(remote, access, &agents).await?;
+        let obs = match first.take() {
+            Some(obs) => obs,
+            None => observe(remote, access, &agents).await?,
+        };
         let p = plan(fragment, corosync, obs, policy, masker)?;
         let mut report = ApplyReport {
             changes: p.changes,
@@ -287,8 +305,8 @@ async fn apply_cib<R: Remote>(
 }
 
 /// Puts the owned objects back as they were in `previous` (retrying on conflict).
-async fn restore<R: Remote>(
-    remote: &R,
+async fn restore(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     previous: &Elem,
     owned: &Owned,
@@ -317,8 +335,8 @@ async fn restore<R: Remote>(
 
 /// `crm_simulate` preview of the transitions `desired` would cause (for `diff --verbose`):
 /// the "Transition Summary" and the actions, as crm_simulate prints them.
-pub async fn preview<R: Remote>(
-    remote: &R,
+pub async fn preview(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     node: &str,
     desired: &Elem,

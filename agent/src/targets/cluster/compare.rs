@@ -5,8 +5,8 @@
 //! Pure functions over [`ConfigView`]s; the result is a list of [`Change`]s
 //! (one per declared object, plus undeclared and stray objects found live).
 
+use super::access::ClusterPolicy;
 use super::cib::{constraint_view, ConfigView, Op, Primitive};
-use super::ClusterPolicy;
 use crate::plan::{Action, Change};
 use std::collections::BTreeMap;
 

@@ -21,9 +21,22 @@ pub struct CorosyncWant {
     pub token: Option<u32>,
     pub transport: Option<String>,
     pub two_node: Option<bool>,
+    /// Inventory address of each node: a corosync node listed by `ring0_addr` only
+    /// (no `name`) is that node.
+    pub addresses: BTreeMap<String, String>,
 }
 
 impl CorosyncWant {
+    /// The nodes' inventory addresses added (see [`CorosyncWant::addresses`]).
+    pub fn with_addresses(mut self, state: &schema::DesiredState) -> Self {
+        for n in &self.nodes {
+            if let Some(h) = state.host(n) {
+                self.addresses.insert(n.clone(), h.address.clone());
+            }
+        }
+        self
+    }
+
     pub fn from_spec(spec: &HaClusterSpec) -> CorosyncWant {
         let c = spec.corosync.clone().unwrap_or_default();
         CorosyncWant {
@@ -32,6 +45,7 @@ impl CorosyncWant {
             token: c.token,
             transport: c.transport,
             two_node: c.two_node,
+            addresses: BTreeMap::new(),
         }
     }
 }
@@ -115,7 +129,15 @@ pub fn compare(live: Option<&CorosyncConf>, want: &CorosyncWant, manage: bool) -
         want.two_node.map(|b| u8::from(b).to_string()),
         &mut restart,
     );
-    let (mut l, mut w) = (live.nodes.clone(), want.nodes.clone());
+    let w: Vec<String> = want
+        .nodes
+        .iter()
+        .map(|n| match want.addresses.get(n) {
+            Some(a) if !live.nodes.contains(n) && live.nodes.contains(a) => a.clone(),
+            _ => n.clone(),
+        })
+        .collect();
+    let (mut l, mut w) = (live.nodes.clone(), w);
     l.sort();
     w.sort();
     if !w.is_empty() && l != w {
@@ -273,6 +295,7 @@ mod tests {
             token: Some(3000),
             transport: Some("knet".into()),
             two_node: Some(true),
+            addresses: Default::default(),
         };
         assert_eq!(
             compare(Some(&c), &want, false).unwrap().action,

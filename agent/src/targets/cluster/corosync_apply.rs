@@ -15,9 +15,10 @@
 //! Any failure puts the previous files back (and reloads them when a reload had been
 //! sent), then reports what happened.
 
+use super::access::ClusterAccess;
 use super::corosync::with_token;
-use super::{ClusterAccess, ClusterError};
-use crate::targets::remote::{sh_quote, Remote};
+use super::error::ClusterError;
+use crate::exec::{sh_quote, Remote};
 use sha2::{Digest, Sha256};
 
 /// Exit 3: corosync -t refused; 5: the file changed since it was read.
@@ -44,13 +45,13 @@ fn tool(node: &str, step: &str, message: impl Into<String>) -> ClusterError {
 }
 
 /// Runs `body` on `node` with `$f` set to corosync.conf's path.
-async fn exec<R: Remote>(
-    remote: &R,
+async fn exec(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     node: &str,
     body: &str,
     stdin: &[u8],
-) -> Result<crate::targets::remote::ExecOutput, ClusterError> {
+) -> Result<crate::exec::ExecOutput, ClusterError> {
     let script = format!(
         "{}\nf={}\n{body}",
         access.prelude,
@@ -63,8 +64,8 @@ async fn exec<R: Remote>(
 }
 
 /// [`exec`], returning the exit status and the output (stdout then stderr), trimmed.
-async fn run<R: Remote>(
-    remote: &R,
+async fn run(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     node: &str,
     body: &str,
@@ -77,8 +78,8 @@ async fn run<R: Remote>(
 
 /// Sets `totem.token` to `token` on every node and reloads corosync. `Ok(None)` when
 /// every node already has it; `Ok(Some(summary))` when it was changed.
-pub async fn set_token<R: Remote>(
-    remote: &R,
+pub async fn set_token(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     token: u32,
 ) -> Result<Option<String>, ClusterError> {
@@ -159,8 +160,8 @@ pub async fn set_token<R: Remote>(
 }
 
 /// The file's exact bytes (as text) on `node`.
-async fn read<R: Remote>(
-    remote: &R,
+async fn read(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     node: &str,
 ) -> Result<String, ClusterError> {
@@ -172,7 +173,7 @@ async fn read<R: Remote>(
 }
 
 /// `totem.token` as corosync runs it on `node` (`corosync-cmapctl -g totem.token`).
-async fn running_token<R: Remote>(remote: &R, access: &ClusterAccess, node: &str) -> Option<u32> {
+async fn running_token(remote: &dyn Remote, access: &ClusterAccess, node: &str) -> Option<u32> {
     let (status, text) = run(remote, access, node, "corosync-cmapctl -g totem.token", b"")
         .await
         .ok()?;
@@ -184,8 +185,8 @@ async fn running_token<R: Remote>(remote: &R, access: &ClusterAccess, node: &str
 
 /// Puts the previous files back on `nodes`; reloads when a reload had been sent.
 /// Returns a sentence for the error message.
-async fn restore<R: Remote>(
-    remote: &R,
+async fn restore(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     nodes: &[String],
     reload: bool,
@@ -223,7 +224,7 @@ mod tests {
     //! The orchestration against an in-memory pair of nodes (the lab suite
     //! `cluster_corosync_lab` runs the real tools): what is written, what is put back.
     use super::*;
-    use crate::targets::remote::{ExecOutput, RemoteError};
+    use crate::exec::{ExecOutput, RemoteError};
     use std::collections::BTreeMap;
     use std::sync::Mutex;
 
@@ -278,6 +279,8 @@ mod tests {
         }
     }
 
+    #[async_trait::async_trait]
+    #[async_trait::async_trait]
     impl Remote for Fake {
         async fn exec(
             &self,

@@ -5,10 +5,12 @@
 //! `HaCluster` document (corosync settings, nodes) by `metadata.name`, and
 //! reaches the cluster through its nodes in declared order.
 
+use super::access::ClusterAccess;
 use super::corosync::CorosyncWant;
+use super::error::ClusterError;
+use super::plan::parse_fragment;
 use super::xml::Elem;
-use super::{parse_fragment, ClusterAccess, ClusterError};
-use crate::render::Rendered;
+use crate::rendered::Rendered;
 use schema::DesiredState;
 
 /// One cluster to compare or converge.
@@ -37,7 +39,9 @@ pub fn jobs(state: &DesiredState, rendered: &Rendered) -> Vec<Result<ClusterJob,
             Ok(ClusterJob {
                 name: f.cluster.clone(),
                 fragment: parse_fragment(f)?,
-                corosync: spec.map(CorosyncWant::from_spec).unwrap_or_default(),
+                corosync: spec
+                    .map(|s| CorosyncWant::from_spec(s).with_addresses(state))
+                    .unwrap_or_default(),
                 access: ClusterAccess::live(f.nodes.clone()),
                 vip_id: spec.and_then(|s| s.vip.as_ref()).map(|v| v.id.clone()),
             })

@@ -7,12 +7,13 @@
 //! unreachable node or one whose CIB manager does not answer is skipped, and
 //! only when every node fails is the cluster reported unreachable.
 
+use super::access::ClusterAccess;
 use super::cib::CibVersion;
 use super::corosync::CorosyncConf;
+use super::error::ClusterError;
 use super::status::ClusterStatus;
 use super::xml::Elem;
-use super::{ClusterAccess, ClusterError};
-use crate::targets::remote::{sh_quote, Remote};
+use crate::exec::{sh_quote, Remote};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Parameters a resource agent accepts, from its metadata.
@@ -145,8 +146,8 @@ pub fn parse(node: &str, out: &str) -> Result<Observed, ClusterError> {
 }
 
 /// Observes the cluster through the first node that answers.
-pub async fn observe<R: Remote>(
-    remote: &R,
+pub async fn observe(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     agents: &BTreeSet<String>,
 ) -> Result<Observed, ClusterError> {

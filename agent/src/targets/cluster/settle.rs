@@ -5,10 +5,11 @@
 //! exactly one node and every declared INFINITY colocation holds, or the
 //! timeout passes. [`vip_holder`] serves the balancer rollout (standby first).
 
+use super::access::{ApplyOptions, ClusterAccess};
 use super::cib::{normal_score, ConfigView};
+use super::error::ClusterError;
 use super::status::ClusterStatus;
-use super::{ApplyOptions, ClusterAccess, ClusterError};
-use crate::targets::remote::Remote;
+use crate::exec::Remote;
 
 /// What keeps `status` from being converged for `want`; empty when converged:
 /// every declared primitive started on exactly one node and not failed, and
@@ -42,8 +43,8 @@ pub fn convergence_problems(want: &ConfigView, status: &ClusterStatus) -> Vec<St
     problems
 }
 
-async fn mon<R: Remote>(
-    remote: &R,
+async fn mon(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     node: &str,
 ) -> Result<ClusterStatus, String> {
@@ -59,8 +60,8 @@ async fn mon<R: Remote>(
 }
 
 /// crm_mon on `first` (when given), else on the other nodes in order: the first answer.
-async fn mon_any<R: Remote>(
-    remote: &R,
+async fn mon_any(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     first: Option<&str>,
 ) -> Result<ClusterStatus, String> {
@@ -80,8 +81,8 @@ async fn mon_any<R: Remote>(
 
 /// Polls until [`convergence_problems`] is empty (`Ok`, with the placement) or the
 /// settle timeout passes (`Err`, with the last problems seen).
-pub(crate) async fn wait_converged<R: Remote>(
-    remote: &R,
+pub(crate) async fn wait_converged(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     node: &str,
     want: &ConfigView,
@@ -110,8 +111,8 @@ pub(crate) async fn wait_converged<R: Remote>(
 }
 
 /// Placement from the first node that answers (for `agent diff` and status pages).
-pub async fn placement<R: Remote>(
-    remote: &R,
+pub async fn placement(
+    remote: &dyn Remote,
     access: &ClusterAccess,
 ) -> Result<ClusterStatus, ClusterError> {
     mon_any(remote, access, None)
@@ -121,8 +122,8 @@ pub async fn placement<R: Remote>(
 
 /// The node running `vip_id` (from crm_mon on the first node that answers); `None`
 /// when the VIP is stopped or, in a split brain, active on several nodes.
-pub async fn vip_holder<R: Remote>(
-    remote: &R,
+pub async fn vip_holder(
+    remote: &dyn Remote,
     access: &ClusterAccess,
     vip_id: &str,
 ) -> Result<Option<String>, ClusterError> {

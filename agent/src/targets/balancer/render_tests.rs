@@ -1,0 +1,219 @@
+use super::*;
+use crate::rendered::{state_from, TEST_INVENTORY};
+
+fn balancer(spec: &str) -> String {
+    format!("apiVersion: agent/v1\nkind: Balancer\nmetadata: {{name: b}}\nspec:\n{spec}")
+}
+
+fn files(spec: &str) -> Vec<ManagedFile> {
+    let s = state_from(&[("inv.yaml", TEST_INVENTORY), ("b.yaml", &balancer(spec))]);
+    render(&s, &s.balancers[0]).unwrap()
+}
+
+const DERIVED: &str = "  backends:
+    - name: web
+      cookie: {name: JSESSIONID, mode: prefix, nocache: true}
+      serversFrom: {role: worker, port: 30080}
+";
+
+#[test]
+fn derived_servers_follow_inventory_order_and_role() {
+    let f = &files(DERIVED)[0];
+    let servers: Vec<_> = f
+        .content
+        .lines()
+        .filter(|l| l.trim_start().starts_with("server "))
+        .collect();
+    assert_eq!(
+        servers,
+        [
+            "    server w2 10.0.0.22:30080 check cookie w2",
+            "    server w1 10.0.0.21:30080 check cookie w1"
+        ]
+    );
+}
+
+#[test]
+fn adding_a_worker_adds_exactly_one_line() {
+    let more =
+        TEST_INVENTORY.to_string() + "    - {name: w3, address: 10.0.0.23, roles: [worker]}\n";
+    let before = files(DERIVED).remove(0).content;
+    let s = state_from(&[("inv.yaml", &more), ("b.yaml", &balancer(DERIVED))]);
+    let after = render(&s, &s.balancers[0]).unwrap().remove(0).content;
+    let b: Vec<_> = before.lines().collect();
+    let a: Vec<_> = after.lines().collect();
+    assert_eq!(a.len(), b.len() + 1);
+    assert_eq!(a[..b.len()], b[..]);
+    assert_eq!(a[b.len()], "    server w3 10.0.0.23:30080 check cookie w3");
+}
+
+#[test]
+fn server_settings_without_cookie_or_check() {
+    let f = &files(
+        "  backends:
+    - name: db
+      mode: tcp
+      balance: leastconn
+      serverDefaults: {check: false, weight: 10}
+      servers:
+        - {name: a, address: 10.1.1.1, port: 5432, backup: true}
+        - {name: b, address: 10.1.1.2, port: 5432, check: true, weight: 5, disabled: true}
+",
+    )[0];
+    assert!(
+        f.content.contains("    mode tcp\n    balance leastconn\n"),
+        "{}",
+        f.content
+    );
+    assert!(
+        f.content
+            .contains("    server a 10.1.1.1:5432 weight 10 backup\n"),
+        "{}",
+        f.content
+    );
+    assert!(
+        f.content
+            .contains("    server b 10.1.1.2:5432 weight 5 check disabled\n"),
+        "{}",
+        f.content
+    );
+    assert!(!f.content.contains("cookie"));
+}
+
+const TRANSFER: &str = "  global:
+    statsSocket: {path: /run/haproxy/admin.sock, level: admin, exposeFdListeners: true}
+";
+
+#[test]
+fn default_reload_goes_through_the_init_script_of_a_running_haproxy() {
+    let f = &files("  {}\n")[0];
+    assert_eq!(f.host, "lb1");
+    assert_eq!(
+        (f.path.as_str(), f.check.as_str()),
+        (DEFAULT_PATH, DEFAULT_CHECK)
+    );
+    assert_eq!(
+        f.reload.as_deref().unwrap(),
+        "if /etc/init.d/haproxy status >/dev/null 2>&1; then /etc/init.d/haproxy reload; fi"
+    );
+}
+
+#[test]
+fn with_exposed_listeners_the_reload_takes_the_sockets_over() {
+    let f = &files(TRANSFER)[0];
+    let reload = f.reload.as_deref().unwrap();
+    // Still guarded by the status Pacemaker's lsb monitor uses...
+    assert!(
+        reload.starts_with("if /etc/init.d/haproxy status >/dev/null 2>&1; then "),
+        "{reload}"
+    );
+    // ...checks first, transfers the listeners, falls back to a plain -sf.
+    assert!(
+        reload.contains("haproxy -c -q -f /etc/haproxy/haproxy.cfg && {"),
+        "{reload}"
+    );
+    assert!(reload.contains("-x /run/haproxy/admin.sock -sf $(cat /run/haproxy.pid) 2>/dev/null || haproxy -f /etc/haproxy/haproxy.cfg -p /run/haproxy.pid -D -sf $(cat /run/haproxy.pid); }"), "{reload}");
+    // Never a start: that would bring HAProxy up on the standby node.
+    assert!(!reload.contains("start"), "{reload}");
+    let plain = &files("  global: {statsSocket: {path: /s.sock}}\n")[0];
+    assert!(!plain.reload.as_deref().unwrap().contains("-x"));
+}
+
+#[test]
+fn host_overrides_path_check_and_reload() {
+    for (spec, x) in [("  {}\n", false), (TRANSFER, true)] {
+        let f = &files(spec)[1];
+        assert_eq!(f.host, "lb2");
+        assert_eq!(f.path, "/opt/lb/haproxy.cfg");
+        assert_eq!(f.check, "/opt/lb/check {file}");
+        // No reload override: the same behaviour, pointed at the overridden file
+        // and guarded by the pidfile (the init script does not know this path).
+        let reload = f.reload.as_deref().unwrap();
+        assert!(
+            reload.starts_with("if [ -s /run/haproxy.pid ] && kill -0"),
+            "{reload}"
+        );
+        assert!(
+            reload.contains("haproxy -c -q -f /opt/lb/haproxy.cfg && "),
+            "{reload}"
+        );
+        assert!(
+            reload.contains("haproxy -f /opt/lb/haproxy.cfg -p /run/haproxy.pid -D -sf"),
+            "{reload}"
+        );
+        assert_eq!(reload.contains("-x /run/haproxy/admin.sock"), x, "{reload}");
+    }
+    let inv = TEST_INVENTORY.replace(
+        "haproxyConfig:",
+        "haproxyReload: 'systemctl reload haproxy', haproxyConfig:",
+    );
+    let s = state_from(&[("inv.yaml", &inv), ("b.yaml", &balancer("  {}\n"))]);
+    let f = &render(&s, &s.balancers[0]).unwrap()[1];
+    assert_eq!(f.reload.as_deref(), Some("systemctl reload haproxy"));
+}
+
+#[test]
+fn stats_auth_makes_the_file_private() {
+    let plain = &files("  stats: {binds: ['*:8404']}\n")[0];
+    assert_eq!(plain.mode, 0o644);
+    assert!(plain.content.contains("    stats uri /stats\n"));
+    let f =
+        &files("  stats: {binds: ['*:8404'], auth: {user: u, password: p}, adminIf: LOCALHOST}\n")
+            [0];
+    assert_eq!(f.mode, 0o600);
+    assert!(
+        f.content
+            .contains("    stats auth u:p\n    stats admin if LOCALHOST\n"),
+        "{}",
+        f.content
+    );
+}
+
+#[test]
+fn explicit_hosts_and_unknown_host() {
+    assert_eq!(files("  hosts: [lb2]\n").len(), 1);
+    let s = state_from(&[
+        ("inv.yaml", TEST_INVENTORY),
+        ("b.yaml", &balancer("  hosts: [nope]\n")),
+    ]);
+    let e = render(&s, &s.balancers[0]).unwrap_err().to_string();
+    assert!(e.contains("Balancer/b") && e.contains("`nope`"), "{e}");
+}
+
+#[test]
+fn global_without_daemon_and_raw_at_the_end() {
+    let f = &files("  global: {daemon: false, maxconn: 4096, log: ['/dev/log local0']}\n  raw: |\n    userlist ops\n")[0];
+    assert!(
+        f.content
+            .contains("global\n    log /dev/log local0\n    maxconn 4096\n\ndefaults"),
+        "{}",
+        f.content
+    );
+    assert!(
+        f.content
+            .ends_with("# raw (verbatim from the document)\nuserlist ops\n"),
+        "{}",
+        f.content
+    );
+}
+
+#[test]
+fn frontend_sections_in_a_fixed_order() {
+    let f = &files(
+        "  frontends:
+    - name: fe
+      binds: ['*:80', '*:8080']
+      statsUri: /s
+      httpRequest: ['set-header X-Forwarded-Proto http']
+      acls: [{name: api, condition: path_beg /api}]
+      useBackends: [{backend: api, if: api}]
+      defaultBackend: web
+",
+    )[0];
+    let fe = f.content.split("frontend fe\n").nth(1).unwrap();
+    assert_eq!(
+        fe,
+        "    bind *:80\n    bind *:8080\n    stats enable\n    stats uri /s\n    acl api path_beg /api\n    \
+         http-request set-header X-Forwarded-Proto http\n    use_backend api if api\n    default_backend web\n"
+    );
+}

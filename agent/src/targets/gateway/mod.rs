@@ -1,0 +1,9 @@
+//! The gateway target: Apache httpd virtual hosts on the gateway hosts. Rendering
+//! ([`render`], TLS material in [`tls`]), the route probe that decides whether a
+//! reload stays ([`health`]), and [`kind::Gateway`], which plugs it into the shared
+//! host-file machinery.
+
+pub mod health;
+pub mod kind;
+pub mod render;
+pub mod tls;

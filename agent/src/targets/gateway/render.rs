@@ -1,0 +1,338 @@
+//! `Gateway` → one Apache httpd site file per gateway host.
+//!
+//! Where the file goes: by default straight into
+//! `/etc/apache2/sites-enabled/<siteName>.conf`, not into `sites-available`
+//! plus an `a2ensite` symlink. Debian's `apache2.conf` includes
+//! `sites-enabled/*.conf` whether they are links or files, and one regular file
+//! is one object to diff, stage, check and swap with a single atomic rename;
+//! a file plus a link is two, with a window (after a crash) where they
+//! disagree. "Enabled" is declared in Git: removing the document removes the
+//! file. A host override (`apacheSite`) can still point anywhere else.
+//!
+//! Modules: the file's `modules` are the document's list plus every module a
+//! rendered directive needs (`ssl` for TLS, `proxy`/`proxy_http` for routes,
+//! `headers` for header edits, `alias` for redirects), so a forgotten module
+//! cannot make the check pass locally and fail on the host.
+//!
+//! TLS material given inline (`certificatePem`, `keyPem`) adds the certificate and
+//! key files of [`super::tls`] on each host.
+
+use crate::rendered::{header, source_name, target_hosts, ManagedFile, RenderError};
+use schema::{
+    DesiredState, Document, EncodedSlashes, GatewaySpec, HeaderAction, Host, Located, Route,
+    VirtualHost,
+};
+use std::collections::BTreeSet;
+use std::fmt::Write;
+
+/// The target's name (`Change.target`, `--target`, `policies:`).
+pub const NAME: &str = "gateway";
+
+pub const DEFAULT_DIR: &str = "/etc/apache2/sites-enabled";
+/// Apache's own configuration root on Debian.
+pub const CONF_ROOT: &str = "/etc/apache2";
+
+/// The default check, run on the host: a private copy of `/etc/apache2` with the staged
+/// site in the final file's place and the site's modules enabled, checked with
+/// `apache2ctl -t` (`APACHE_CONFDIR`), then removed. The live tree is not touched, so a
+/// site Apache rejects never goes live. A site outside `/etc/apache2` is checked in place
+/// of nothing: plain `apache2ctl -t` on the live tree.
+pub fn default_check(path: &str, modules: &[String]) -> String {
+    let Some(rel) = path
+        .strip_prefix(CONF_ROOT)
+        .and_then(|r| r.strip_prefix('/'))
+    else {
+        return "apache2ctl -t".into();
+    };
+    let enable = if modules.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "APACHE_CONFDIR=\"$t\" a2enmod -q {} >/dev/null || {{ echo 'cannot enable modules: {}' >&2; exit 1; }}\n",
+            modules.join(" "),
+            modules.join(" ")
+        )
+    };
+    format!(
+        "t=$(mktemp -d /tmp/agent-apache-check.XXXXXX) || exit 1\n\
+         trap 'rm -rf \"$t\"' EXIT\n\
+         cp -a {CONF_ROOT}/. \"$t\"/ && mkdir -p \"$(dirname \"$t/{rel}\")\" && cp {{file}} \"$t/{rel}\" || exit 1\n\
+         {enable}APACHE_CONFDIR=\"$t\" apache2ctl -t"
+    )
+}
+
+/// The default reload: enable the site's modules (idempotent), then a graceful restart.
+pub fn default_reload(modules: &[String]) -> String {
+    if modules.is_empty() {
+        "apache2ctl graceful".into()
+    } else {
+        format!(
+            "a2enmod -q {} >/dev/null && apache2ctl graceful",
+            modules.join(" ")
+        )
+    }
+}
+
+/// Renders the gateway document for each of its hosts.
+pub fn render(
+    state: &DesiredState,
+    doc: &Located<Document<GatewaySpec>>,
+) -> Result<Vec<ManagedFile>, RenderError> {
+    let source = source_name(doc);
+    let spec = &doc.doc.spec;
+    let hosts = target_hosts(state, &spec.hosts, schema::Role::Gateway, &source)?;
+    let site = spec
+        .site_name
+        .clone()
+        .unwrap_or_else(|| format!("agent-{}", doc.doc.metadata.name));
+    let mut modules: BTreeSet<String> = spec.modules.iter().cloned().collect();
+    let mut body = header("#", &source, &doc.origin);
+    let mut listens = BTreeSet::new();
+    for v in &spec.vhosts {
+        modules.extend(needed_modules(v).into_iter().map(String::from));
+        let port = vhost_port(v);
+        listens.insert(port);
+        if v.redirect_http {
+            listens.insert(80);
+        }
+    }
+    // Debian's ports.conf already listens on 80, and on 443 once mod_ssl is on.
+    for p in listens.iter().filter(|p| **p != 80 && **p != 443) {
+        let _ = writeln!(body, "Listen {p}");
+    }
+    if let Some(raw) = &spec.raw {
+        body.push_str("\n# raw (verbatim from the document)\n");
+        body.push_str(raw.trim_end());
+        body.push('\n');
+    }
+    for v in &spec.vhosts {
+        if v.redirect_http {
+            write_redirect_vhost(&mut body, v);
+        }
+        write_vhost(&mut body, v);
+    }
+    let modules: Vec<String> = modules.into_iter().collect();
+    let mut files = Vec::new();
+    for h in hosts {
+        files.push(file_for(h, &site, &body, &modules, &source));
+        files.extend(super::tls::files(NAME, spec, h, &source)?);
+    }
+    Ok(files)
+}
+
+fn file_for(h: &Host, site: &str, body: &str, modules: &[String], source: &str) -> ManagedFile {
+    let o = &h.overrides;
+    let path = o
+        .apache_site
+        .clone()
+        .unwrap_or_else(|| format!("{DEFAULT_DIR}/{site}.conf"));
+    ManagedFile {
+        host: h.name.clone(),
+        target: NAME,
+        path: path.clone(),
+        content: body.to_string(),
+        mode: 0o644,
+        check: o
+            .apache_check
+            .clone()
+            .unwrap_or_else(|| default_check(&path, modules)),
+        reload: Some(
+            o.apache_reload
+                .clone()
+                .unwrap_or_else(|| default_reload(modules)),
+        ),
+        modules: modules.to_vec(),
+        source: source.to_string(),
+        observe: String::new(),
+    }
+}
+
+fn vhost_port(v: &VirtualHost) -> u16 {
+    v.port.unwrap_or(if v.tls.is_some() { 443 } else { 80 })
+}
+
+/// Modules the directives of one virtual host need.
+pub fn needed_modules(v: &VirtualHost) -> Vec<&'static str> {
+    let mut m = Vec::new();
+    if v.tls.is_some() {
+        m.push("ssl");
+    }
+    if !v.routes.is_empty() {
+        m.push("proxy");
+        if v.routes.iter().any(|r| r.upstream.starts_with("http")) {
+            m.push("proxy_http");
+        }
+        if v.routes.iter().any(|r| r.upstream.starts_with("ws")) {
+            m.push("proxy_wstunnel");
+        }
+    }
+    if !v.request_headers.is_empty()
+        || !v.response_headers.is_empty()
+        || !v.cache_control.is_empty()
+    {
+        m.push("headers");
+    }
+    if v.redirect_http || !v.redirects.is_empty() {
+        m.push("alias");
+    }
+    m
+}
+
+/// An Apache config argument: always double-quoted, `"` escaped. Backslashes
+/// stay as written (Apache only unescapes `\"` inside quotes), so regexes such
+/// as `\.css$` reach the regex engine unchanged.
+pub fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\\\""))
+}
+
+fn line(out: &mut String, text: impl AsRef<str>) {
+    out.push_str("    ");
+    out.push_str(text.as_ref());
+    out.push('\n');
+}
+
+fn names(out: &mut String, v: &VirtualHost) {
+    line(out, format!("ServerName {}", v.server_name));
+    for a in &v.server_aliases {
+        line(out, format!("ServerAlias {a}"));
+    }
+}
+
+fn write_redirect_vhost(out: &mut String, v: &VirtualHost) {
+    out.push_str("\n<VirtualHost *:80>\n");
+    names(out, v);
+    let port = vhost_port(v);
+    let target = if port == 443 {
+        format!("https://{}/", v.server_name)
+    } else {
+        format!("https://{}:{port}/", v.server_name)
+    };
+    line(out, format!("Redirect permanent / {target}"));
+    out.push_str("</VirtualHost>\n");
+}
+
+fn write_vhost(out: &mut String, v: &VirtualHost) {
+    let _ = writeln!(out, "\n<VirtualHost *:{}>", vhost_port(v));
+    names(out, v);
+    for (name, value) in [
+        ("ServerAdmin", &v.server_admin),
+        ("DocumentRoot", &v.document_root),
+        ("ErrorLog", &v.error_log),
+        ("LogLevel", &v.log_level),
+    ] {
+        if let Some(value) = value {
+            line(out, format!("{name} {value}"));
+        }
+    }
+    for c in &v.custom_logs {
+        line(out, format!("CustomLog {c}"));
+    }
+    if let Some(t) = &v.tls {
+        line(out, "SSLEngine on");
+        line(out, format!("SSLCertificateFile {}", t.certificate));
+        line(out, format!("SSLCertificateKeyFile {}", t.key));
+        if let Some(c) = &t.chain {
+            line(out, format!("SSLCertificateChainFile {c}"));
+        }
+    }
+    if !v.routes.is_empty() {
+        line(out, "ProxyRequests Off");
+        let on = if v.proxy_preserve_host { "On" } else { "Off" };
+        line(out, format!("ProxyPreserveHost {on}"));
+    }
+    if let Some(a) = v.allow_encoded_slashes {
+        let a = match a {
+            EncodedSlashes::On => "On",
+            EncodedSlashes::Off => "Off",
+            EncodedSlashes::NoDecode => "NoDecode",
+        };
+        line(out, format!("AllowEncodedSlashes {a}"));
+    }
+    for h in &v.request_headers {
+        line(
+            out,
+            format!("RequestHeader set {} {}", h.name, quote(&h.value)),
+        );
+    }
+    for h in &v.response_headers {
+        line(out, response_header(h));
+    }
+    for c in &v.cache_control {
+        let _ = writeln!(out, "    <LocationMatch {}>", quote(&c.path_match));
+        line(
+            out,
+            format!("    Header set Cache-Control {}", quote(&c.value)),
+        );
+        out.push_str("    </LocationMatch>\n");
+    }
+    for r in &v.redirects {
+        line(
+            out,
+            format!(
+                "RedirectMatch {} {} {}",
+                r.status.unwrap_or(302),
+                quote(&r.path_match),
+                quote(&r.to)
+            ),
+        );
+    }
+    for r in sorted_routes(&v.routes) {
+        line(out, proxy_pass(r));
+        line(out, format!("ProxyPassReverse {} {}", r.path, r.upstream));
+    }
+    if let Some(raw) = &v.raw {
+        line(out, "# raw (verbatim from the document)");
+        for l in raw.trim_end().lines() {
+            line(out, l);
+        }
+    }
+    out.push_str("</VirtualHost>\n");
+}
+
+fn response_header(h: &schema::ResponseHeader) -> String {
+    let always = if h.always { "always " } else { "" };
+    let value = h.value.as_deref().unwrap_or_default();
+    match h.action {
+        HeaderAction::Unset => format!("Header {always}unset {}", h.name),
+        HeaderAction::Edit => format!(
+            "Header {always}edit {} {} {}",
+            h.name,
+            quote(value),
+            quote(h.replacement.as_deref().unwrap_or_default())
+        ),
+        a => {
+            let verb = match a {
+                HeaderAction::Set => "set",
+                HeaderAction::Append => "append",
+                _ => "add",
+            };
+            format!("Header {always}{verb} {} {}", h.name, quote(value))
+        }
+    }
+}
+
+/// Apache uses the first `ProxyPass` whose path matches, so longer (more
+/// specific) paths must come first whatever order the document lists them in.
+fn sorted_routes(routes: &[Route]) -> Vec<&Route> {
+    let mut r: Vec<&Route> = routes.iter().collect();
+    r.sort_by(|a, b| b.path.len().cmp(&a.path.len()).then(a.path.cmp(&b.path)));
+    r
+}
+
+fn proxy_pass(r: &Route) -> String {
+    let mut l = format!("ProxyPass {} {}", r.path, r.upstream);
+    if let Some(x) = r.retry {
+        let _ = write!(l, " retry={x}");
+    }
+    if let Some(x) = r.connect_timeout {
+        let _ = write!(l, " connectiontimeout={x}");
+    }
+    if let Some(x) = r.timeout {
+        let _ = write!(l, " timeout={x}");
+    }
+    l
+}
+
+#[cfg(test)]
+#[path = "render_tests.rs"]
+mod tests;

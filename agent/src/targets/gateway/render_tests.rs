@@ -1,0 +1,314 @@
+use super::*;
+use crate::rendered::{state_from, TEST_INVENTORY};
+
+fn files(spec: &str) -> Vec<ManagedFile> {
+    let doc = format!("apiVersion: agent/v1\nkind: Gateway\nmetadata: {{name: g}}\nspec:\n{spec}");
+    let s = state_from(&[("inv.yaml", TEST_INVENTORY), ("g.yaml", &doc)]);
+    render(&s, &s.gateways[0]).unwrap()
+}
+
+#[test]
+fn plain_vhost_defaults() {
+    let f = &files("  vhosts: [{serverName: a.example}]\n")[0];
+    assert_eq!(f.host, "gw");
+    assert_eq!(f.path, "/etc/apache2/sites-enabled/agent-g.conf");
+    assert_eq!(f.reload.as_deref(), Some("apache2ctl graceful"));
+    // The check validates a staged copy of the tree with the site in its final place.
+    assert!(
+        f.check
+            .contains("cp {file} \"$t/sites-enabled/agent-g.conf\""),
+        "{}",
+        f.check
+    );
+    assert!(
+        f.check.ends_with("APACHE_CONFDIR=\"$t\" apache2ctl -t"),
+        "{}",
+        f.check
+    );
+    assert!(f.modules.is_empty(), "{:?}", f.modules);
+    let body = f.content.split_once("\n\n").unwrap().1;
+    // No routes: no proxy directives at all (mod_proxy need not be loaded).
+    assert_eq!(
+        body,
+        "<VirtualHost *:80>\n    ServerName a.example\n</VirtualHost>\n"
+    );
+}
+
+#[test]
+fn longer_routes_come_first_whatever_the_document_order() {
+    let f = &files(
+        "  vhosts:
+    - serverName: a
+      routes:
+        - {path: /a, upstream: 'http://u/a'}
+        - {path: /a/api, upstream: 'http://api/', retry: 0}
+        - {path: /b, upstream: 'http://u/b'}
+",
+    )[0];
+    let passes: Vec<_> = f
+        .content
+        .lines()
+        .filter(|l| l.contains("ProxyPass "))
+        .collect();
+    assert_eq!(
+        passes,
+        [
+            "    ProxyPass /a/api http://api/ retry=0",
+            "    ProxyPass /a http://u/a",
+            "    ProxyPass /b http://u/b"
+        ]
+    );
+    assert!(f
+        .content
+        .contains("    ProxyRequests Off\n    ProxyPreserveHost On\n"));
+    assert_eq!(f.modules, ["proxy", "proxy_http"]);
+}
+
+#[test]
+fn values_are_quoted_and_quotes_escaped() {
+    let f = &files(
+        r#"  vhosts:
+    - serverName: a
+      requestHeaders: [{name: X-Note, value: 'say "hi"'}]
+      responseHeaders:
+        - {action: unset, name: Server, always: true}
+        - {action: add, name: X-A, value: 'b c'}
+      cacheControl: [{match: '\.css$', value: 'max-age=60'}]
+"#,
+    )[0];
+    assert!(
+        f.content
+            .contains(r#"    RequestHeader set X-Note "say \"hi\"""#),
+        "{}",
+        f.content
+    );
+    assert!(f.content.contains("    Header always unset Server\n"));
+    assert!(f.content.contains("    Header add X-A \"b c\"\n"));
+    assert!(f.content.contains("    <LocationMatch \"\\.css$\">\n        Header set Cache-Control \"max-age=60\"\n    </LocationMatch>\n"), "{}", f.content);
+    assert_eq!(f.modules, ["headers"]);
+}
+
+#[test]
+fn tls_on_another_port_listens_and_redirects_there() {
+    let f = &files(
+        "  modules: [rewrite]
+  vhosts:
+    - serverName: a
+      port: 8443
+      redirectHttp: true
+      tls: {certificate: /c.crt, key: /c.key, chain: /chain.crt}
+",
+    )[0];
+    assert!(f.content.contains("\nListen 8443\n"), "{}", f.content);
+    assert!(f
+        .content
+        .contains("    Redirect permanent / https://a:8443/\n"));
+    assert!(f
+        .content
+        .contains("<VirtualHost *:8443>\n    ServerName a\n    SSLEngine on\n"));
+    assert!(f
+        .content
+        .contains("    SSLCertificateChainFile /chain.crt\n"));
+    assert_eq!(f.modules, ["alias", "rewrite", "ssl"]);
+}
+
+#[test]
+fn site_name_host_override_and_raw() {
+    let doc =
+        "apiVersion: agent/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  siteName: portal\n  \
+               vhosts: [{serverName: a, raw: \"# one\\nKeepAlive On\\n\"}]\n";
+    let inv = TEST_INVENTORY.replace(
+        "{name: gw, address: 10.0.0.10, roles: [gateway]}",
+        "{name: gw, address: 10.0.0.10, roles: [gateway], overrides: {apacheSite: /etc/httpd/conf.d/p.conf, apacheReload: 'systemctl reload httpd'}}",
+    );
+    let s = state_from(&[("inv.yaml", &inv), ("g.yaml", doc)]);
+    let f = &render(&s, &s.gateways[0]).unwrap()[0];
+    assert_eq!(f.path, "/etc/httpd/conf.d/p.conf");
+    assert_eq!(f.reload.as_deref(), Some("systemctl reload httpd"));
+    assert!(
+        f.content.ends_with(
+            "    # raw (verbatim from the document)\n    # one\n    KeepAlive On\n</VirtualHost>\n"
+        ),
+        "{}",
+        f.content
+    );
+    let default = files("  siteName: portal\n  vhosts: [{serverName: a}]\n");
+    assert_eq!(default[0].path, "/etc/apache2/sites-enabled/portal.conf");
+}
+
+#[test]
+fn redirect_match_default_status() {
+    let f =
+        &files("  vhosts: [{serverName: a, redirects: [{match: '^/old/(.*)$', to: '/new/$1'}]}]\n")
+            [0];
+    assert!(
+        f.content
+            .contains("    RedirectMatch 302 \"^/old/(.*)$\" \"/new/$1\"\n"),
+        "{}",
+        f.content
+    );
+}
+
+#[test]
+fn modules_are_enabled_in_the_staged_check_and_before_the_reload() {
+    let f = &files(
+        "  vhosts: [{serverName: a, routes: [{path: /x, upstream: 'http://10.77.0.100/x'}]}]\n",
+    )[0];
+    assert!(
+        f.check
+            .contains("APACHE_CONFDIR=\"$t\" a2enmod -q proxy proxy_http"),
+        "{}",
+        f.check
+    );
+    assert_eq!(
+        f.reload.as_deref(),
+        Some("a2enmod -q proxy proxy_http >/dev/null && apache2ctl graceful")
+    );
+}
+
+#[test]
+fn a_site_outside_etc_apache2_is_checked_in_place() {
+    assert_eq!(default_check("/srv/www/site.conf", &[]), "apache2ctl -t");
+}
+
+/// A fresh self-signed pair from `openssl` (None where it is not installed).
+fn openssl_pair(dir: &std::path::Path, name: &str) -> Option<(String, String)> {
+    let (k, c) = (
+        dir.join(format!("{name}.key")),
+        dir.join(format!("{name}.crt")),
+    );
+    let ok = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=t", "-keyout"])
+        .args([&k, &std::path::PathBuf::from("-out"), &c])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?
+        .success();
+    ok.then(|| {
+        (
+            std::fs::read_to_string(c).unwrap(),
+            std::fs::read_to_string(k).unwrap(),
+        )
+    })
+}
+
+fn tls_spec(cert: &str, key: &str) -> String {
+    let block = |s: &str| {
+        s.trim()
+            .lines()
+            .map(|l| format!("          {l}\n"))
+            .collect::<String>()
+    };
+    format!(
+        "  vhosts:
+    - serverName: a
+      tls:
+        certificate: /etc/ssl/a.crt
+        key: /etc/ssl/private/a.key
+        certificatePem: |
+{}        keyPem: |
+{}",
+        block(cert),
+        block(key)
+    )
+}
+
+const CERT: &str = "-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----";
+const KEY: &str = "-----BEGIN PRIVATE KEY-----\nREVG\n-----END PRIVATE KEY-----";
+
+#[test]
+fn inline_tls_material_becomes_support_files_certificate_0644_key_0600() {
+    let f = files(&tls_spec(CERT, KEY));
+    let summary: Vec<_> = f
+        .iter()
+        .map(|f| (f.path.as_str(), format!("{:o}", f.mode), f.is_support()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                "/etc/apache2/sites-enabled/agent-g.conf",
+                "644".into(),
+                false
+            ),
+            ("/etc/ssl/a.crt", "644".into(), true),
+            ("/etc/ssl/private/a.key", "600".into(), true),
+        ]
+    );
+    assert_eq!(f[1].content, format!("{CERT}\n"));
+    assert_eq!(f[2].content, format!("{KEY}\n"));
+    assert!(f[1].reload.is_none() && f[2].reload.is_none());
+    assert!(f[1].modules.is_empty() && f[2].modules.is_empty());
+    // The key's check holds the (public) certificate to compare with, never the key.
+    assert!(
+        f[2].check.contains("QUJD") && !f[2].check.contains("REVG"),
+        "{}",
+        f[2].check
+    );
+    // The site still names the paths.
+    assert!(f[0]
+        .content
+        .contains("SSLCertificateKeyFile /etc/ssl/private/a.key"));
+}
+
+#[test]
+fn paths_only_tls_renders_no_support_files() {
+    let f = files("  vhosts: [{serverName: a, tls: {certificate: /c, key: /k}}]\n");
+    assert_eq!(f.len(), 1);
+}
+
+#[test]
+fn two_vhosts_may_share_material_only_with_the_same_content() {
+    let one = tls_spec(CERT, KEY);
+    let second = one
+        .split_once("  vhosts:\n")
+        .unwrap()
+        .1
+        .replace("serverName: a", "serverName: b");
+    let f = files(&format!("{one}{second}"));
+    assert_eq!(f.len(), 3, "shared files are written once");
+
+    let other = second.replace("REVG", "R0hJ");
+    let doc =
+        format!("apiVersion: agent/v1\nkind: Gateway\nmetadata: {{name: g}}\nspec:\n{one}{other}");
+    let s = state_from(&[("inv.yaml", TEST_INVENTORY), ("g.yaml", &doc)]);
+    let e = render(&s, &s.gateways[0]).unwrap_err().to_string();
+    assert!(
+        e.contains("/etc/ssl/private/a.key") && e.contains("two different contents"),
+        "{e}"
+    );
+}
+
+/// The key's check, run as the apply runs it: passes for the certificate's own key,
+/// rejects another key (a mismatched pair would make Apache's reload fail).
+#[test]
+fn key_check_rejects_a_key_that_does_not_match_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let (Some((cert, key)), Some((_, other))) =
+        (openssl_pair(dir.path(), "a"), openssl_pair(dir.path(), "b"))
+    else {
+        test_skip::skip!("openssl is not installed (bash tests/setup installs it)");
+    };
+    let run = |key: &str| {
+        let f = files(&tls_spec(&cert, key)).remove(2);
+        let staged = dir.path().join("staged.key");
+        std::fs::write(&staged, &f.content).unwrap();
+        let script = f.check.replace("{file}", &staged.display().to_string());
+        std::process::Command::new("sh")
+            .args(["-c", &script])
+            .output()
+            .unwrap()
+    };
+    assert!(run(&key).status.success());
+    let bad = run(&other);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("does not match"));
+}
