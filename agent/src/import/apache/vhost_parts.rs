@@ -1,0 +1,162 @@
+//! The parts of a virtual host typed as a whole class: proxy routes, response
+//! headers, redirects, cache rules.
+
+use super::tokens::{Directive, Node};
+use super::vhost::{bare, directives};
+use schema::validate::net;
+use schema::{CacheRule, HeaderAction, RedirectRule, ResponseHeader, Route};
+
+/// ProxyPass + ProxyPassReverse pairs, in the order the renderer writes them
+/// (longest path first), with only `retry`, `connectiontimeout`, `timeout` parameters.
+pub(super) fn routes<'n>(nodes: &[&'n Node]) -> Option<(Vec<Route>, bool, Vec<&'n Directive>)> {
+    let pass = directives(nodes, |d| d.is("ProxyPass"));
+    if pass.is_empty() || !directives(nodes, |d| d.is("ProxyPassMatch")).is_empty() {
+        return None;
+    }
+    let reverse = directives(nodes, |d| d.is("ProxyPassReverse"));
+    let requests = directives(nodes, |d| d.is("ProxyRequests"));
+    if requests
+        .iter()
+        .any(|d| !d.arg(0).eq_ignore_ascii_case("off"))
+        || reverse.len() != pass.len()
+    {
+        return None;
+    }
+    let mut routes = Vec::new();
+    for (p, r) in pass.iter().zip(&reverse) {
+        let (path, url) = (p.arg(0), p.arg(1));
+        if !path.starts_with('/') || !net::is_http_url(url) || r.args != [path, url] {
+            return None;
+        }
+        let mut route = Route {
+            path: path.into(),
+            upstream: url.into(),
+            connect_timeout: None,
+            timeout: None,
+            retry: None,
+            expect_status: None,
+        };
+        for kv in &p.args[2..] {
+            let (k, val) = kv.split_once('=')?;
+            let n: u32 = val.parse().ok()?;
+            let slot = match k.to_ascii_lowercase().as_str() {
+                "retry" => &mut route.retry,
+                "connectiontimeout" => &mut route.connect_timeout,
+                "timeout" => &mut route.timeout,
+                _ => return None,
+            };
+            if slot.replace(n).is_some() {
+                return None;
+            }
+        }
+        routes.push(route);
+    }
+    let mut sorted = routes.clone();
+    sorted.sort_by(|a, b| b.path.len().cmp(&a.path.len()).then(a.path.cmp(&b.path)));
+    if sorted != routes || sorted.windows(2).any(|w| w[0].path == w[1].path) {
+        return None;
+    }
+    let preserve = directives(nodes, |d| d.is("ProxyPreserveHost"));
+    let on = match preserve.as_slice() {
+        [] => false,
+        [d] if d.args.len() == 1 => match d.arg(0).to_ascii_lowercase().as_str() {
+            "on" => true,
+            "off" => false,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let mut used: Vec<&Directive> = pass
+        .into_iter()
+        .chain(reverse)
+        .chain(requests)
+        .chain(preserve)
+        .collect();
+    used.dedup_by(|a, b| std::ptr::eq(*a, *b));
+    Some((routes, on, used))
+}
+
+pub(super) fn response_header(d: &Directive) -> Option<ResponseHeader> {
+    let mut a: &[String] = &d.args;
+    let mut always = false;
+    match a.first().map(|x| x.to_ascii_lowercase()).as_deref() {
+        Some("always") => {
+            always = true;
+            a = &a[1..];
+        }
+        Some("onsuccess") => a = &a[1..],
+        _ => {}
+    }
+    let action = match a.first()?.to_ascii_lowercase().as_str() {
+        "set" => HeaderAction::Set,
+        "append" => HeaderAction::Append,
+        "add" => HeaderAction::Add,
+        "unset" => HeaderAction::Unset,
+        "edit" => HeaderAction::Edit,
+        _ => return None,
+    };
+    let name = a.get(1).filter(|n| bare(n))?.clone();
+    let (value, replacement) = match (action, &a[2..]) {
+        (HeaderAction::Unset, []) => (None, None),
+        (HeaderAction::Edit, [re, rep]) => (Some(re.clone()), Some(rep.clone())),
+        (HeaderAction::Set | HeaderAction::Append | HeaderAction::Add, [v])
+            if !v.starts_with("env=") && !v.starts_with("expr=") =>
+        {
+            (Some(v.clone()), None)
+        }
+        _ => return None,
+    };
+    Some(ResponseHeader {
+        action,
+        name,
+        value,
+        replacement,
+        always,
+    })
+}
+
+pub(super) fn redirect(d: &Directive) -> Option<RedirectRule> {
+    if !d.is("RedirectMatch") {
+        return None;
+    }
+    let (status, rest) = match d.arg(0).to_ascii_lowercase().as_str() {
+        "permanent" => (Some(301), &d.args[1..]),
+        "temp" => (Some(302), &d.args[1..]),
+        "seeother" => (Some(303), &d.args[1..]),
+        s if s.parse::<u16>().is_ok() => (s.parse().ok(), &d.args[1..]),
+        _ => (None, &d.args[..]),
+    };
+    if status.is_some_and(|s| ![301, 302, 303, 307, 308].contains(&s)) {
+        return None;
+    }
+    match rest {
+        [re, to] => Some(RedirectRule {
+            path_match: re.clone(),
+            to: to.clone(),
+            status,
+        }),
+        _ => None,
+    }
+}
+
+pub(super) fn cache_rule(n: &Node) -> Option<CacheRule> {
+    let Node::Block(b) = n else { return None };
+    if !b.is("LocationMatch") || b.args.len() != 1 {
+        return None;
+    }
+    match b.children.as_slice() {
+        [Node::Directive(d)]
+            if d.is("Header")
+                && d.args.len() == 3
+                && d.arg(0).eq_ignore_ascii_case("set")
+                && d.arg(1).eq_ignore_ascii_case("Cache-Control")
+                && d.arg(1) == "Cache-Control" =>
+        {
+            Some(CacheRule {
+                path_match: b.args[0].clone(),
+                value: d.arg(2).into(),
+            })
+        }
+        _ => None,
+    }
+}

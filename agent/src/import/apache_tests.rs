@@ -1,0 +1,111 @@
+use super::*;
+
+fn run(text: &str) -> Imported<GatewaySpec> {
+    import(
+        &Site {
+            host: Some("gw"),
+            path: "/etc/apache2/sites-enabled/apps.conf",
+            text,
+            includes: None,
+            enabled: None,
+        },
+        "apps",
+    )
+}
+
+const HAND: &str = "\
+# apps.lab, by hand
+<VirtualHost *:80>
+    ServerName apps.lab
+    Redirect permanent / https://apps.lab/
+</VirtualHost>
+
+<IfModule mod_ssl.c>
+<VirtualHost *:443>
+    ServerName apps.lab
+    ServerAdmin ops@apps.lab
+    SSLEngine on
+    SSLCertificateFile /etc/ssl/lab/gw.crt
+    SSLCertificateKeyFile /etc/ssl/lab/gw.key
+    ProxyRequests Off
+    ProxyPreserveHost On
+    RequestHeader set X-Forwarded-Proto \"https\"
+    Header always edit Location ^http:// https://
+    <Location /static>
+        ProxyPass !
+    </Location>
+    RewriteEngine On
+    RewriteRule ^/old/(.*)$ http://10.77.0.100/new/$1 [P,L]
+    ProxyPass /auth http://10.77.0.100/auth retry=0
+    ProxyPassReverse /auth http://10.77.0.100/auth
+    ProxyPass / http://10.77.0.100/
+    ProxyPassReverse / http://10.77.0.100/
+    Include /etc/apache2/snippets/tls.conf
+</VirtualHost>
+</IfModule>
+";
+
+#[test]
+fn a_hand_written_site_is_typed_and_means_the_same() {
+    let out = run(HAND);
+    let s = &out.spec;
+    let sum = &out.summaries[0];
+    assert!(sum.errors.is_empty(), "{:?}", sum.errors);
+    assert!(
+        sum.items
+            .iter()
+            .all(|i| !i.why.contains("typed form differed")),
+        "{}",
+        sum.text()
+    );
+    assert_eq!(s.vhosts.len(), 1, "{s:#?}");
+    let v = &s.vhosts[0];
+    assert!(v.redirect_http);
+    assert_eq!(v.tls.as_ref().unwrap().key, "/etc/ssl/lab/gw.key");
+    assert_eq!(v.routes.len(), 2);
+    assert_eq!(v.server_admin.as_deref(), Some("ops@apps.lab"));
+    assert!(v.proxy_preserve_host);
+    assert_eq!(v.routes[0].retry, Some(0));
+    let raw = v.raw.as_deref().unwrap();
+    assert!(
+        !raw.contains("ServerAdmin")
+            && raw.contains("RewriteRule")
+            && raw.contains("Include /etc/apache2/snippets/tls.conf"),
+        "{raw}"
+    );
+    assert!(
+        s.modules.contains(&"rewrite".to_string()),
+        "{:?}",
+        s.modules
+    );
+    let rendered = super::super::verify::render_gateway(s).unwrap();
+    let d = semantic::differences(
+        &normal_text("live", HAND),
+        &normal_text("rendered", &rendered),
+    );
+    assert!(d.is_empty(), "{d:#?}\n{rendered}");
+}
+
+#[test]
+fn a_catch_all_vhost_first_keeps_its_place() {
+    let text = "<VirtualHost *:80>\n  DocumentRoot /var/www/html\n</VirtualHost>\n<VirtualHost *:80>\n  ServerName b.example\n</VirtualHost>\n";
+    let out = run(text);
+    assert_eq!(out.spec.vhosts.len(), 1);
+    assert!(out.spec.raw.as_deref().unwrap().contains("DocumentRoot"));
+    let rendered = super::super::verify::render_gateway(&out.spec).unwrap();
+    assert!(
+        semantic::differences(&normal_text("a", text), &normal_text("b", &rendered)).is_empty(),
+        "{rendered}"
+    );
+    // the other way round: the typed one would move behind the raw default, so both stay raw
+    let text = "<VirtualHost *:80>\n  ServerName b.example\n</VirtualHost>\n<VirtualHost *:80>\n  DocumentRoot /var/www/html\n</VirtualHost>\n";
+    let out = run(text);
+    assert!(out.spec.vhosts.is_empty());
+}
+
+#[test]
+fn parse_errors_name_the_line_and_the_rest_is_imported() {
+    let out = run("<VirtualHost *:80>\n  ServerName a.example\n</Location>\n</VirtualHost>\n");
+    assert_eq!(out.summaries[0].errors[0].line, 3);
+    assert_eq!(out.summaries[0].errors[0].host.as_deref(), Some("gw"));
+}

@@ -1,0 +1,97 @@
+use super::*;
+use schema::ResourceClass;
+
+const CIB: &str = r#"<cib validate-with="pacemaker-3.9" epoch="5" num_updates="0" admin_epoch="0">
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="cib-bootstrap-options">
+        <nvpair id="o1" name="stonith-enabled" value="true"/>
+        <nvpair id="o2" name="dc-version" value="2.1.5"/>
+        <nvpair id="o3" name="cluster-name" value="lab"/>
+      </cluster_property_set>
+    </crm_config>
+    <nodes>
+      <node id="1" uname="ha1"/>
+      <node id="2" uname="ha2"/>
+    </nodes>
+    <resources>
+      <primitive id="vip" class="ocf" provider="heartbeat" type="IPaddr2">
+        <instance_attributes id="vip-ia">
+          <nvpair id="vip-ip" name="ip" value="10.77.0.100"/>
+          <nvpair id="vip-mask" name="cidr_netmask" value="24"/>
+        </instance_attributes>
+        <operations><op id="vip-mon" name="monitor" interval="10s"/></operations>
+      </primitive>
+      <primitive id="fence-ha1" class="stonith" type="fence_ipmilan">
+        <instance_attributes id="f-ia">
+          <nvpair id="f-ip" name="ip" value="10.0.9.1"/>
+          <nvpair id="f-pw" name="password" value="hunter2"/>
+        </instance_attributes>
+      </primitive>
+      <group id="web">
+        <primitive id="haproxy" class="lsb" type="haproxy"/>
+      </group>
+    </resources>
+    <constraints>
+      <rsc_colocation id="web-with-vip" rsc="web" with-rsc="vip" score="INFINITY"/>
+      <rsc_location id="cli-prefer-vip" rsc="vip" node="ha1" score="INFINITY"/>
+      <rsc_location id="loc-fence" rsc="fence-ha1" node="ha2" score="-INFINITY"/>
+    </constraints>
+  </configuration>
+  <status/>
+</cib>
+"#;
+
+#[test]
+fn a_cib_is_typed_raw_or_left_alone_and_means_the_same() {
+    let out = import(
+        &CibSource {
+            host: Some("ha1"),
+            path: "cibadmin -Q",
+            text: CIB,
+            cluster_name: None,
+            node_addresses: None,
+        },
+        "lab",
+    );
+    let s = &out.spec;
+    assert_eq!(s.cluster_name, "lab");
+    assert_eq!(s.nodes, ["ha1", "ha2"]);
+    assert_eq!(s.properties.keys().collect::<Vec<_>>(), ["stonith-enabled"]);
+    assert_eq!(s.vip.as_ref().unwrap().ip, "10.77.0.100");
+    assert_eq!(s.resources[0].class, ResourceClass::Stonith);
+    assert_eq!(out.secrets, ["spec.resources[0].params.password"]);
+    assert!(
+        s.raw.resources[0].starts_with("<group id=\"web\">"),
+        "{:?}",
+        s.raw
+    );
+    assert_eq!(s.constraints.locations[0].id, "loc-fence");
+    assert!(
+        s.raw.constraints[0].contains("web-with-vip"),
+        "colocation with a raw group stays raw"
+    );
+    let sum = &out.summaries[0];
+    assert!(sum
+        .items
+        .iter()
+        .any(|i| i.what.contains("cli-prefer-vip") && i.fate == Fate::Unmanaged));
+    let live = Elem::parse(CIB).unwrap();
+    assert_eq!(differences(&live, s).unwrap(), Vec::<String>::new());
+}
+
+#[test]
+fn not_xml_is_an_error_with_a_line() {
+    let out = import(
+        &CibSource {
+            host: None,
+            path: "cib.xml",
+            text: "<cib>\n<configuration>\n",
+            cluster_name: None,
+            node_addresses: None,
+        },
+        "c",
+    );
+    assert_eq!(out.summaries[0].errors.len(), 1);
+    assert!(out.summaries[0].errors[0].message.starts_with("not a CIB"));
+}

@@ -1,0 +1,384 @@
+//! haproxy.cfg → `Balancer` spec.
+//!
+//! Place: one of the per-format importers of [`crate::import`] (same shape for
+//! each: [`import`] a source text into an [`Imported`] spec, [`normal_text`] for the
+//! semantic comparison). The balancer target's `import` once targets are one trait.
+//!
+//! What becomes typed: the first `global` and `defaults` sections, frontends, backends
+//! (servers, cookie, health check, server defaults shared by every server) and the
+//! `listen stats` page. Everything else is copied verbatim, with its source line, to
+//! the section's `extra` lines or, for whole sections (other `listen`s, `userlist`,
+//! `peers`, `resolvers`, everything after a second `defaults`), to `raw`, which
+//! the renderer appends at the end of the file; HAProxy reads proxies in any order,
+//! and a later `defaults` only affects what follows it, so the meaning is kept.
+//!
+//! A class of directives whose order matters (`use_backend`, `server`, `acl` rules)
+//! is typed all or nothing, so the renderer's fixed order never reorders it. Every
+//! result is checked: rendered and compared with the source in canonical form
+//! ([`normal`]); if they differ, the whole file goes to `raw` instead, and the
+//! summary says what the typed form got wrong.
+
+mod backend;
+mod frontend;
+mod normal;
+mod servers;
+mod stats;
+mod tokens;
+mod typed;
+
+pub use normal::join;
+
+use super::doc::{Comments, Imported};
+use super::semantic::{self, Normal};
+use super::summary::{Fate, FileSummary, Format};
+use schema::BalancerSpec;
+use tokens::{Config, Line, Section};
+
+/// One source file to import.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The host it was read from (`None` offline).
+    pub host: Option<&'a str>,
+    pub path: &'a str,
+    pub text: &'a str,
+}
+
+impl Source<'_> {
+    pub fn label(&self) -> String {
+        match self.host {
+            Some(h) => format!("{h}:{}", self.path),
+            None => self.path.to_string(),
+        }
+    }
+}
+
+/// The canonical form of a haproxy.cfg text (see [`crate::import::semantic`]).
+pub fn normal_text(path: &str, text: &str) -> Normal {
+    normal::normal(&tokens::parse(text), path)
+}
+
+/// Imports one haproxy.cfg; never fails (what cannot be typed is kept verbatim).
+pub fn import(src: &Source<'_>, name: &str) -> Imported<BalancerSpec> {
+    let cfg = tokens::parse(src.text);
+    let live = normal::normal(&cfg, &src.label());
+    let typed = Builder::new(src, &cfg).typed();
+    let differences = match super::verify::render_balancer(&typed.spec) {
+        Ok(text) => semantic::differences(&live, &normal_text("rendered", &text)),
+        Err(e) => vec![format!("the typed form does not render: {e}")],
+    };
+    let mut out = if differences.is_empty() {
+        typed
+    } else {
+        let mut raw = Builder::new(src, &cfg).all_raw();
+        for d in differences.iter().take(5) {
+            raw.summaries[0].count(
+                0,
+                Fate::Raw,
+                d.clone(),
+                "typed form differed; whole file kept verbatim",
+            );
+        }
+        raw
+    };
+    out.name = name.to_string();
+    out
+}
+
+/// The file kept whole and verbatim (what the typed import falls back to; the corpus
+/// test checks the original file through it with the same tools).
+pub fn verbatim(src: &Source<'_>, name: &str) -> Imported<BalancerSpec> {
+    let cfg = tokens::parse(src.text);
+    let mut out = Builder::new(src, &cfg).all_raw();
+    out.name = name.to_string();
+    out
+}
+
+/// Builds one spec from one parsed file.
+pub(crate) struct Builder<'a> {
+    pub cfg: &'a Config,
+    pub label: String,
+    pub summary: FileSummary,
+    pub comments: Comments,
+    pub secrets: Vec<String>,
+    pub secret_values: Vec<String>,
+    raw: Vec<String>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(src: &Source<'_>, cfg: &'a Config) -> Self {
+        let mut summary = FileSummary::new(src.host, src.path, Format::Haproxy);
+        for l in cfg
+            .sections
+            .iter()
+            .flat_map(|s| std::iter::once(&s.header).chain(&s.lines))
+        {
+            if let Some(e) = &l.error {
+                summary.error(l.no, format!("{e}: `{}` (kept verbatim)", l.raw.trim()));
+            }
+        }
+        for l in &cfg.outside {
+            summary.error(
+                l.no,
+                format!("`{}` is outside any section (kept verbatim)", l.text()),
+            );
+        }
+        Builder {
+            cfg,
+            label: src.label(),
+            summary,
+            comments: Comments::default(),
+            secrets: Vec::new(),
+            secret_values: Vec::new(),
+            raw: Vec::new(),
+        }
+    }
+
+    fn finish(self, spec: BalancerSpec) -> Imported<BalancerSpec> {
+        let mut spec = spec;
+        if !self.raw.is_empty() {
+            spec.raw = Some(self.raw.join("\n"));
+        }
+        Imported {
+            kind: "Balancer",
+            name: String::new(),
+            spec,
+            comments: self.comments,
+            secrets: self.secrets,
+            secret_values: self.secret_values,
+            summaries: vec![self.summary],
+        }
+    }
+
+    /// Everything verbatim in `raw` (the fallback, and files with conditional blocks).
+    fn all_raw(mut self) -> Imported<BalancerSpec> {
+        let cfg = self.cfg;
+        let all: Vec<&Line> = cfg
+            .outside
+            .iter()
+            .chain(
+                cfg.sections
+                    .iter()
+                    .flat_map(|s| std::iter::once(&s.header).chain(&s.lines)),
+            )
+            .collect();
+        for l in &all {
+            self.summary
+                .count(l.no, Fate::Raw, l.text(), "whole file kept verbatim");
+        }
+        self.mark_raw_secrets(&all.iter().map(|l| (*l).clone()).collect::<Vec<_>>());
+        self.raw.push(format!(
+            "# imported verbatim from {} (the whole file)\n{}",
+            self.label,
+            cfg.verbatim(1, cfg.text_lines.len()).trim_end()
+        ));
+        self.comments.add(
+            "spec.raw",
+            format!(
+                "The whole of {} verbatim: see IMPORT.md for why.",
+                self.label
+            ),
+        );
+        let spec = BalancerSpec {
+            hosts: Vec::new(),
+            global: schema::Global {
+                daemon: Some(false),
+                ..Default::default()
+            },
+            defaults: Default::default(),
+            frontends: Vec::new(),
+            backends: Vec::new(),
+            stats: None,
+            raw: None,
+        };
+        self.finish(spec)
+    }
+
+    /// The typed import: typed sections first, the rest verbatim.
+    fn typed(mut self) -> Imported<BalancerSpec> {
+        let cfg = self.cfg;
+        if cfg.conditional || !cfg.outside.is_empty() {
+            let why = if cfg.conditional {
+                "`.if` conditional blocks"
+            } else {
+                "lines outside any section"
+            };
+            self.summary
+                .count(0, Fate::Raw, format!("the file uses {why}"), "not typed");
+            return self.all_raw();
+        }
+        let split = typed_region_end(&cfg.sections);
+        let mut spec = BalancerSpec {
+            hosts: Vec::new(),
+            global: Default::default(),
+            defaults: Default::default(),
+            frontends: Vec::new(),
+            backends: Vec::new(),
+            stats: None,
+            raw: None,
+        };
+        let region = &cfg.sections[..split];
+        let globals: Vec<&Section> = region.iter().filter(|s| s.kind() == "global").collect();
+        spec.global = self.global(&globals);
+        let defaults = region.iter().find(|s| s.kind() == "defaults");
+        if let Some(d) = defaults {
+            spec.defaults = self.defaults(d);
+            if d.header.words.len() > 1 {
+                self.comments.add("spec.defaults", format!("`defaults {}` ({}:{}): no proxy names it with `from`, so its name is dropped", d.name(), self.label, d.header.no));
+            }
+        }
+        let inherited_mode = defaults.and_then(|d| last_value(d, "mode"));
+        let inherited_balance = defaults.and_then(|d| {
+            d.lines
+                .iter()
+                .rev()
+                .find(|l| l.word(0) == "balance")
+                .map(|l| l.texts()[1..].join(" "))
+        });
+        for (i, s) in region.iter().enumerate() {
+            match s.kind() {
+                "backend" => {
+                    match self.backend(s, i, spec.backends.len(), inherited_balance.as_deref()) {
+                        Ok(b) => spec.backends.push(b),
+                        Err(why) => self.raw_section(s, &why),
+                    }
+                }
+                "listen"
+                    if s.name() == "stats" && s.header.words.len() == 2 && spec.stats.is_none() =>
+                {
+                    match self.stats(s, inherited_mode.as_deref()) {
+                        Ok(st) => spec.stats = Some(st),
+                        Err(why) => self.raw_section(s, &why),
+                    }
+                }
+                "global" | "defaults" | "frontend" => {}
+                other => {
+                    let why = match other {
+                        "listen" => "a `listen` section other than the stats page (the model has frontends and backends)".to_string(),
+                        k => format!("`{k}` sections are not modelled"),
+                    };
+                    self.raw_section(s, &why);
+                }
+            }
+        }
+        let backends: Vec<String> = spec.backends.iter().map(|b| b.name.clone()).collect();
+        for s in region.iter().filter(|s| s.kind() == "frontend") {
+            match self.frontend(s, spec.frontends.len(), &backends, &spec.frontends) {
+                Ok(f) => spec.frontends.push(f),
+                Err(why) => self.raw_section(s, &why),
+            }
+        }
+        for s in &cfg.sections[split..] {
+            let why = if s.kind() == "defaults" {
+                "a second `defaults` section: it and every section after it keep their place at the end".to_string()
+            } else {
+                "follows a second `defaults` section".to_string()
+            };
+            self.raw_section(s, &why);
+        }
+        self.finish(spec)
+    }
+
+    /// A whole section, verbatim, into `raw`.
+    fn raw_section(&mut self, s: &Section, why: &str) {
+        let lines: Vec<Line> = std::iter::once(s.header.clone())
+            .chain(s.lines.iter().cloned())
+            .collect();
+        for l in &lines {
+            self.summary.count(l.no, Fate::Raw, l.text(), why);
+        }
+        self.mark_raw_secrets(&lines);
+        let (from, to) = (s.header.no, s.last);
+        self.raw.push(format!(
+            "# {} {}: imported verbatim from {}:{from}-{to} ({why})\n{}",
+            s.kind(),
+            s.name(),
+            self.label,
+            self.cfg.verbatim(from, to).trim_end()
+        ));
+        self.comments.add(
+            "spec.raw",
+            format!("{} {} ({}:{from}): {why}", s.kind(), s.name(), self.label),
+        );
+    }
+
+    /// A raw text holding a password is a secret as a whole.
+    fn mark_raw_secrets(&mut self, lines: &[Line]) {
+        for l in lines {
+            let w = l.texts();
+            let secret = match w.as_slice() {
+                ["stats", "auth", cred, ..] => cred.split_once(':').map(|(_, p)| p.to_string()),
+                ["user", _, "insecure-password", p, ..] => Some(p.to_string()),
+                ["user", _, "password", p, ..] => Some(p.to_string()),
+                _ => None,
+            };
+            if let Some(p) = secret {
+                self.secret_values.push(p);
+                if !self.secrets.iter().any(|s| s == "spec.raw") {
+                    self.secrets.push("spec.raw".into());
+                }
+            }
+        }
+    }
+
+    /// Counts one line as typed, or as superseded by a later one of its class.
+    pub(crate) fn typed_line(&mut self, l: &Line) {
+        self.summary.count(l.no, Fate::Typed, l.text(), "");
+    }
+
+    pub(crate) fn extra_line(&mut self, l: &Line, path: &str, why: &str) -> String {
+        self.summary.count(l.no, Fate::Raw, l.text(), why);
+        let _ = path;
+        l.text()
+    }
+
+    pub(crate) fn superseded(&mut self, l: &Line, by: usize) {
+        self.summary.count(
+            l.no,
+            Fate::Refused,
+            l.text(),
+            &format!("superseded by line {by}: HAProxy keeps the last one"),
+        );
+    }
+}
+
+/// The value of the last `key VALUE` line of a section.
+fn last_value(s: &Section, key: &str) -> Option<String> {
+    s.lines
+        .iter()
+        .rev()
+        .find(|l| l.word(0) == key)
+        .map(|l| l.word(1).to_string())
+}
+
+/// Index of the first section that must stay verbatim to keep its `defaults` scope:
+/// a second `defaults`, a named one, or a non-empty first one that proxies precede.
+fn typed_region_end(sections: &[Section]) -> usize {
+    let mut seen_defaults = false;
+    let mut proxy_before = false;
+    // A named `defaults` is the defaults of what follows like any other, unless a proxy
+    // names it with `from` (the renderer writes one unnamed `defaults`).
+    let from = sections
+        .iter()
+        .any(|s| s.is_proxy() && s.header.words.len() > 2);
+    for (i, s) in sections.iter().enumerate() {
+        if s.kind() == "defaults" {
+            let named = s.header.words.len() > 1 && from;
+            if seen_defaults || named || (proxy_before && !s.lines.is_empty()) {
+                return i;
+            }
+            seen_defaults = true;
+        } else if s.is_proxy() {
+            if s.header.words.len() > 2 {
+                return i;
+            }
+            if !seen_defaults {
+                proxy_before = true;
+            }
+        }
+    }
+    sections.len()
+}
+
+#[cfg(test)]
+#[path = "haproxy_tests.rs"]
+mod tests;

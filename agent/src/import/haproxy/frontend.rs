@@ -1,0 +1,214 @@
+//! `frontend` sections → typed frontends: binds, ACLs and the rules naming them,
+//! routing to typed backends.
+
+use super::tokens::{Line, Section};
+use super::typed::{bind_ok, last_of, mode, single_parsed, with_kw};
+use super::Builder;
+use schema::{Acl, Frontend, UseBackend};
+
+/// ACLs HAProxy predefines (usable without declaring them).
+const PREDEFINED_ACLS: &[&str] = &[
+    "FALSE",
+    "HTTP",
+    "HTTP_1.0",
+    "HTTP_1.1",
+    "HTTP_2.0",
+    "HTTP_3.0",
+    "HTTP_CONTENT",
+    "HTTP_URL_ABS",
+    "HTTP_URL_SLASH",
+    "HTTP_URL_STAR",
+    "LOCALHOST",
+    "METH_CONNECT",
+    "METH_DELETE",
+    "METH_GET",
+    "METH_HEAD",
+    "METH_OPTIONS",
+    "METH_POST",
+    "METH_PUT",
+    "METH_TRACE",
+    "RDP_COOKIE",
+    "REQ_CONTENT",
+    "TRUE",
+    "WAIT_END",
+];
+
+impl Builder<'_> {
+    pub(super) fn frontend(
+        &mut self,
+        s: &Section,
+        index: usize,
+        backends: &[String],
+        done: &[Frontend],
+    ) -> Result<Frontend, String> {
+        if s.header.words.len() != 2 {
+            return Err("a frontend header with more than a name".into());
+        }
+        if done.iter().any(|f| f.name == s.name()) {
+            return Err("a second frontend with this name".into());
+        }
+        let lines: Vec<&Line> = s.lines.iter().collect();
+        if lines.iter().any(|l| l.error.is_some()) {
+            return Err("a line HAProxy's syntax does not allow".into());
+        }
+        let binds = with_kw(&lines, "bind");
+        if binds.is_empty()
+            || !binds
+                .iter()
+                .all(|l| l.words.len() >= 2 && bind_ok(l.word(1)))
+        {
+            return Err("a bind address the model does not take (or none)".into());
+        }
+        let at = format!("spec.frontends[{index}]");
+        let start = self.summary.typed;
+        let mut f = Frontend {
+            name: s.name().to_string(),
+            binds: binds.iter().map(|l| l.rest(1)).collect(),
+            mode: None,
+            maxconn: None,
+            log: Vec::new(),
+            timeouts: Default::default(),
+            options: Vec::new(),
+            stats_uri: None,
+            acls: Vec::new(),
+            http_request: Vec::new(),
+            http_response: Vec::new(),
+            use_backends: Vec::new(),
+            default_backend: None,
+            extra: Vec::new(),
+        };
+        self.typed_line(&s.header);
+        for l in &binds {
+            self.typed_line(l);
+        }
+        let modes: Vec<&Line> = with_kw(&lines, "mode");
+        if !modes.is_empty()
+            && modes
+                .iter()
+                .all(|l| l.words.len() == 2 && mode(l.word(1)).is_some())
+        {
+            let l = last_of(self, &modes).expect("not empty");
+            f.mode = mode(l.word(1));
+            self.typed_line(l);
+        }
+        f.maxconn = single_parsed(self, &lines, "maxconn");
+        f.log = self.logs(&lines);
+        f.timeouts = self.timeouts(&lines);
+        f.options = self.options(&lines);
+        let uris: Vec<&Line> = lines
+            .iter()
+            .copied()
+            .filter(|l| {
+                l.word(0) == "stats"
+                    && l.word(1) == "uri"
+                    && l.words.len() == 3
+                    && l.word(2).starts_with('/')
+            })
+            .collect();
+        if let Some(l) = last_of(self, &uris) {
+            f.stats_uri = Some(l.rest(2));
+            self.typed_line(l);
+            for e in lines
+                .iter()
+                .filter(|l| l.words.len() == 2 && l.word(0) == "stats" && l.word(1) == "enable")
+            {
+                self.typed_line(e);
+            }
+        }
+        // ACLs and the rules naming them: typed together, or all kept in order as extra.
+        let acls = with_kw(&lines, "acl");
+        let mut names: Vec<&str> = acls.iter().map(|l| l.word(1)).collect();
+        names.sort();
+        let unique =
+            names.windows(2).all(|w| w[0] != w[1]) && acls.iter().all(|l| l.words.len() >= 3);
+        if unique {
+            for l in &acls {
+                f.acls.push(Acl {
+                    name: l.word(1).to_string(),
+                    condition: l.rest(2),
+                });
+                self.typed_line(l);
+            }
+            for (kw, list) in [
+                ("http-request", &mut f.http_request),
+                ("http-response", &mut f.http_response),
+            ] {
+                for l in with_kw(&lines, kw)
+                    .into_iter()
+                    .filter(|l| l.words.len() >= 2)
+                {
+                    list.push(l.rest(1));
+                    self.typed_line(l);
+                }
+            }
+            let uses = with_kw(&lines, "use_backend");
+            let typed: Vec<Option<UseBackend>> = uses
+                .iter()
+                .map(|l| use_backend(l, backends, &f.acls))
+                .collect();
+            if typed.iter().all(Option::is_some) {
+                for (l, u) in uses.iter().zip(typed) {
+                    f.use_backends.push(u.expect("checked"));
+                    self.typed_line(l);
+                }
+            } else {
+                self.comments.add(format!("{at}.extra"), "use_backend rules kept as written: one names a backend or ACL the model does not type".to_string());
+            }
+        } else {
+            self.comments.add(format!("{at}.extra"), "ACLs kept as written (a name is declared twice, which HAProxy ORs), and the rules after them".to_string());
+        }
+        let defaults: Vec<&Line> = with_kw(&lines, "default_backend");
+        if !defaults.is_empty()
+            && defaults
+                .iter()
+                .all(|l| l.words.len() == 2 && backends.iter().any(|b| b == l.word(1)))
+        {
+            let l = last_of(self, &defaults).expect("not empty");
+            f.default_backend = Some(l.word(1).to_string());
+            self.typed_line(l);
+        }
+        for l in lines {
+            if self.handled(l.no) {
+                continue;
+            }
+            let t = self.extra_line(l, &format!("{at}.extra"), "not modelled in a frontend");
+            self.comments.add(
+                format!("{at}.extra"),
+                format!("{}:{}: {}", self.label, l.no, l.word(0)),
+            );
+            f.extra.push(t);
+        }
+        let _ = start;
+        Ok(f)
+    }
+}
+
+/// A `use_backend NAME if COND` the model can type.
+fn use_backend(l: &Line, backends: &[String], acls: &[Acl]) -> Option<UseBackend> {
+    if l.words.len() < 4 || l.word(2) != "if" || !backends.iter().any(|b| b == l.word(1)) {
+        return None;
+    }
+    let cond = l.rest(3);
+    let mut depth = 0usize;
+    for w in l.words[3..].iter().map(|w| w.text.as_str()) {
+        match w {
+            "{" => depth += 1,
+            "}" => depth = depth.saturating_sub(1),
+            "||" | "or" | "!" => {}
+            _ if depth == 0 => {
+                let name = w.trim_start_matches('!');
+                if !name.is_empty()
+                    && !acls.iter().any(|a| a.name == name)
+                    && !PREDEFINED_ACLS.contains(&name)
+                {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(UseBackend {
+        backend: l.word(1).to_string(),
+        condition: cond,
+    })
+}

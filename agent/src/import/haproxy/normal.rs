@@ -1,0 +1,343 @@
+//! haproxy.cfg in canonical form (see [`crate::import::semantic`]).
+//!
+//! What is normalised, each time because HAProxy itself reads both forms alike:
+//! - every `global` section is one; a proxy is tagged with the content of the
+//!   `defaults` section it follows (an empty one counts as none);
+//! - directives are grouped by class (`option httplog`, `timeout client`, `acl x`,
+//!   `http-request`, `server`…) with file order kept inside a class; HAProxy
+//!   evaluates each kind of rule in a fixed phase whatever their relative position;
+//! - for single-valued directives (`mode`, `balance`, `timeout X`, `option X`…) only
+//!   the last one counts;
+//! - `mode` (default tcp, or the defaults') and, in backends, `balance` (default
+//!   roundrobin, or the defaults') are made explicit;
+//! - `stats enable` is implied by any other `stats` line of a proxy;
+//! - `option httpchk URI` means `option httpchk OPTIONS URI`;
+//! - `default-server` settings are folded into the servers that follow them, and a
+//!   server's options are sorted, `no-X` cancelling `X`.
+
+use super::servers::canonical_options;
+use super::tokens::{Config, Line, Section};
+use crate::import::semantic::Normal;
+use std::collections::BTreeMap;
+
+/// The defaults a proxy inherits.
+#[derive(Debug, Clone, Default)]
+struct Inherited {
+    tag: String,
+    mode: Option<String>,
+    balance: Option<String>,
+    default_server: Vec<Vec<String>>,
+}
+
+/// The canonical form of a parsed file; `file` names the origins.
+pub fn normal(cfg: &Config, file: &str) -> Normal {
+    let mut inherited = Inherited::default();
+    let mut global = Vec::new();
+    let mut out = Normal::default();
+    // Conditional-block lines (`.if`…`.endif`) and lines outside any section, in order:
+    // where they sit relative to section headers is all that can be compared.
+    for l in cfg
+        .outside
+        .iter()
+        .chain(cfg.sections.iter().flat_map(|s| &s.lines))
+        .filter(|l| l.word(0).starts_with('.') || cfg.outside.contains(l))
+    {
+        out.push(
+            format!(
+                "(conditional or outside any section) | {}",
+                join(&words_of(l))
+            ),
+            format!("{file}:{}", l.no),
+        );
+    }
+    let mut sections: BTreeMap<(u8, String), Vec<(String, String)>> = BTreeMap::new();
+    for (i, s) in cfg.sections.iter().enumerate() {
+        let origin = |l: &Line| format!("{file}:{}", l.no);
+        match s.kind() {
+            "global" => global.extend(
+                s.lines
+                    .iter()
+                    .filter(|l| !l.word(0).starts_with('.'))
+                    .map(|l| (words_of(l), origin(l))),
+            ),
+            "defaults" => {
+                let lines = canonical_lines(s, &Inherited::default(), false);
+                inherited = defaults_of(s, &lines);
+                if !inherited.tag.is_empty() {
+                    let key = (1, format!("defaults [{}]", inherited.tag));
+                    let body = lines
+                        .into_iter()
+                        .map(|(t, l)| (t, format!("{file}:{l}")))
+                        .collect();
+                    sections.entry(key).or_insert(body);
+                }
+            }
+            _ => {
+                let label = if s.is_proxy() && !inherited.tag.is_empty() {
+                    format!("{} {} [{}]", s.kind(), s.name(), inherited.tag)
+                } else {
+                    format!("{} {}", s.kind(), s.name())
+                };
+                let header_args = s.header.texts()[2.min(s.header.words.len())..].join(" ");
+                let label = if header_args.is_empty() {
+                    label
+                } else {
+                    format!("{label} {header_args}")
+                };
+                let mut body: Vec<(String, String)> = canonical_lines(s, &inherited, s.is_proxy())
+                    .into_iter()
+                    .map(|(t, l)| (t, format!("{file}:{l}")))
+                    .collect();
+                let mut key = (2, label);
+                while sections.contains_key(&key) {
+                    key.1.push_str(&format!(" #{i}"));
+                }
+                body.insert(0, (String::new(), origin(&s.header)));
+                sections.insert(key, body);
+            }
+        }
+    }
+    for (t, o) in sort_by_class(global, true) {
+        out.push(format!("global | {t}"), o);
+    }
+    for ((_, label), body) in sections {
+        for (t, o) in body {
+            if t.is_empty() {
+                out.push(label.clone(), o);
+            } else {
+                out.push(format!("{label} | {t}"), o);
+            }
+        }
+    }
+    out
+}
+
+fn words_of(l: &Line) -> Vec<String> {
+    if l.error.is_some() {
+        return vec![format!("(unreadable) {}", l.raw.trim())];
+    }
+    l.words.iter().map(|w| w.text.clone()).collect()
+}
+
+/// A class key: directives of one class keep their relative order.
+fn class(w: &[String]) -> String {
+    let first = w.first().map(String::as_str).unwrap_or("");
+    match (first, w.get(1).map(String::as_str)) {
+        ("no", Some("option")) => format!("option {}", w.get(2).map(String::as_str).unwrap_or("")),
+        (
+            "option" | "timeout" | "stats" | "acl" | "errorfile" | "tcp-request" | "tcp-response",
+            Some(x),
+        ) => {
+            format!("{first} {x}")
+        }
+        _ => first.to_string(),
+    }
+}
+
+/// Classes where only the last directive counts.
+fn single_valued(class: &str) -> bool {
+    class.starts_with("option ")
+        || class.starts_with("timeout ")
+        || matches!(
+            class,
+            "mode"
+                | "balance"
+                | "maxconn"
+                | "retries"
+                | "fullconn"
+                | "default_backend"
+                | "cookie"
+                | "log-format"
+                | "unique-id-format"
+                | "unique-id-header"
+                | "chroot"
+                | "user"
+                | "group"
+                | "uid"
+                | "gid"
+                | "pidfile"
+                | "nbthread"
+                | "hash-type"
+                | "description"
+                | "stats uri"
+                | "stats realm"
+                | "stats refresh"
+                | "stats timeout"
+                | "daemon"
+                | "stats enable"
+                | "stats hide-version"
+                | "http-reuse"
+                | "id"
+                | "backlog"
+        )
+}
+
+/// Stable sort by class, keeping only the last of single-valued classes.
+fn sort_by_class(lines: Vec<(Vec<String>, String)>, last_wins: bool) -> Vec<(String, String)> {
+    let mut keyed: Vec<(String, Vec<String>, String)> =
+        lines.into_iter().map(|(w, o)| (class(&w), w, o)).collect();
+    if last_wins {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut kept = Vec::new();
+        for (c, w, o) in keyed.into_iter().rev() {
+            if single_valued(&c) && !seen.insert(c.clone()) {
+                continue;
+            }
+            kept.push((c, w, o));
+        }
+        kept.reverse();
+        keyed = kept;
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.into_iter().map(|(_, w, o)| (join(&w), o)).collect()
+}
+
+/// Words joined by spaces, each word with blanks or quotes shown quoted.
+pub fn join(w: &[String]) -> String {
+    w.iter()
+        .map(|x| {
+            if x.is_empty() || x.chars().any(|c| c.is_whitespace() || c == '"') {
+                format!("{x:?}")
+            } else {
+                x.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A section's directives in canonical form: `(text, line number)`.
+fn canonical_lines(s: &Section, inh: &Inherited, proxy: bool) -> Vec<(String, usize)> {
+    let mut lines: Vec<(Vec<String>, String)> = Vec::new();
+    let mut default_server = inh.default_server.clone();
+    for l in s.lines.iter().filter(|l| !l.word(0).starts_with('.')) {
+        let mut w = words_of(l);
+        let no = l.no.to_string();
+        match w.first().map(String::as_str) {
+            Some("default-server") if proxy => {
+                default_server.push(w[1..].to_vec());
+                continue;
+            }
+            Some("server") if proxy && w.len() >= 3 => {
+                let mut opts: Vec<String> = default_server.iter().flatten().cloned().collect();
+                opts.extend(w[3..].iter().cloned());
+                w.truncate(3);
+                w.extend(canonical_options(&opts));
+            }
+            Some("option") if w.get(1).map(String::as_str) == Some("httpchk") => match w.len() {
+                2 => w.extend(["OPTIONS".to_string(), "/".to_string()]),
+                3 => w.insert(2, "OPTIONS".to_string()),
+                _ => {}
+            },
+            _ => {}
+        }
+        lines.push((w, no));
+    }
+    if proxy {
+        let has = |lines: &[(Vec<String>, String)], k: &str| {
+            lines
+                .iter()
+                .any(|(w, _)| w.first().map(String::as_str) == Some(k))
+        };
+        if !has(&lines, "mode") {
+            let m = inh.mode.clone().unwrap_or_else(|| "tcp".into());
+            lines.push((vec!["mode".into(), m], s.header.no.to_string()));
+        }
+        if s.kind() != "frontend" && !has(&lines, "balance") {
+            let b = inh.balance.clone().unwrap_or_else(|| "roundrobin".into());
+            let mut w = vec!["balance".to_string()];
+            w.extend(b.split(' ').map(String::from));
+            lines.push((w, s.header.no.to_string()));
+        }
+        let stats = lines.iter().any(|(w, _)| {
+            w.first().map(String::as_str) == Some("stats")
+                && !matches!(
+                    w.get(1).map(String::as_str),
+                    Some("enable" | "socket" | "timeout" | "bind-process")
+                )
+        });
+        if stats
+            && !lines
+                .iter()
+                .any(|(w, _)| w.len() == 2 && w[0] == "stats" && w[1] == "enable")
+        {
+            lines.push((
+                vec!["stats".into(), "enable".into()],
+                s.header.no.to_string(),
+            ));
+        }
+    }
+    sort_by_class(lines, true)
+        .into_iter()
+        .map(|(t, n)| (t, n.parse().unwrap_or(0)))
+        .collect()
+}
+
+/// What a defaults section hands on, tagged by its canonical content.
+fn defaults_of(s: &Section, lines: &[(String, usize)]) -> Inherited {
+    let last = |k: &str| {
+        s.lines
+            .iter()
+            .rev()
+            .find(|l| l.word(0) == k)
+            .map(|l| l.texts()[1..].join(" "))
+    };
+    let text: Vec<&str> = lines.iter().map(|(t, _)| t.as_str()).collect();
+    let tag = if text.is_empty() {
+        String::new()
+    } else {
+        use sha2::Digest;
+        hex::encode(&sha2::Sha256::digest(text.join("\n").as_bytes())[..4])
+    };
+    Inherited {
+        tag,
+        mode: last("mode"),
+        balance: last("balance"),
+        default_server: s
+            .lines
+            .iter()
+            .filter(|l| l.word(0) == "default-server")
+            .map(|l| l.texts()[1..].iter().map(|w| w.to_string()).collect())
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tokens::parse;
+    use super::*;
+
+    fn texts(cfg: &str) -> Vec<String> {
+        normal(&parse(cfg), "f")
+            .lines
+            .into_iter()
+            .map(|l| l.text)
+            .collect()
+    }
+
+    #[test]
+    fn same_meaning_same_form() {
+        let a = "global\n  daemon\n  maxconn 10\ndefaults\n  mode http\n  timeout client 5s\n  timeout connect 1s\n\
+                 backend b\n  default-server inter 2s\n  server w1 1.2.3.4:80 check\n  option httpchk /h\n";
+        let b = "global\n  maxconn 10\n  daemon\ndefaults\n  timeout connect 1s\n  mode http\n  timeout client 5s\n\
+                 backend b\n  balance roundrobin\n  mode http\n  option httpchk OPTIONS /h\n  server w1 1.2.3.4:80 inter 2s check\n";
+        assert_eq!(texts(a), texts(b));
+    }
+
+    #[test]
+    fn order_inside_a_class_and_defaults_scope_matter() {
+        let a = "frontend f\n  http-request deny if A\n  http-request allow\n";
+        let b = "frontend f\n  http-request allow\n  http-request deny if A\n";
+        assert_ne!(texts(a), texts(b));
+        let c = "defaults\n  mode http\nbackend b\n  server s 1.1.1.1:80\n";
+        let d = "backend b\n  server s 1.1.1.1:80\ndefaults\n  mode http\n";
+        assert_ne!(texts(c), texts(d));
+        let e = "defaults\nbackend b\n  server s 1.1.1.1:80\n";
+        let f = "backend b\n  server s 1.1.1.1:80\n";
+        assert_eq!(
+            texts(e),
+            texts(f),
+            "an empty defaults section changes nothing"
+        );
+    }
+}

@@ -1,0 +1,147 @@
+use super::*;
+
+fn run(text: &str) -> Imported<BalancerSpec> {
+    import(
+        &Source {
+            host: Some("ha1"),
+            path: "/etc/haproxy/haproxy.cfg",
+            text,
+        },
+        "lab",
+    )
+}
+
+const HAND: &str = "\
+# written by hand
+global
+    log /dev/log local0
+    chroot /var/lib/haproxy
+    stats socket /run/haproxy/admin.sock mode 660 level admin expose-fd listeners
+    stats timeout 30s
+    user haproxy
+    group haproxy
+    daemon
+    tune.ssl.default-dh-param 2048
+
+defaults
+    mode http
+    log global
+    option httplog
+    option dontlognull
+    timeout connect 5s
+    timeout client 50s
+    timeout server 50s
+    errorfile 503 /etc/haproxy/errors/503.http
+
+frontend http_front
+    bind *:80
+    acl is_auth path_beg /auth
+    http-request set-header X-Forwarded-Proto http
+    use_backend auth_back if is_auth
+    default_backend http_back
+
+backend http_back
+    balance roundrobin
+    cookie JSESSIONID prefix nocache
+    option httpchk GET /healthz
+    http-check expect status 200
+    default-server inter 2s rise 2 fall 3
+    server w1 10.77.0.21:30080 check cookie w1
+    server w2 10.77.0.22:30080 check cookie w2
+
+backend auth_back
+    server w1 10.77.0.21:30081 check inter 2s send-proxy
+    server w2 10.77.0.22:30081 check inter 2s
+
+listen stats
+    bind *:8404
+    stats enable
+    stats uri /stats
+    stats refresh 10s
+    stats auth admin:s3cret
+    stats realm Haproxy\\ Statistics
+
+listen mysql
+    bind *:3306
+    mode tcp
+    server db1 10.0.0.5:3306 check
+";
+
+#[test]
+fn a_hand_written_file_is_typed_and_means_the_same() {
+    let out = run(HAND);
+    let s = &out.spec;
+    let sum = &out.summaries[0];
+    assert!(sum.errors.is_empty(), "{:?}", sum.errors);
+    assert_eq!(s.global.log, ["/dev/log local0"]);
+    assert!(s.global.stats_socket.as_ref().unwrap().expose_fd_listeners);
+    assert_eq!(s.global.extra, ["tune.ssl.default-dh-param 2048"]);
+    assert_eq!(s.defaults.timeouts["client"], "50s");
+    assert_eq!(s.defaults.errorfiles[&503], "/etc/haproxy/errors/503.http");
+    assert_eq!(s.defaults.extra, Vec::<String>::new());
+    assert_eq!(s.frontends[0].use_backends[0].backend, "auth_back");
+    let b = &s.backends[0];
+    assert_eq!(b.health_check.as_ref().unwrap().expect_status, Some(200));
+    assert_eq!(b.extra, ["default-server inter 2s rise 2 fall 3"]);
+    assert_eq!(
+        b.servers[0].cookie, None,
+        "cookie value = server name is the default"
+    );
+    let a = &s.backends[1];
+    assert_eq!(a.server_defaults.inter.as_deref(), Some("2s"));
+    assert_eq!(a.servers[0].extra.as_deref(), Some("send-proxy"));
+    let st = s.stats.as_ref().unwrap();
+    assert_eq!(st.auth.as_ref().unwrap().password, "s3cret");
+    assert_eq!(st.extra, ["stats realm Haproxy\\ Statistics"]);
+    assert!(out
+        .secrets
+        .contains(&"spec.stats.auth.password".to_string()));
+    let raw = s.raw.as_deref().unwrap();
+    assert!(
+        raw.contains("listen mysql") && raw.contains("haproxy.cfg:50-54"),
+        "{raw}"
+    );
+    assert!(
+        sum.items
+            .iter()
+            .all(|i| !i.what.contains("typed form differed")),
+        "{}",
+        sum.text()
+    );
+    // the check the importer made itself, done again here
+    let rendered = super::super::verify::render_balancer(s).unwrap();
+    let d = semantic::differences(
+        &normal_text("live", HAND),
+        &normal_text("rendered", &rendered),
+    );
+    assert!(d.is_empty(), "{d:#?}\n{rendered}");
+    assert!(!rendered.contains("# written by hand"));
+}
+
+#[test]
+fn a_second_defaults_keeps_everything_after_it_in_place() {
+    let text = "defaults\n  mode http\nbackend a\n  server s 1.1.1.1:80\ndefaults\n  mode tcp\nbackend b\n  server s 1.1.1.2:80\n";
+    let out = run(text);
+    assert_eq!(out.spec.backends.len(), 1);
+    let raw = out.spec.raw.as_deref().unwrap();
+    assert!(
+        raw.contains("mode tcp") && raw.contains("backend b"),
+        "{raw}"
+    );
+    let rendered = super::super::verify::render_balancer(&out.spec).unwrap();
+    assert!(
+        semantic::differences(&normal_text("a", text), &normal_text("b", &rendered)).is_empty()
+    );
+}
+
+#[test]
+fn unreadable_lines_are_errors_with_their_line_and_are_kept() {
+    let out = run("global\n  daemon\nbackend b\n  acl x \"open\n  server s 1.1.1.1:80\n");
+    let e = &out.summaries[0].errors;
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        e[0].to_string(),
+        "ha1:/etc/haproxy/haproxy.cfg:4: unterminated double quote: `acl x \"open` (kept verbatim)"
+    );
+    assert!(out.spec.raw.as_deref().unwrap().contains("acl x \"open"));
+}
