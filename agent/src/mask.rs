@@ -7,10 +7,13 @@
 //! `userlist` passwords) are replaced even when the value is unknown — e.g. the
 //! old password still live on a host.
 
-use sha2::{Digest, Sha256};
+pub mod key;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 /// Replaces secrets in text. Cheap to clone; build one per cycle.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Masker {
     key: Vec<u8>,
     /// Longest first, so a secret containing another is masked whole.
@@ -21,9 +24,21 @@ pub struct Masker {
 /// destroy the output); the directive rules still catch them.
 const MIN_SECRET_LEN: usize = 4;
 
+/// Keyed with the installation's key ([`key::current`]), never a constant.
+impl Default for Masker {
+    fn default() -> Self {
+        Masker::installation()
+    }
+}
+
 impl Masker {
+    /// Keyed with the installation's key ([`key::current`]): what every output uses.
+    pub fn installation() -> Self {
+        Masker::new(key::current().bytes())
+    }
+
     /// `key` makes the hash unguessable for short secrets; keep it stable per installation
-    /// so the same secret shows the same mask across runs.
+    /// so the same secret shows the same mask across runs ([`Masker::installation`]).
     pub fn new(key: impl AsRef<[u8]>) -> Self {
         Masker {
             key: key.as_ref().to_vec(),
@@ -40,15 +55,11 @@ impl Masker {
         }
     }
 
-    /// `***` + 8 hex digits of HMAC-like keyed SHA-256 of the value.
+    /// `***` + 8 hex digits of HMAC-SHA256(key, value).
     pub fn token(&self, value: &str) -> String {
-        let mut h = Sha256::new();
-        h.update(&self.key);
-        h.update([0u8]);
-        h.update(value.as_bytes());
-        h.update([0u8]);
-        h.update(&self.key);
-        format!("***{}", &hex::encode(h.finalize())[..8])
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(value.as_bytes());
+        format!("***{}", &hex::encode(mac.finalize().into_bytes())[..8])
     }
 
     /// Masks known values and the values of secret-bearing directives, line by line.
