@@ -6,12 +6,14 @@
 #   bash bench/validate.sh                 # build release, measure
 #   AGENT_BIN=target/debug/agent bash bench/validate.sh   # measure another binary
 #   TARGET_MS=80 RUNS=50 bash bench/validate.sh
+#   AGENT_BIN=target/debug/agent TARGET_MS=2000 RUNS=1 WARMUP=0 bash bench/validate.sh  # CI
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 target_ms="${TARGET_MS:-50}"
 runs="${RUNS:-30}"
+warmup="${WARMUP:-3}"
 repo="${REPO:-sample-repo}"
 
 for tool in hyperfine python3; do
@@ -36,11 +38,11 @@ trap 'rm -f "$json"' EXIT
 # validate checks them with typed placeholders (and warns); with the key (as a deploy
 # node or a trusted CI job has it) it decrypts them in memory too.
 demo_key="tests/lab/demo-age-key.txt"
-hyperfine --warmup 3 --min-runs "$runs" -N \
+hyperfine --warmup "$warmup" --min-runs "$runs" -N \
     -n "validate, tools re-run every time" "env AGENT_NO_CHECK_CACHE=1 $AGENT_BIN validate $repo" \
     -n "validate --no-local-checks" "$AGENT_BIN validate --no-local-checks $repo" \
     -n "validate, secrets decrypted (demo key)" "env AGENT_AGE_IDENTITY=$demo_key $AGENT_BIN validate $repo"
-hyperfine --warmup 3 --min-runs "$runs" -N --export-json "$json" \
+hyperfine --warmup "$warmup" --min-runs "$runs" -N --export-json "$json" \
     "$AGENT_BIN validate $repo"
 
 median_ms=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%.1f" % (r["median"]*1000))' "$json")

@@ -3,7 +3,7 @@
 //!     cargo run -p agent --example ssh_bench -- [N]      (as root; default N = 50)
 //!     cargo run -p agent --example ssh_bench -- fleet STATE_DIR [RUNS]
 //!
-//! The `fleet` form uses hosts started by ../shared/bench/peers/fleet.sh (STATE_DIR =
+//! The `fleet` form uses hosts started by the peers harness's fleet.sh (bench/hosts/run.sh; STATE_DIR =
 //! its `.fleet`): it times opening all masters at once, then a warm "drift check" of
 //! every host's haproxy.cfg (one `observe` per host, all hosts concurrently) against
 //! the same check done by one `ssh -S` process per host over warm ControlMasters.
@@ -105,7 +105,7 @@ async fn main() {
             .iter()
             .map(|p| agent::render::ManagedFile {
                 host: host.name.clone(),
-                target: agent::render::TargetKind::Balancer,
+                target: "balancer",
                 path: p.to_string(),
                 content: String::new(),
                 mode: 0o644,
@@ -113,12 +113,13 @@ async fn main() {
                 reload: None,
                 modules: vec![],
                 source: "bench".into(),
+                observe: String::new(),
             })
             .collect();
     let refs: Vec<&agent::render::ManagedFile> = files.iter().collect();
     let t = Instant::now();
     for _ in 0..n {
-        agent::targets::files::observe(&remote, &host.name, &refs, "")
+        agent::targets::hostfiles::files::observe(&remote, &host.name, &refs, "")
             .await
             .expect("observe");
     }
@@ -217,7 +218,7 @@ async fn fleet(state: std::path::PathBuf, runs: usize) {
             let path = format!("{root}/etc/haproxy/haproxy.cfg");
             set.spawn(async move {
                 // The observe step of `agent diff`: hash on the host, content only if it differs.
-                let script = format!("sha256sum < {}", agent::ssh::script::quote(&path));
+                let script = format!("sha256sum < {}", agent::exec::sh_quote(&path));
                 pool.run(&spec, &script).await.map(drop)
             });
         }

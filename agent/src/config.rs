@@ -24,13 +24,21 @@
 //! allowForcePush: false      # agent run: refuse non-fast-forward history
 //! webhookSecretFile: hook.secret
 //! cluster: { strayConstraints: report, corosync: report }   # or remove / reload
+//! history: { maxAge: 30d, maxEntries: 5000 }   # agent run / apply: <stateDir>/history.db
+//! web: { authFile: web.token }   # required when listen is not loopback
 //! ```
 
+mod defaults;
 mod duration;
+mod view;
+
+pub use duration::parse as parse_duration;
+pub use view::{HistoryConfig, WebConfig};
 
 use schema::Diagnostic;
 use schemars::JsonSchema;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -44,7 +52,7 @@ pub struct Config {
     #[serde(default)]
     pub repo: Option<RepoConfig>,
     /// Time between polls of the repository (default 30s).
-    #[serde(default = "thirty_seconds", with = "duration")]
+    #[serde(default = "defaults::thirty_seconds", with = "duration")]
     #[schemars(with = "duration::DurationText")]
     pub interval: Duration,
     /// Random extra delay added to each interval, up to this much (default: interval / 10).
@@ -59,10 +67,10 @@ pub struct Config {
     #[serde(default)]
     pub policies: Policies,
     /// Status file, lock and Git cache (default `/var/lib/agent`).
-    #[serde(default = "default_state_dir")]
+    #[serde(default = "defaults::default_state_dir")]
     pub state_dir: PathBuf,
     /// Address for `/status`, `/healthz`, `/metrics` and the webhook (default 127.0.0.1:9440).
-    #[serde(default = "default_listen")]
+    #[serde(default = "defaults::default_listen")]
     pub listen: SocketAddr,
     /// Decrypting the repo's secrets, and what plaintext secrets in the repo mean.
     #[serde(default)]
@@ -86,6 +94,12 @@ pub struct Config {
     /// What the cluster target may do beyond the CIB ids Git declares.
     #[serde(default)]
     pub cluster: ClusterConfig,
+    /// The history of cycles in `<stateDir>/history.db` (`agent history`, the web page).
+    #[serde(default)]
+    pub history: HistoryConfig,
+    /// The web view and API of `agent run`: credentials.
+    #[serde(default)]
+    pub web: WebConfig,
 }
 
 /// `cluster:` in agent.yaml: the two decisions about a Pacemaker cluster that belong
@@ -120,15 +134,6 @@ pub enum CorosyncPolicy {
     /// Write the declared totem token on every node and reload corosync
     /// (`corosync-cfgtool -R`); settings that need a restart stay report-only.
     Reload,
-}
-
-impl ClusterConfig {
-    pub fn policy(&self) -> crate::targets::cluster::ClusterPolicy {
-        crate::targets::cluster::ClusterPolicy {
-            remove_stray_location_constraints: self.stray_constraints == StrayConstraints::Remove,
-            manage_corosync: self.corosync == CorosyncPolicy::Reload,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
@@ -194,13 +199,13 @@ pub struct RepoConfig {
     /// `ssh://`, `https://`, `file://` URL or a local path.
     pub url: String,
     /// Branch to follow (default `main`).
-    #[serde(default = "default_branch")]
+    #[serde(default = "defaults::default_branch")]
     pub branch: String,
     /// Subdirectory holding the desired state (default `.`).
-    #[serde(default = "default_path")]
+    #[serde(default = "defaults::default_path")]
     pub path: String,
     /// Give up on a fetch after this long (default 60s).
-    #[serde(default = "sixty_seconds", with = "duration")]
+    #[serde(default = "defaults::sixty_seconds", with = "duration")]
     #[schemars(with = "duration::DurationText")]
     pub timeout: Duration,
 }
@@ -215,14 +220,14 @@ pub struct SshConfig {
     #[serde(default)]
     pub known_hosts: Option<PathBuf>,
     /// Login user when the inventory names none (default `root`).
-    #[serde(default = "default_user")]
+    #[serde(default = "defaults::default_user")]
     pub user: String,
     /// (default 10s)
-    #[serde(default = "ten_seconds", with = "duration")]
+    #[serde(default = "defaults::ten_seconds", with = "duration")]
     #[schemars(with = "duration::DurationText")]
     pub connect_timeout: Duration,
     /// Commands run at once on one host; keep below sshd's MaxSessions (10). Default 8.
-    #[serde(default = "eight")]
+    #[serde(default = "defaults::eight")]
     pub max_sessions_per_host: u32,
     /// OpenSSH `KexAlgorithms`, e.g. `curve25519-sha256`: a much cheaper handshake than
     /// OpenSSH 9's default post-quantum hybrid (default: the ssh client's list).
@@ -245,9 +250,9 @@ impl Default for SshConfig {
         SshConfig {
             identity_file: None,
             known_hosts: None,
-            user: default_user(),
-            connect_timeout: ten_seconds(),
-            max_sessions_per_host: eight(),
+            user: defaults::default_user(),
+            connect_timeout: defaults::ten_seconds(),
+            max_sessions_per_host: defaults::eight(),
             kex_algorithms: None,
             persist: None,
             control_dir: None,
@@ -266,56 +271,39 @@ pub enum Policy {
     Observe,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Policies {
-    #[serde(default)]
-    pub gateway: Policy,
-    #[serde(default)]
-    pub balancer: Policy,
-    #[serde(default)]
-    pub cluster: Policy,
-    #[serde(default)]
-    pub workloads: Policy,
-}
+/// `policies:`: target name (`gateway`, `balancer`, `cluster`, `workloads`, …) →
+/// policy. A target not listed is corrected. Names are checked against the
+/// registered targets by [`Config::check_targets`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Policies(pub BTreeMap<String, Policy>);
 
-fn thirty_seconds() -> Duration {
-    Duration::from_secs(30)
-}
-fn sixty_seconds() -> Duration {
-    Duration::from_secs(60)
-}
-fn ten_seconds() -> Duration {
-    Duration::from_secs(10)
-}
-fn eight() -> u32 {
-    8
-}
-fn default_user() -> String {
-    "root".into()
-}
-fn default_branch() -> String {
-    "main".into()
-}
-fn default_path() -> String {
-    ".".into()
-}
-fn default_state_dir() -> PathBuf {
-    PathBuf::from("/var/lib/agent")
-}
-fn default_listen() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 9440))
+impl Policies {
+    /// The policy of `target` (`correct` unless configured).
+    pub fn of(&self, target: &str) -> Policy {
+        self.0.get(target).copied().unwrap_or_default()
+    }
+
+    /// The same policies with `target` set to `policy`.
+    pub fn with(mut self, target: &str, policy: Policy) -> Policies {
+        self.0.insert(target.to_string(), policy);
+        self
+    }
 }
 
 /// The JSON Schema (draft-07) of `agent.yaml`, generated from the types above so it
 /// cannot drift from what the parser accepts (`agent schema config`; committed as
 /// `schema/json/agent-config.schema.json`, kept fresh by a test). Durations are
 /// strings like `30s`; relative paths are resolved against the file's directory.
-pub fn json_schema() -> serde_json::Value {
+/// `targets` (the registered target names) are the keys `policies:` accepts.
+pub fn json_schema(targets: &[&str]) -> serde_json::Value {
     let mut v = schemars::generate::SchemaSettings::draft07()
         .into_generator()
         .into_root_schema_for::<Config>()
         .to_value();
+    if let Some(p) = v.pointer_mut("/definitions/Policies") {
+        p["propertyNames"] = serde_json::json!({ "enum": targets });
+    }
     if let Some(obj) = v.as_object_mut() {
         obj.insert("title".into(), "agent configuration (agent.yaml)".into());
         obj.insert(
@@ -421,6 +409,38 @@ impl Config {
         Ok(())
     }
 
+    /// Checks that every target `policies:` names is one of `known` (the registered
+    /// targets); `text` is the file's content, for the position.
+    pub fn check_targets(&self, file: &str, text: &str, known: &[&str]) -> Result<(), ConfigError> {
+        let Some(bad) = self
+            .policies
+            .0
+            .keys()
+            .find(|k| !known.contains(&k.as_str()))
+        else {
+            return Ok(());
+        };
+        let (line, column) = locate(text, bad);
+        let hint = format!("the targets are {}", known.join(", "));
+        Err(ConfigError::Invalid(
+            Diagnostic::error(
+                file,
+                line,
+                column,
+                format!("policies: unknown target `{bad}`"),
+            )
+            .with_hint(hint),
+        ))
+    }
+
+    /// [`Config::load`] and [`Config::check_targets`].
+    pub fn load_checked(path: &Path, known: &[&str]) -> Result<Config, ConfigError> {
+        let config = Config::load(path)?;
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        config.check_targets(&path.display().to_string(), &text, known)?;
+        Ok(config)
+    }
+
     fn resolve_paths(&mut self, base: &Path) {
         let abs = |p: &mut PathBuf| {
             if p.is_relative() {
@@ -433,6 +453,7 @@ impl Config {
         self.kubeconfig.as_mut().map(abs);
         self.secrets.age_identity_file.as_mut().map(abs);
         self.webhook_secret_file.as_mut().map(abs);
+        self.web.auth_file.as_mut().map(abs);
         abs(&mut self.state_dir);
         if let Some(repo) = &mut self.repo {
             let is_url = repo.url.contains("://");

@@ -17,30 +17,13 @@ mod cache;
 mod crm;
 mod haproxy;
 mod ocf;
+pub mod tool;
 
-use crate::render::{document_origin, ManagedFile, Rendered, TargetKind};
+pub use tool::{find_tool, LocalCheck, Tools};
+
+use crate::rendered::Rendered;
 use schema::{DesiredState, Diagnostic};
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// Outcome of the local checks: problems found, and the tools that were not installed.
-#[derive(Debug, Default)]
-pub struct LocalCheck {
-    pub problems: Vec<Diagnostic>,
-    /// Tools not installed here (their checks did not run).
-    pub skipped: Vec<String>,
-    /// What was checked, e.g. `haproxy -c: ha1,ha2:/etc/haproxy/haproxy.cfg`.
-    pub checked: Vec<String>,
-}
-
-impl LocalCheck {
-    fn merge(&mut self, other: LocalCheck) {
-        self.problems.extend(other.problems);
-        self.skipped.extend(other.skipped);
-        self.checked.extend(other.checked);
-    }
-}
+use std::path::Path;
 
 /// Runs every available local check on the rendered output. Problems name
 /// the document (`Balancer/lab`) in their message; use [`check_repo`] to have
@@ -64,41 +47,6 @@ fn cached(rendered: &Rendered, state: Option<&DesiredState>) -> LocalCheck {
     let result = check_with(rendered, &tools, state);
     cache::store(rendered, &tools, &result);
     result
-}
-
-/// Where the tools are; `None` = not installed (the check is skipped).
-#[derive(Debug, Clone, Default)]
-pub struct Tools {
-    pub haproxy: Option<PathBuf>,
-    pub apache2ctl: Option<PathBuf>,
-    /// The Debian configuration tree to stage (`/etc/apache2`).
-    pub apache_conf: Option<PathBuf>,
-    pub crm_verify: Option<PathBuf>,
-    /// `OCF_ROOT` of the installed `resource-agents` (`/usr/lib/ocf`).
-    pub ocf_root: Option<PathBuf>,
-}
-
-impl Tools {
-    /// Looks the tools up in `PATH` (and the sbin directories, which a
-    /// non-root CI user's `PATH` often lacks).
-    pub fn from_path() -> Tools {
-        let conf = Path::new("/etc/apache2");
-        Tools {
-            haproxy: find_tool("haproxy"),
-            apache2ctl: find_tool("apache2ctl"),
-            apache_conf: conf.join("apache2.conf").is_file().then(|| conf.into()),
-            crm_verify: find_tool("crm_verify"),
-            ocf_root: ocf::installed_root(),
-        }
-    }
-}
-
-pub fn find_tool(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/sbin", "/usr/bin"].map(PathBuf::from))
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
 }
 
 /// [`check`] with explicit tool locations (tests use this to simulate missing tools).
@@ -130,53 +78,17 @@ pub fn check_with(rendered: &Rendered, tools: &Tools, state: Option<&DesiredStat
     out
 }
 
-/// Files of one target grouped by identical content (and modules), in render order.
-fn distinct(rendered: &Rendered, target: TargetKind) -> Vec<Vec<&ManagedFile>> {
-    let mut groups: BTreeMap<(&str, &[String]), Vec<&ManagedFile>> = BTreeMap::new();
-    for f in rendered.files.iter().filter(|f| f.target == target) {
-        groups
-            .entry((f.content.as_str(), f.modules.as_slice()))
-            .or_default()
-            .push(f);
+impl Tools {
+    /// Looks the tools up in `PATH` (and the sbin directories, which a
+    /// non-root CI user's `PATH` often lacks).
+    pub fn from_path() -> Tools {
+        let conf = Path::new("/etc/apache2");
+        Tools {
+            haproxy: find_tool("haproxy"),
+            apache2ctl: find_tool("apache2ctl"),
+            apache_conf: conf.join("apache2.conf").is_file().then(|| conf.into()),
+            crm_verify: find_tool("crm_verify"),
+            ocf_root: ocf::installed_root(),
+        }
     }
-    let mut v: Vec<_> = groups.into_values().collect();
-    v.sort_by(|a, b| (&a[0].host, &a[0].path).cmp(&(&b[0].host, &b[0].path)));
-    v
-}
-
-/// `ha1,ha2:/etc/haproxy/haproxy.cfg`
-fn where_(group: &[&ManagedFile]) -> String {
-    let hosts: Vec<_> = group.iter().map(|f| f.host.as_str()).collect();
-    format!("{}:{}", hosts.join(","), group[0].path)
-}
-
-/// A tool's complaint about a file `source` (`Kind/name`) rendered: on the
-/// document's file:line when the state is known, else naming it in the text.
-fn diag(state: Option<&DesiredState>, source: &str, error: bool, message: String) -> Diagnostic {
-    let origin = state.and_then(|s| document_origin(s, source));
-    let (file, line, column, message) = match origin {
-        Some(o) => (o.file, o.line, o.column, message),
-        None => (String::new(), 0, 0, format!("{source}: {message}")),
-    };
-    let d = if error {
-        Diagnostic::error(file, line, column, message)
-    } else {
-        Diagnostic::warning(file, line, column, message)
-    };
-    d.with_hint("`agent render` shows the rendered file with its line numbers")
-}
-
-/// Runs a tool; `Err` when it could not be started.
-fn run(cmd: &mut Command) -> Result<(bool, String), String> {
-    let out = cmd.output().map_err(|e| e.to_string())?;
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    Ok((out.status.success(), text))
-}
-
-/// The rendered line `n` (1-based), trimmed, for messages.
-fn rendered_line(content: &str, n: usize) -> Option<&str> {
-    n.checked_sub(1)
-        .and_then(|i| content.lines().nth(i))
-        .map(str::trim)
 }

@@ -3,9 +3,8 @@
 //! Human output is grouped by host; diffs are coloured only on a terminal.
 //! JSON output is the same values serialized, plus a summary.
 
-use crate::engine::ApplyReport;
+use crate::outcome::{ApplyReport, StepStatus};
 use crate::plan::{Action, ChangeSet};
-use crate::targets::rollout::StepStatus;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -118,6 +117,9 @@ pub fn diff_text(cs: &ChangeSet, color: bool, verbose: bool) -> String {
         }
     }
     let _ = writeln!(out, "Summary: {}", Summary::of(cs).line());
+    if let Some(l) = crate::import::semantic::formatting_summary(cs) {
+        let _ = writeln!(out, "{l}");
+    }
     out
 }
 

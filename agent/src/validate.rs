@@ -75,7 +75,7 @@ pub struct Prepared {
     /// Warnings found while loading (errors make [`prepare`] fail).
     pub warnings: Vec<Diagnostic>,
     /// Every decrypted secret value: give them to the masker
-    /// ([`crate::engine::masker_for`]) before anything is printed or logged.
+    /// ([`crate::secrets::masking::masker_for`]) before anything is printed or logged.
     pub secrets: Vec<String>,
 }
 
@@ -130,7 +130,7 @@ pub fn prepare_with(
         return Err(unsealed.diagnostics);
     }
     // A loader or renderer message may quote a value: mask before handing it on.
-    let masker = crate::engine::secret_masker(&unsealed.secrets);
+    let masker = crate::secrets::masking::secret_masker(&unsealed.secrets);
     let masked = |ds: Vec<Diagnostic>| -> Vec<Diagnostic> {
         ds.into_iter()
             .map(|mut d| {
@@ -235,6 +235,35 @@ pub fn validate_with(snapshot: &Snapshot, local_checks: bool, keys: &SecretOptio
         rendered,
         secrets: unsealed.secrets,
     }
+}
+
+/// Reads `root` as it is on disk (no Git revision), decrypts with `identities`,
+/// loads and renders. `Err` holds every problem, a secret that does not decrypt
+/// included. The rendered files still hold cleartext secrets: mask before printing
+/// ([`crate::secrets::masking::secret_masker`] with [`Prepared::secrets`]).
+pub fn prepare_dir(
+    root: &std::path::Path,
+    identities: &[crate::secrets::Identity],
+) -> Result<Prepared, Vec<Diagnostic>> {
+    let spec = crate::source::SourceSpec {
+        location: root.display().to_string(),
+        rev: None,
+        subdir: None,
+    };
+    let snap =
+        crate::source::snapshot(&spec, &crate::source::FetchOptions::new(None)).map_err(|e| {
+            vec![Diagnostic::error(
+                root.display().to_string(),
+                0,
+                0,
+                e.to_string(),
+            )]
+        })?;
+    let keys = SecretOptions {
+        identities: identities.to_vec(),
+        ..SecretOptions::default()
+    };
+    prepare_with(&snap, &keys)
 }
 
 #[cfg(test)]

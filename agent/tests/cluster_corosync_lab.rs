@@ -20,7 +20,7 @@ const NODES: [&str; 2] = ["ha1", "ha2"];
 /// The sample repo's cluster with an empty CIB fragment: this suite is about corosync
 /// only, so apply must not create resources in the shared lab.
 fn job() -> ClusterJob {
-    let state = agent::testing::sample::load_sample().state;
+    let state = agent_tests::sample::load_sample().state;
     let rendered = agent::render::render(&state).expect("sample repo renders");
     let mut job = jobs(&state, &rendered).remove(0).unwrap();
     job.fragment = Elem::parse("<cib-fragment/>").unwrap();
@@ -39,7 +39,7 @@ impl Drop for Restore<'_> {
         for (node, text) in NODES.iter().zip(&self.original) {
             let cmd = format!(
                 "printf %s {} > {CONF} && rm -f {CONF}.agent-prev {CONF}.agent-pending",
-                agent::targets::remote::sh_quote(text)
+                agent::exec::sh_quote(text)
             );
             let _ = self.lab.exec(node, &cmd);
         }

@@ -5,13 +5,13 @@
 //! an unknown agent rejected before the CIB is touched, and failover of the VIP
 //! holder with the probe's outage printed.
 
+use agent::exec::Remote;
 use agent::mask::Masker;
 use agent::plan::{Action, Change};
 use agent::targets::cluster::xml::Elem;
 use agent::targets::cluster::{
     apply, jobs, vip_holder, ApplyOptions, ClusterError, ClusterJob, ClusterPolicy,
 };
-use agent::targets::remote::Remote;
 use agent_tests::{lab_or_skip, Lab};
 use labssh::LabSsh;
 
@@ -20,7 +20,7 @@ mod labssh;
 use std::time::Duration;
 
 fn sample() -> (schema::DesiredState, agent::render::Rendered) {
-    let state = agent::testing::sample::load_sample().state;
+    let state = agent_tests::sample::load_sample().state;
     let rendered = agent::render::render(&state).expect("sample repo renders");
     (state, rendered)
 }

@@ -11,7 +11,7 @@ use harness::*;
 
 #[tokio::test]
 async fn the_sample_cluster_applies_and_then_is_in_sync() {
-    let state = agent::testing::sample::load_sample().state;
+    let state = agent_tests::sample::load_sample().state;
     let rendered = agent::render::render(&state).expect("sample repo renders");
     let job = jobs(&state, &rendered).remove(0).unwrap();
     assert_eq!(

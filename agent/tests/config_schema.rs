@@ -10,7 +10,11 @@ fn root() -> PathBuf {
 #[test]
 fn committed_config_schema_is_current() {
     let path = root().join("schema/json/agent-config.schema.json");
-    let text = serde_json::to_string_pretty(&agent::config::json_schema()).unwrap() + "\n";
+    let text = serde_json::to_string_pretty(&agent::config::json_schema(
+        &agent::targets::registry::names(),
+    ))
+    .unwrap()
+        + "\n";
     if std::env::var_os("UPDATE_SCHEMAS").is_some_and(|v| v == "1") {
         std::fs::write(&path, &text).unwrap();
     }
@@ -39,7 +43,7 @@ fn the_readme_example_parses_and_names_every_setting() {
     let config = agent::config::Config::parse("README.md", &example)
         .unwrap_or_else(|e| panic!("README's agent.yaml example does not parse: {e}"));
     assert!(config.repo.is_some());
-    let schema = agent::config::json_schema();
+    let schema = agent::config::json_schema(&agent::targets::registry::names());
     let documented: Vec<&str> = example
         .lines()
         .filter(|l| !l.starts_with([' ', '#']) && l.contains(':'))

@@ -7,7 +7,7 @@ mod k8s_support;
 
 use agent::mask::Masker;
 use agent::plan::Action;
-use agent::targets::k8s::{K8sApplyReport, K8sOptions, K8sPlan};
+use agent::targets::workloads::{K8sApplyReport, K8sOptions, K8sPlan};
 use k8s_support::{masker, Cluster, SECRET_VALUE, SECRET_VALUE_2};
 
 fn actions(plan: &K8sPlan) -> Vec<(String, Action)> {

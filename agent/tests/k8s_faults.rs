@@ -5,8 +5,8 @@
 mod k8s_support;
 
 use agent::plan::Action;
-use agent::targets::k8s::K8sOptions;
-use agent::testing::apiserver::{Fault, FaultAction, Method};
+use agent::targets::workloads::K8sOptions;
+use k8s_double::apiserver::{Fault, FaultAction, Method};
 use k8s_support::{masker, Cluster};
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ fn fault(method: Method, uri: &str, action: FaultAction, times: usize) -> Fault 
 async fn double(test: &str) -> Option<Cluster> {
     let c = Cluster::start(test).await;
     if c.double.is_none() {
-        eprintln!("KUBECONFIG is set: fault injection needs the double, skipped");
+        test_skip::record("KUBECONFIG is set: fault injection needs the API server double");
         return None;
     }
     Some(c)
@@ -296,7 +296,7 @@ async fn an_invalid_object_is_reported_by_name_and_the_rest_applies() {
 #[test]
 fn the_target_can_run_on_a_multi_threaded_runtime() {
     fn send<T: Send>(_: &T) {}
-    async fn cycle(t: &agent::targets::k8s::K8sTarget, o: &[serde_json::Value]) {
+    async fn cycle(t: &agent::targets::workloads::K8sTarget, o: &[serde_json::Value]) {
         t.apply(o, &masker()).await;
     }
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -306,7 +306,7 @@ fn the_target_can_run_on_a_multi_threaded_runtime() {
     let _guard = rt.enter();
     let client =
         kube::Client::try_from(kube::Config::new("http://127.0.0.1:9".parse().unwrap())).unwrap();
-    let t = agent::targets::k8s::K8sTarget::from_client(client, K8sOptions::default());
+    let t = agent::targets::workloads::K8sTarget::from_client(client, K8sOptions::default());
     let fut = cycle(&t, &[]);
     send(&fut);
 }

@@ -8,7 +8,7 @@
 //! What `apache2ctl -t` cannot show: that the redirects, the forwarded
 //! headers, the Location edit, the cache rule and the routes behave as the
 //! sample repo's comments say. Needs root, unshare, apache2, openssl, curl
-//! and python3; skipped (with a message) otherwise.
+//! and python3; a counted skip (`test_skip`) otherwise.
 
 use agent::localcheck::find_tool;
 use agent::render::render;
@@ -92,10 +92,12 @@ fn sample_gateway_site_behaves_as_documented() {
         || python().is_none()
         || !Path::new("/etc/apache2/apache2.conf").exists()
     {
-        eprintln!("skipped: needs root, python3 and {}", tools.join(", "));
-        return;
+        test_skip::skip!(
+            "needs root, python3, /etc/apache2 and {} (bash tests/setup)",
+            tools.join(", ")
+        );
     }
-    let r = render(&agent::testing::sample::load_sample().state).unwrap();
+    let r = render(&agent_tests::sample::load_sample().state).unwrap();
     let site = r.files.iter().find(|f| f.host == "gw").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let site_path = dir.path().join("agent-apps.conf");

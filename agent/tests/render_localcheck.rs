@@ -2,8 +2,8 @@
 //! staged tree, `crm_verify` on a CIB built from the fragment.
 //!
 //! The tools are Debian packages (haproxy, apache2, pacemaker-cli-utils) that
-//! CI installs; on a machine without one, the tests that need it say so and
-//! check only that it is reported as skipped.
+//! CI installs; on a machine without one, the tests that need it record a
+//! counted skip and check only that the tool is reported as skipped.
 
 use agent::localcheck::{check, check_with, find_tool, LocalCheck, Tools};
 use agent::render::render;
@@ -11,7 +11,7 @@ use schema::DesiredState;
 use std::path::Path;
 
 fn sample_state() -> DesiredState {
-    agent::testing::sample::load_sample().state
+    agent_tests::sample::load_sample().state
 }
 
 /// The checks themselves, never a cached pass (these tests are about the real tools).
@@ -19,12 +19,15 @@ fn run(state: &DesiredState) -> LocalCheck {
     check_with(&render(state).unwrap(), &Tools::from_path(), Some(state))
 }
 
-/// True when `tool` is installed; otherwise asserts it was reported as skipped.
+/// True when `tool` is installed; otherwise asserts it was reported as skipped by the
+/// check, and records this test as skipped (`test_skip`).
 fn ran(result: &LocalCheck, tool: &str) -> bool {
     if find_tool(tool).is_some() {
         return true;
     }
-    eprintln!("{tool} is not installed: its check is skipped here (CI installs it)");
+    test_skip::record(&format!(
+        "{tool} is not installed: its check cannot run (bash tests/setup installs it)"
+    ));
     assert!(result.skipped.iter().any(|s| s == tool), "{result:?}");
     false
 }
@@ -247,7 +250,7 @@ fn has_resource_agents(r: &LocalCheck) -> bool {
     if Path::new("/usr/lib/ocf/resource.d/heartbeat/IPaddr2").is_file() {
         return true;
     }
-    eprintln!("resource-agents are not installed: the agent check is skipped here");
+    test_skip::record("resource-agents are not installed: the OCF agent check cannot run");
     assert!(r.problems.is_empty() || !r.problems.iter().any(|d| d.message.contains("IPaddr")));
     false
 }

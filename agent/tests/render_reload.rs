@@ -3,7 +3,7 @@
 //! network namespace: tmpfs `/run`, fresh `/proc`, the rendered file
 //! bind-mounted over `/etc/haproxy/haproxy.cfg` in that namespace only.
 //!
-//! Needs root, `unshare` and haproxy; skipped (with a message) otherwise.
+//! Needs root, `unshare` and haproxy; a counted skip (`test_skip`) otherwise.
 
 use agent::render::render;
 use std::path::Path;
@@ -19,7 +19,7 @@ fn in_namespace(cfg: &str, reload: &str, script: &str) -> Option<(bool, String)>
         || !haproxy_present
         || agent::localcheck::find_tool("unshare").is_none()
     {
-        eprintln!("skipped: needs root, unshare and Debian's haproxy package");
+        test_skip::record("needs root, unshare and Debian's haproxy package (bash tests/setup)");
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -47,7 +47,7 @@ fn in_namespace(cfg: &str, reload: &str, script: &str) -> Option<(bool, String)>
 }
 
 fn sample_balancer_file(expose_fd: bool) -> (String, String) {
-    let mut state = agent::testing::sample::load_sample().state;
+    let mut state = agent_tests::sample::load_sample().state;
     let socket = state.balancers[0]
         .doc
         .spec

@@ -6,7 +6,7 @@ use std::path::Path;
 
 #[test]
 fn sample_repo_loads_without_diagnostics() {
-    let p = agent::testing::sample::load_sample();
+    let p = agent_tests::sample::load_sample();
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);
     let state = p.state;
     let inv = state.inventory.as_ref().expect("an inventory");
@@ -50,7 +50,7 @@ fn ci_recipes_exist_and_are_skipped_by_the_loader() {
         let text = std::fs::read_to_string(root.join(recipe)).expect(recipe);
         assert!(text.contains("agent validate"), "{recipe}");
     }
-    let state = agent::testing::sample::load_sample().state;
+    let state = agent_tests::sample::load_sample().state;
     let origins: Vec<_> = state
         .gateways
         .iter()

@@ -62,7 +62,7 @@ fn watcher(f: &Fixture, allow_force_push: bool) -> GitWatch {
         state_dir: f.state.clone(),
         // sample-repo's secrets are encrypted to the demo key.
         keys: agent::validate::SecretOptions {
-            identities: vec![agent::testing::sample::demo_identity()],
+            identities: vec![agent_tests::sample::demo_identity()],
             ..Default::default()
         },
         trust: Default::default(),

@@ -84,7 +84,7 @@ fn service_keeps_last_good_refuses_force_push_and_stops_on_sigterm() {
              policies: {{workloads: observe}}\n\
              secrets: {{ageIdentityFile: '{}'}}\n",
             repo.display(),
-            agent::testing::sample::demo_key_file().display()
+            agent_tests::sample::demo_key_file().display()
         ),
     )
     .unwrap();

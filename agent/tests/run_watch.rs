@@ -2,8 +2,8 @@
 //! version is ignored, the old config stays), and a local repository directory changing
 //! triggers a cycle.
 
-use agent::cli::schedule_of;
 use agent::config::Config;
+use agent::run::schedule::Schedule;
 use agent::run::watch::spawn;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +20,7 @@ async fn config_reloads_when_valid_and_local_repo_changes_trigger() {
     std::fs::write(&file, "interval: 5s\n").unwrap();
     let config = Config::load(&file).unwrap();
     let (config_tx, config_rx) = watch::channel(config.clone());
-    let (schedule_tx, mut schedule_rx) = watch::channel(schedule_of(&config));
+    let (schedule_tx, mut schedule_rx) = watch::channel(Schedule::of(&config));
     let trigger = Arc::new(Notify::new());
     let (_stop, shutdown) = watch::channel(false);
     let _w = spawn(
@@ -57,7 +57,7 @@ async fn config_reloads_when_valid_and_local_repo_changes_trigger() {
         Some(Duration::from_secs(60))
     );
     assert_eq!(
-        config_rx.borrow().policies.gateway,
+        config_rx.borrow().policies.of("gateway"),
         agent::config::Policy::Observe
     );
 

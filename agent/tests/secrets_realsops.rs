@@ -5,7 +5,7 @@
 //!
 //! Network: sops only calls api.github.com for `sops --version`; these tests never ask
 //! for the version and set `SOPS_DISABLE_VERSION_CHECK=1` on every call anyway.
-//! Without `sops` on PATH every test prints why and returns (CI installs it).
+//! Without `sops` on PATH every test is a counted skip (CI installs it and forbids skips).
 
 use agent::secrets::{
     decrypt_document, encrypt_document, EncryptOptions, Format, Identity, SecretError,
@@ -28,12 +28,9 @@ macro_rules! sops_or_skip {
     ($n:expr) => {
         match Sops::new($n) {
             Some(s) => s,
-            None => {
-                eprintln!(
-                    "SKIP: `sops` is not on PATH (install it with tests/tools/install-sops.sh)"
-                );
-                return;
-            }
+            None => test_skip::skip!(
+                "`sops` is not on PATH (bash tests/setup installs it: tests/tools/install-sops.sh)"
+            ),
         }
     };
 }
@@ -318,8 +315,8 @@ fn files_written_by_our_encoder_decrypt_with_sops() {
 #[test]
 fn sample_repo_secret_files_decrypt_as_sops_decrypts_them() {
     let sops = sops_or_skip!(0);
-    let root = agent::testing::sample::sample_repo_dir();
-    let demo = agent::testing::sample::demo_identity();
+    let root = agent_tests::sample::sample_repo_dir();
+    let demo = agent_tests::sample::demo_identity();
     for file in ["balancer/haproxy.yaml", "workloads/keycloak/secret.yaml"] {
         let enc = std::fs::read_to_string(root.join(file)).unwrap();
         let out = Command::new("sops")
@@ -334,7 +331,7 @@ fn sample_repo_secret_files_decrypt_as_sops_decrypts_them() {
             .current_dir(sops.dir.path())
             .env("HOME", sops.dir.path())
             .env("SOPS_DISABLE_VERSION_CHECK", "1")
-            .env("SOPS_AGE_KEY_FILE", agent::testing::sample::demo_key_file())
+            .env("SOPS_AGE_KEY_FILE", agent_tests::sample::demo_key_file())
             .env_remove("SOPS_AGE_KEY")
             .stdin(std::fs::File::open(root.join(file)).unwrap())
             .output()

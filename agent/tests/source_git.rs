@@ -167,7 +167,9 @@ fn local_repository_path_with_rev_reads_git_not_disk() {
         (tagged.commit.as_str(), content(&tagged, "a.yaml")),
         (f.c1.as_str(), "v1\n")
     );
-    // Without a rev, a work tree is read from disk, and says which work tree it is.
+    // Without a rev, a work tree is read from disk, and says which work tree it is
+    // (a desired-state repo: it has an Inventory).
+    std::fs::write(f.repo.join("inventory.yaml"), "kind: Inventory\n").unwrap();
     let disk = snapshot(&spec(&location, None, None), &opts).unwrap();
     assert_eq!(disk.commit, WORKING_TREE);
     assert_eq!(content(&disk, "a.yaml"), "uncommitted\n");
@@ -183,7 +185,7 @@ fn local_repository_path_with_rev_reads_git_not_disk() {
 #[test]
 fn plain_directory_outside_git_has_no_work_tree() {
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("x.yaml"), "x").unwrap();
+    std::fs::write(tmp.path().join("x.yaml"), "apiVersion: agent/v1\n").unwrap();
     let opts = FetchOptions::new(Some(tmp.path().join("cache")));
     let snap = snapshot(&spec(&tmp.path().display().to_string(), None, None), &opts).unwrap();
     assert_eq!(snap.commit, WORKING_TREE);

@@ -3,16 +3,19 @@
 //! keys pinned in a known_hosts file — trusted key, wrong key, wrong port.
 //!
 //! Needs root (sshd's privilege separation) and /usr/sbin/sshd; CI runs as root with
-//! openssh-server installed. Elsewhere these tests say why they did not run.
+//! openssh-server installed. Elsewhere these tests are counted skips (`test_skip`). The
+//! privilege separation directory /run/sshd is made here, not left to another suite.
 
 #[path = "support/git.rs"]
 mod gitcli;
+#[path = "support/sshd.rs"]
+mod sshd_support;
 use agent::source::{snapshot, FetchOptions, SourceError, SourceSpec};
 use gitcli::git;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-const SSHD: &str = "/usr/sbin/sshd";
+use sshd_support::SSHD;
 
 fn run(cmd: &mut Command) -> String {
     let out = cmd.output().expect("command runs");
@@ -61,11 +64,11 @@ fn free_port() -> u16 {
 
 /// A bare repository with one commit, served by a private sshd; `None` when not possible here.
 fn sshd() -> Option<Sshd> {
-    let is_root = run(Command::new("id").arg("-u")) == "0";
-    if !is_root || !Path::new(SSHD).exists() || !Path::new("/run/sshd").is_dir() {
-        eprintln!("skipped: needs root, {SSHD} and /run/sshd");
+    if let Some(why) = sshd_support::skip_reason() {
+        test_skip::record(&why);
         return None;
     }
+    sshd_support::privsep_dir();
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let host_pub = keygen(&d.join("host_key"));

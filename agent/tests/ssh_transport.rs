@@ -7,9 +7,9 @@ mod sshd;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use agent::render::{ManagedFile, TargetKind};
+use agent::render::ManagedFile;
 use agent::ssh::{HostSpec, Pool, SshConfig, SshError, SshRemote};
-use agent::targets::files::{apply_file, observe, rollback, ApplyOutcome, Live};
+use agent::targets::hostfiles::files::{apply_file, observe, rollback, ApplyOutcome, Live};
 use sshd::{alive, eventually, Sshd};
 
 fn config(s: &Sshd) -> SshConfig {
@@ -159,7 +159,7 @@ async fn managed_files_over_ssh() {
 fn managed(host: &str, path: &str, content: &str) -> ManagedFile {
     ManagedFile {
         host: host.into(),
-        target: TargetKind::Balancer,
+        target: "balancer",
         path: path.into(),
         content: content.into(),
         mode: 0o640,
@@ -167,6 +167,7 @@ fn managed(host: &str, path: &str, content: &str) -> ManagedFile {
         reload: Some("true".into()),
         modules: vec![],
         source: "Balancer/test".into(),
+        observe: String::new(),
     }
 }
 

@@ -1,6 +1,9 @@
 //! `agent trust` against a real sshd: ssh-keyscan output is recorded, and OpenSSH's
 //! own client then accepts the host, where before it refused the changed key.
 
+#[path = "support/sshd.rs"]
+mod sshd_support;
+
 use agent::trust::{fingerprint, record_host_key};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -75,11 +78,12 @@ fn ssh_attempt(port: u16, known_hosts: &Path) -> String {
 
 #[test]
 fn a_changed_host_key_is_refused_until_trusted() {
-    let sshd_bin = Path::new("/usr/sbin/sshd");
-    if !sshd_bin.exists() || !Path::new("/run/sshd").is_dir() {
-        eprintln!("SKIP: no sshd (openssh-server) or no /run/sshd");
-        return;
+    let sshd_bin = Path::new(sshd_support::SSHD);
+    if let Some(why) = sshd_support::skip_reason() {
+        test_skip::skip!("{why}");
     }
+    // Made here: this suite must not depend on another one having started sshd first.
+    sshd_support::privsep_dir();
     let dir = tempfile::tempdir().unwrap();
     let hk = dir.path().join("host_key");
     let st = Command::new("ssh-keygen")

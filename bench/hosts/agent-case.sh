@@ -5,10 +5,17 @@
 # template (one Balancer per host; Inventory overrides put the file under the host's
 # root, check it with `haproxy -c -f {file}` and "reload" with `touch <root>/reloaded`)
 # and an agent config (the fleet's key and known_hosts). It is regenerated only when
-# hosts.tsv changed, so a timed run normally only runs the agent.
+# hosts.tsv or this script changed, so a timed run normally only runs the agent.
 #   BENCH_TOOL=agent-warm: persistent SSH masters (ssh.persist) in .fleet/cp-agent/,
 #   reused across runs; otherwise (agent, cold) the default: masters die with the agent.
-#   Both use kexAlgorithms curve25519-sha256.
+#   BENCH_TOOL=agent-service: `agent diff --via-service` against an `agent run` started
+#   once (policy observe: it never writes; interval 1h: it does not cycle meanwhile) on a
+#   Git copy of the generated repo. The service keeps its SSH masters as its own
+#   children, as `agent run` does (no ssh.persist: nothing in .fleet/cp*, so the
+#   harness's close-masters before each run does not reach them); apply runs as
+#   agent-warm. The service stops by itself after 30 minutes,
+#   and run.sh stops it at the end (.fleet/agent-service.pid).
+#   All use kexAlgorithms curve25519-sha256.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STATE="$HERE/.fleet"
@@ -65,7 +72,7 @@ generate() {
       echo "  stats: {binds: [\"127.0.3.1:$(( fport + 1000 ))\"], uri: /stats, refresh: 10s}"
     } > "$GEN.tmp/repo/$name.yaml"
   done < "$STATE/hosts.tsv"
-  for v in cold warm; do
+  for v in cold warm service; do
     {
       echo "ssh:"
       echo "  identityFile: $STATE/lab_key"
@@ -76,21 +83,59 @@ generate() {
         echo "  persist: 60s"
         echo "  controlDir: $STATE/cp-agent"
       fi
-      echo "stateDir: $STATE/agent-state"
+      echo "stateDir: $STATE/agent-state-$v"
+      if [[ $v == service ]]; then
+        echo "repo: {url: 'file://$GEN/git', branch: main, path: .}"
+        echo "interval: 1h"
+        echo "listen: 127.0.0.1:19440"
+        echo "policies: {gateway: observe, balancer: observe, cluster: observe, workloads: observe}"
+      fi
     } > "$GEN.tmp/agent-$v.yaml"
   done
+  # The service reads a Git repository: the generated one, committed.
+  cp -r "$GEN.tmp/repo" "$GEN.tmp/git"
+  git -C "$GEN.tmp/git" init -q -b main
+  git -C "$GEN.tmp/git" -c user.name=bench -c user.email=bench@agent add -A
+  git -C "$GEN.tmp/git" -c user.name=bench -c user.email=bench@agent -c commit.gpgsign=false commit -qm fleet
+  [[ -f $STATE/agent-service.pid ]] && kill "$(cat "$STATE/agent-service.pid")" 2>/dev/null || true
+  rm -f "$STATE/agent-service.pid"
   cp "$STATE/hosts.tsv" "$GEN.tmp/hosts.tsv"
+  cp "$HERE/agent-case.sh" "$GEN.tmp/agent-case.sh"
   rm -rf "$GEN"; mv "$GEN.tmp" "$GEN"
 }
 
-cmp -s "$STATE/hosts.tsv" "$GEN/hosts.tsv" 2>/dev/null || generate
-cfg="$GEN/agent-cold.yaml"; [[ ${BENCH_TOOL:-agent} == agent-warm ]] && cfg="$GEN/agent-warm.yaml"
+# Regenerated when the fleet or this script changed (a stale config would measure the old case).
+{ cmp -s "$STATE/hosts.tsv" "$GEN/hosts.tsv" && cmp -s "$HERE/agent-case.sh" "$GEN/agent-case.sh"; } 2>/dev/null || generate
+cfg="$GEN/agent-cold.yaml"
+case ${BENCH_TOOL:-agent} in agent-warm|agent-service) cfg="$GEN/agent-warm.yaml" ;; esac
+
+# agent-service: the running service, started on first use; it answers once its first
+# cycle (observe only) has accepted the commit.
+service() {
+  local pidf="$STATE/agent-service.pid"
+  if [[ -f $pidf ]] && kill -0 "$(cat "$pidf")" 2>/dev/null; then return; fi
+  rm -rf "$STATE/agent-state-service"
+  timeout 1800 "$AGENT_BIN" --config "$GEN/agent-service.yaml" run \
+    >"$STATE/agent-service.log" 2>&1 < /dev/null &
+  echo $! > "$pidf"
+  for _ in $(seq 300); do
+    curl -sf -m 1 http://127.0.0.1:19440/status | grep -q '"lastCycle": {' && return
+    sleep 0.2
+  done
+  echo "agent-service: the service did not come up" >&2; cat "$STATE/agent-service.log" >&2; exit 3
+}
 
 case $MODE in
   apply) exec "$AGENT_BIN" --config "$cfg" apply "$GEN/repo" --target balancer ;;
   check)
     # exit 1 = differences found: a successful drift check for the harness
-    rc=0; "$AGENT_BIN" --config "$cfg" diff "$GEN/repo" --target balancer || rc=$?
+    rc=0
+    if [[ ${BENCH_TOOL:-} == agent-service ]]; then
+      service
+      "$AGENT_BIN" --config "$GEN/agent-service.yaml" diff --via-service --target balancer || rc=$?
+    else
+      "$AGENT_BIN" --config "$cfg" diff "$GEN/repo" --target balancer || rc=$?
+    fi
     (( rc == 0 || rc == 1 )) || exit "$rc"
     exit 0 ;;
   render-dir)  # the agent's own render of every host's file, one file per host in DIR

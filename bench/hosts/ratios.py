@@ -24,7 +24,7 @@ print("| scenario | agent | vs pyinfra | vs ansible-tuned | vs baseline-warm | v
 print("|---|---|---:|---:|---:|---:|")
 verdicts = []
 for sc in SC:
-    for a in ("agent", "agent-warm"):
+    for a in ("agent", "agent-warm", "agent-service"):
         if (n, a, sc) not in med:
             continue
         cells = []

@@ -3,13 +3,16 @@
 # time of a no-change cycle. Not a test: it measures and writes results, it asserts nothing.
 #
 #   bench/run/converge.sh [COMMITS]        # default 20; needs root (the lab)
+#   PROFILE=debug IDLE_S=5 OUT=/tmp/x bench/run/converge.sh 2   # the smallest run (CI)
 #
 # - Uses the running lab when it is complete with a spare worker w3, else brings one up
 #   (`lab up --workers 3`) and tears it down at the end. Holds the lab lock meanwhile.
 # - Git server: a bare repo on w3 (not in the sample inventory), pushed to over ssh:// with
 #   the lab's root key and pinned known_hosts; `agent run` follows it with interval 5s.
 # - Each commit sets HAProxy's `timeout client` to a new value (visible in haproxy.cfg on
-#   ha1 and ha2), is pushed, and "converged" is the first 100 ms poll at which both
+#   ha1 and ha2) the way a user edits the file: balancer/haproxy.yaml is SOPS-encrypted
+#   (its stats password), so with `sops set` and the demo key, which re-computes the
+#   file's MAC (a sed edit breaks it and every commit is refused); then it is pushed, and "converged" is the first 100 ms poll at which both
 #   balancers' haproxy.cfg hold it (read from the hosts' disks: their /etc overlay upper
 #   dirs). Latency = converged − push returned. Between commits a uniform 0–INTERVAL
 #   pause, so pushes land at every phase of the poll cycle. The agent runs with `-v`
@@ -29,7 +32,7 @@ PROFILE=${PROFILE:-release}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN="$TARGET_DIR/$PROFILE/agent"
 BARE=/var/lib/git/platform.git
-OUT="$HERE/results/$(date -u +%Y-%m-%dT%H%M)"
+OUT=${OUT:-"$HERE/results/$(date -u +%Y-%m-%dT%H%M)"}
 WORK=$(mktemp -d /tmp/agent-bench-run.XXXXXX)
 PIDS=()
 BROUGHT_UP=0
@@ -44,9 +47,11 @@ cleanup() {
 trap cleanup EXIT
 
 [[ $(id -u) == 0 ]] || { echo "needs root (the lab)" >&2; exit 2; }
+command -v sops >/dev/null || { echo "sops is missing (bash tests/setup installs it)" >&2; exit 2; }
+export SOPS_DISABLE_VERSION_CHECK=1 SOPS_AGE_KEY_FILE="$ROOT/tests/lab/demo-age-key.txt"
 log "building ($PROFILE)"
 REL=(); [[ $PROFILE == release ]] && REL=(--release)
-(cd "$ROOT" && cargo build -q "${REL[@]}" -p agent --features test-double --bins)
+(cd "$ROOT" && cargo build -q "${REL[@]}" -p agent -p k8s-double --bins)
 
 # The lab lock for the whole run; the lab script then skips taking it.
 exec 9>"$LAB_STATE.lock"
@@ -69,7 +74,7 @@ g init -q -b main; g add -A; g commit -qm "sample-repo as shipped"
 g remote add origin "ssh://root@10.77.0.23$BARE"; g push -q origin main
 
 # The Kubernetes API double (the sample declares workloads).
-"$TARGET_DIR/$PROFILE/agent-apiserver-double" 127.0.0.1:0 "$WORK/kubeconfig" >/dev/null 2>&1 &
+"$TARGET_DIR/$PROFILE/agent-apiserver-double" 127.0.0.1:0 "$WORK/kubeconfig" --node w1 --node w2 --node w3 >/dev/null 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do [[ -s $WORK/kubeconfig ]] && break; sleep 0.05; done; sleep 0.1
 
@@ -99,7 +104,9 @@ mkdir -p "$OUT"
 echo "commit,value,pushed_ms,converged_ms,latency_ms" > "$OUT/latencies.csv"
 for i in $(seq 1 "$N"); do
   v=$(( 100 + i ))
-  sed -i -E "s/^      client: .*/      client: ${v}s/" "$REPO/balancer/haproxy.yaml"
+  # From the repo's top: sops reads its .sops.yaml there (the two-space indentation).
+  (cd "$REPO" && sops set balancer/haproxy.yaml '["spec"]["defaults"]["timeouts"]["client"]' "\"${v}s\"")
+  grep -Eq "^ +client: ${v}s$" "$REPO/balancer/haproxy.yaml" || { log "sops set did not write client: ${v}s"; exit 1; }
   g commit -qam "bench: timeout client ${v}s"
   sleep "$(python3 -c "import random; print(round(random.uniform(0, $INTERVAL), 3))")"
   g push -q origin main

@@ -43,15 +43,7 @@ pub fn agent_bin() -> &'static Path {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut c = Command::new(cargo);
         c.current_dir(workspace_dir())
-            .args([
-                "build",
-                "-q",
-                "-p",
-                "agent",
-                "--features",
-                "test-double",
-                "--bins",
-            ])
+            .args(["build", "-q", "-p", "agent", "-p", "k8s-double", "--bins"])
             .env("CARGO_TARGET_DIR", target);
         // What cargo sets for a running test (package name, manifest dir, OUT_DIR...) is
         // tracked by some build scripts (ring's): passing it on would make this build and
@@ -136,6 +128,24 @@ impl DesiredRepo {
         assert!(st.success(), "copying sample-repo failed");
         repo.git(&["init", "-q", "-b", "main"]);
         repo.commit("sample-repo as shipped");
+        repo
+    }
+
+    /// A Git repository holding a copy of `src` (hidden files included), one commit.
+    pub fn from_dir(src: &Path) -> DesiredRepo {
+        let repo = DesiredRepo {
+            scratch: Scratch::new("repo"),
+        };
+        std::fs::create_dir_all(repo.dir()).expect("repo dir");
+        let st = Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", src.display()))
+            .arg(repo.dir())
+            .status()
+            .expect("cp runs");
+        assert!(st.success(), "copying {} failed", src.display());
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.commit("imported");
         repo
     }
 
@@ -346,7 +356,7 @@ impl Agent {
             .status()
             .expect("git archive runs");
         assert!(st.success(), "git archive {rev} of {repo} failed");
-        let p = agent::secrets::prepare_dir(tree.path(), &[crate::sops_edit::demo_identity()])
+        let p = agent::validate::prepare_dir(tree.path(), &[crate::sops_edit::demo_identity()])
             .unwrap_or_else(|d| panic!("{rev} does not render: {d:?}"));
         p.rendered
             .files
@@ -366,7 +376,8 @@ impl Agent {
 }
 
 /// The Kubernetes API server double (`agent-apiserver-double`) serving on 127.0.0.1,
-/// stopped (by its PID) on drop.
+/// stopped (by its PID) on drop. The lab's workers w1…w4 are registered as Nodes, as
+/// in the cluster the lab's workers belong to.
 pub struct ApiDouble {
     child: Child,
     kubeconfig: PathBuf,
@@ -381,6 +392,9 @@ impl ApiDouble {
         let child = Command::new(&bin)
             .arg("127.0.0.1:0")
             .arg(&kubeconfig)
+            .args([
+                "--node", "w1", "--node", "w2", "--node", "w3", "--node", "w4",
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

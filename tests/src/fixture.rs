@@ -10,7 +10,7 @@
 //!   `<state dir>.lock` is taken on first use and held until the process exits, so two
 //!   processes never build or use two labs at once: the second one waits.
 //!
-//! Both return `None` — a skip, with the reason printed — only when the process is not
+//! Both return `None` — a counted skip (`test_skip::record`) — only when the process is not
 //! root or the kernel refuses namespaces. Any other failure to build the lab panics.
 //! `LAB_KEEP=1` leaves the lab up at exit, for a person to look at.
 
@@ -130,7 +130,7 @@ fn fixture() -> Option<&'static Fixture> {
     match FIXTURE.get_or_init(init) {
         Ok(f) => Some(f),
         Err(reason) => {
-            eprintln!("SKIPPED (lab unavailable): {reason}");
+            test_skip::record(&format!("the lab cannot run here: {reason}"));
             None
         }
     }

@@ -12,13 +12,16 @@
 //! - [`probe`]: the probe's report (requests, failures, outage windows) as plain data;
 //! - [`git_server`]: a bare repository on a lab host, pushed to over `ssh://`;
 //! - [`run_agent`]: `agent run` as a child process (killed on drop), its status and metrics;
-//! - [`load`]: wrk's summary (requests, socket errors, bad answers) for load beside it.
+//! - [`load`]: wrk's summary (requests, socket errors, bad answers) for load beside it;
+//! - [`drill`]: a power-off of the VIP holder measured with `agent drill`'s own probe.
 //!
-//! Tests skip (with a message) only when the process is not root or the kernel refuses
+//! Tests skip (a counted skip, see crate `test-skip`) only when the process is not root or the kernel refuses
 //! namespaces; any other failure to bring the lab up fails the test.
 
 pub mod agent_cli;
+pub mod browser;
 pub mod capture;
+pub mod drill;
 pub mod error;
 pub mod fixture;
 pub mod git_server;
@@ -27,6 +30,7 @@ pub mod lab;
 pub mod load;
 pub mod probe;
 pub mod run_agent;
+pub mod sample;
 pub mod sops_edit;
 
 pub use error::LabError;
@@ -36,7 +40,7 @@ pub use load::{Load, LoadReport};
 pub use probe::{Outage, Probe, ProbeReport};
 
 /// `let lab = lab_or_skip!(Lab::shared());` — returns from the test (a skip) when the lab
-/// cannot run here; the fixture has already printed why.
+/// cannot run here; the fixture has already recorded the skip and why (`test_skip`).
 #[macro_export]
 macro_rules! lab_or_skip {
     ($fixture:expr) => {

@@ -76,6 +76,21 @@ impl RunAgent {
         );
     }
 
+    /// `http://127.0.0.1:PORT{path}`: the listener (the page, the API), e.g. for a browser.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// Sends SIGKILL: the agent dies at once, wherever it is (no cleanup).
+    pub fn kill_9(&mut self) {
+        let st = Command::new("kill")
+            .args(["-KILL", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(st.success(), "kill -KILL {} failed", self.child.id());
+        let _ = self.child.wait();
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -1,6 +1,6 @@
 //! kill -9 of `agent apply` at seeded random moments: after every kill each managed file
 //! on every host is either the old or the new render (sha256), never a partial one, and
-//! the next apply converges (DESIGN.md §4 rule 6).
+//! the next apply converges (docs/architecture.md, safety rule 6).
 //!
 //! Two commits A (the sample) and B (balance algorithm and a gateway timeout changed, so
 //! every host's file differs); each round applies the other one and kills the agent

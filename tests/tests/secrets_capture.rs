@@ -1,5 +1,5 @@
 //! A full lab run with encrypted secrets in the repo, captured and searched for every
-//! plaintext secret value (DESIGN.md §4 rule 7): `agent validate`, `diff`, `apply`,
+//! plaintext secret value (docs/architecture.md, safety rule 7): `agent validate`, `diff`, `apply`,
 //! `diff --output json`, `agent run` for several cycles (its /status, /metrics and
 //! state file), `agent status`, and the error paths of a tampered secret, all at
 //! debug log level (`RUST_LOG=debug`). Every stdout, stderr, HTTP body and state file

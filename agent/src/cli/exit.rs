@@ -23,6 +23,13 @@ pub enum Exit {
     /// A host, the cluster or a target could not be observed or changed (unreachable,
     /// config rejected on the host, reload or health check failed and rolled back).
     TargetFailed = 6,
+    /// `agent drill`: a goal was missed (a check failed or refused to start).
+    GoalMissed = 7,
+    /// `agent drill`: a disruptive check was asked for without `--disruptive`; nothing ran.
+    Refused = 8,
+    /// `agent import`: the repo was written, but some input was unreadable or refused,
+    /// or the round trip found a semantic difference (the summary says which).
+    Incomplete = 9,
     /// Bad command-line arguments.
     Usage = 64,
 }
@@ -49,6 +56,9 @@ Exit codes:
   4   agent config file unreadable or invalid
   5   internal error
   6   a host or target failed: unreachable, rejected, rolled back (the rest was still done)
+  7   agent drill: a goal was missed (a check failed, or refused to start on an unhealthy cluster)
+  8   agent drill: a disruptive check was asked for without --disruptive (nothing was run)
+  9   agent import: repo written, but input was unreadable or refused, or the round trip found a difference
   64  usage error (bad arguments)";
 
 #[cfg(test)]
@@ -65,6 +75,9 @@ mod tests {
             Exit::Config,
             Exit::Internal,
             Exit::TargetFailed,
+            Exit::GoalMissed,
+            Exit::Refused,
+            Exit::Incomplete,
             Exit::Usage,
         ];
         for e in all {

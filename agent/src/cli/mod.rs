@@ -1,27 +1,33 @@
 //! Command-line interface: argument parsing and printing, nothing else.
 //!
-//! Each command parses its arguments and calls one library function (STYLE.md #7):
+//! Each command parses its arguments and calls one library function (thin commands over a library):
 //! `validate` → [`crate::validate::validate`], `render` → [`crate::render::render`].
 //! Arguments and the config file are checked before any repository is fetched.
 //! Errors become exit codes through one table ([`exit`]).
 
+mod drill;
 mod exit;
+mod format;
+mod history;
+mod import;
+mod import_setup;
 mod reconcile;
 mod render;
 mod run;
 mod schema_cmd;
 mod source_args;
 mod status;
+mod target_args;
 mod trust;
 mod validate;
+mod via_service;
 
 pub use exit::Exit;
-pub use reconcile::ssh_config;
-pub use run::schedule_of;
+pub use format::{Format, Output};
 
 use crate::config::{Config, ConfigError};
 use crate::source::SourceError;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 /// GitOps reconciliation agent for an on-premises platform: Apache gateway, HAProxy pair
@@ -37,9 +43,9 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
-    /// Output format on stdout.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub output: Format,
+    /// Output format on stdout (markdown: `agent drill` only).
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
     pub log_format: Format,
@@ -49,12 +55,6 @@ pub struct GlobalArgs {
     /// The agent's configuration file (repo, SSH key, known_hosts...).
     #[arg(long, global = true, env = "AGENT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,11 +67,16 @@ pub enum Command {
     Render(render::Args),
     /// Audit: what differs between Git and the hosts and the cluster, right now. Read-only.
     #[command(after_help = exit::TABLE)]
-    Diff(reconcile::Args),
+    Diff(via_service::DiffArgs),
     /// Converge: diff, then apply every change safely (validate, atomic swap, graceful
     /// reload, health check, rollback; standby balancer first).
     #[command(after_help = exit::TABLE)]
     Apply(reconcile::Args),
+    /// Adopt a platform built by hand: read the hosts' Apache sites, haproxy.cfg, CIB and
+    /// corosync.conf (and Kubernetes namespaces), or backup files with --from, and write
+    /// a desired-state repo that means the same, with the round-trip proof.
+    #[command(after_help = exit::TABLE)]
+    Import(import::Args),
     /// Print the JSON Schema of a desired-state kind (for editors), or list the kinds.
     Schema(schema_cmd::Args),
     /// Record a host's SSH key (ssh-keyscan) in the configured known_hosts, after
@@ -83,6 +88,13 @@ pub enum Command {
     Run(run::Args),
     /// What the running service reports (its /status endpoint, else its state file).
     Status(status::Args),
+    /// The platform's acceptance test, measured: functional, balance, reload and (with
+    /// --disruptive) failover checks against the desired state. Changes no configuration.
+    #[command(after_help = exit::TABLE)]
+    Drill(drill::Args),
+    /// The history of cycles (`agent run`, and `agent apply` with a stateDir): list, or
+    /// `agent history show ID` for one entry's diffs.
+    History(history::Args),
     /// Print the version.
     Version,
 }
@@ -108,7 +120,7 @@ pub fn main() -> std::process::ExitCode {
         }
     };
     init_logging(&cli.global);
-    let format = cli.global.output;
+    let format = cli.global.output.format().unwrap_or(Format::Text);
     match run(cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
@@ -120,24 +132,40 @@ pub fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<Exit> {
-    let config = cli.global.config.as_deref().map(Config::load).transpose()?;
+    let known = crate::targets::registry::names();
+    let config = cli
+        .global
+        .config
+        .as_deref()
+        .map(|p| Config::load_checked(p, &known))
+        .transpose()?;
+    if !matches!(cli.command, Command::Run(_)) {
+        // `agent run` chooses its mask key once its state directory exists (cli/run.rs).
+        crate::mask::key::init_for(config.as_ref());
+    }
+    let output = cli.global.output;
+    if let Command::Drill(args) = &cli.command {
+        return drill::run(args, config.as_ref(), output);
+    }
+    let Some(format) = output.format() else {
+        eprintln!("error: --output markdown is only supported by `agent drill`");
+        return Ok(Exit::Usage);
+    };
     match cli.command {
-        Command::Validate(args) => validate::run(&args, config.as_ref(), cli.global.output),
-        Command::Render(args) => render::run(&args, config.as_ref(), cli.global.output),
-        Command::Diff(args) => reconcile::diff(
-            &args,
-            config.as_ref(),
-            cli.global.output,
-            cli.global.verbose,
-        ),
-        Command::Apply(args) => reconcile::apply(&args, config.as_ref(), cli.global.output),
-        Command::Schema(args) => schema_cmd::run(&args, cli.global.output),
-        Command::Trust(args) => trust::run(&args, config.as_ref(), cli.global.output),
+        Command::Validate(args) => validate::run(&args, config.as_ref(), format),
+        Command::Render(args) => render::run(&args, config.as_ref(), format),
+        Command::Diff(args) => reconcile::diff(&args, config.as_ref(), format, cli.global.verbose),
+        Command::Apply(args) => reconcile::apply(&args, config.as_ref(), format),
+        Command::Import(args) => import::run(&args, config.as_ref(), format),
+        Command::Schema(args) => schema_cmd::run(&args, format),
+        Command::Trust(args) => trust::run(&args, config.as_ref(), format),
         Command::Run(_) => run::run(cli.global.config.as_deref()),
-        Command::Status(args) => status::run(&args, config.as_ref(), cli.global.output),
+        Command::Status(args) => status::run(&args, config.as_ref(), format),
+        Command::History(args) => history::run(&args, config.as_ref(), format),
+        Command::Drill(_) => unreachable!("handled above"),
         Command::Version => {
             let version = env!("CARGO_PKG_VERSION");
-            match cli.global.output {
+            match format {
                 Format::Text => println!("agent {version}"),
                 Format::Json => println!(
                     "{}",
@@ -155,6 +183,8 @@ fn classify(err: &anyhow::Error) -> Exit {
         Exit::Source
     } else if err.downcast_ref::<ConfigError>().is_some() {
         Exit::Config
+    } else if err.downcast_ref::<import::UsageError>().is_some() {
+        Exit::Usage
     } else {
         Exit::Internal
     }
@@ -164,6 +194,7 @@ fn report_error(format: Format, exit: Exit, err: &anyhow::Error) {
     let kind = match exit {
         Exit::Source => "source",
         Exit::Config => "config",
+        Exit::Usage => "usage",
         _ => "internal",
     };
     match format {
@@ -207,7 +238,7 @@ mod tests {
     fn global_flags_work_after_the_subcommand() {
         let cli =
             Cli::try_parse_from(["agent", "validate", "repo", "--output", "json", "-vv"]).unwrap();
-        assert_eq!(cli.global.output, Format::Json);
+        assert_eq!(cli.global.output, Output::Json);
         assert_eq!(cli.global.verbose, 2);
     }
 

@@ -2,69 +2,35 @@
 //! Kubernetes API → change set → (apply) HA-aware rollout. Thin: argument and
 //! output handling around [`crate::engine::Engine`].
 
-use super::source_args::SourceArgs;
-use super::{Exit, Format};
+use super::exit::Exit;
+use super::format::Format;
+pub use super::target_args::Args;
 use crate::config::Config;
-use crate::engine::{Desired, Engine, Selection};
+use crate::engine::{Desired, Engine};
+use crate::kubeapi::connect;
 use crate::plan::ChangeSet;
 use crate::report;
-use crate::ssh::{Pool, SshRemote};
-use crate::targets::k8s::{K8sOptions, K8sTarget};
+use crate::ssh::{Pool, SshConfig, SshRemote};
+use crate::targets::target::Settings;
 use crate::validate::{prepare_with, Prepared};
 use std::io::IsTerminal;
-use std::path::PathBuf;
-
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub source: SourceArgs,
-    /// Only these targets (repeatable; default: all).
-    #[arg(long = "target", value_enum, value_name = "TARGET")]
-    pub targets: Vec<TargetArg>,
-    /// Kubernetes client configuration for the workloads target
-    /// (default: the agent config's `kubeconfig`, else $KUBECONFIG).
-    #[arg(long, value_name = "FILE")]
-    pub kubeconfig: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum TargetArg {
-    Gateway,
-    Balancer,
-    Cluster,
-    Workloads,
-}
-
-impl Args {
-    fn selection(&self) -> Selection {
-        if self.targets.is_empty() {
-            return Selection::default();
-        }
-        Selection {
-            gateway: self.targets.contains(&TargetArg::Gateway),
-            balancer: self.targets.contains(&TargetArg::Balancer),
-            cluster: self.targets.contains(&TargetArg::Cluster),
-            workloads: self.targets.contains(&TargetArg::Workloads),
-        }
-    }
-}
 
 /// Everything a cycle needs, opened from the arguments and the config.
 struct Session {
     prepared: Prepared,
     commit: String,
     remote: SshRemote,
-    k8s: Option<K8sTarget>,
-    cluster_policy: crate::targets::cluster::ClusterPolicy,
+    kube: Option<kube::Client>,
+    settings: Settings,
 }
 
 impl Session {
-    fn engine(&self, args: &Args) -> Engine<'_, SshRemote> {
+    fn engine(&self, args: &Args) -> Engine<'_> {
         let mut engine =
             Engine::with_secrets(&self.remote, &self.prepared.state, &self.prepared.secrets);
-        engine.k8s = self.k8s.as_ref();
+        engine.kube = self.kube.as_ref();
         engine.select = args.selection();
-        engine.cluster_policy = self.cluster_policy;
+        engine.settings = self.settings;
         engine
     }
 
@@ -83,14 +49,19 @@ enum Opened {
 }
 
 /// `apply`: files on disk (no commit) are refused when signed commits are required.
+/// `snapshot`: already read (the automatic `--via-service` check read it).
 async fn open(
     args: &Args,
     config: Option<&Config>,
     format: Format,
     apply: bool,
+    snapshot: Option<crate::source::Snapshot>,
 ) -> anyhow::Result<Opened> {
     let keys = super::validate::secret_options(config)?;
-    let snapshot = args.source.verified_snapshot(config, !apply)?;
+    let snapshot = match snapshot {
+        Some(s) => s,
+        None => args.source.verified_snapshot(config, !apply)?,
+    };
     let prepared = match prepare_with(&snapshot, &keys) {
         Ok(p) => p,
         Err(diags) => {
@@ -112,58 +83,30 @@ async fn open(
             return Ok(Opened::Invalid(Exit::Invalid));
         }
     };
-    let pool = Pool::new(ssh_config(config));
+    let pool = Pool::new(config.map(SshConfig::from).unwrap_or_default());
     let remote = SshRemote::from_inventory(pool, &prepared.state);
     let select = args.selection();
     let kubeconfig = args
         .kubeconfig
         .clone()
         .or_else(|| config.and_then(|c| c.kubeconfig.clone()));
-    let wants_cluster = select.workloads && !prepared.rendered.objects.is_empty();
-    let k8s = if wants_cluster && (kubeconfig.is_some() || std::env::var_os("KUBECONFIG").is_some())
-    {
-        Some(
-            K8sTarget::connect(
-                kubeconfig.as_deref(),
-                K8sOptions {
-                    source: snapshot.commit.clone(),
-                    ..Default::default()
-                },
-            )
-            .await?,
-        )
-    } else {
-        None
-    };
+    let wants_cluster = select.uses_kube(&prepared.rendered);
+    let kube =
+        if wants_cluster && (kubeconfig.is_some() || std::env::var_os("KUBECONFIG").is_some()) {
+            Some(connect(kubeconfig.as_deref()).await?)
+        } else {
+            None
+        };
     Ok(Opened::Ready(Box::new(Session {
         commit: snapshot.commit.clone(),
         prepared,
         remote,
-        k8s,
-        cluster_policy: config.map(|c| c.cluster.policy()).unwrap_or_default(),
+        kube,
+        settings: Settings {
+            cluster: config.map(|c| c.cluster).unwrap_or_default(),
+            preview: false,
+        },
     })))
-}
-
-/// SSH settings from the agent config (defaults without one).
-pub fn ssh_config(config: Option<&Config>) -> crate::ssh::SshConfig {
-    let mut s = crate::ssh::SshConfig::default();
-    if let Some(c) = config {
-        s.identity_file = c.ssh.identity_file.clone();
-        s.known_hosts = c.ssh.known_hosts.clone();
-        s.user = c.ssh.user.clone();
-        s.connect_timeout = c.ssh.connect_timeout;
-        s.max_sessions_per_host = c.ssh.max_sessions_per_host as usize;
-        s.kex_algorithms = c.ssh.kex_algorithms.clone();
-        s.persist = c.ssh.persist;
-        if s.persist.is_some() {
-            s.control_dir = c
-                .ssh
-                .control_dir
-                .clone()
-                .unwrap_or_else(|| c.state_dir.join("ssh"));
-        }
-    }
-    s
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -172,29 +115,54 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+fn print_diff(cs: &ChangeSet, format: Format, verbose: u8) -> Exit {
+    match format {
+        Format::Json => println!("{}", report::diff_json(cs)),
+        Format::Text => print!(
+            "{}",
+            report::diff_text(cs, std::io::stdout().is_terminal(), verbose > 0)
+        ),
+    }
+    exit_of(cs)
+}
+
 pub fn diff(
-    args: &Args,
+    via: &super::via_service::DiffArgs,
     config: Option<&Config>,
     format: Format,
     verbose: u8,
 ) -> anyhow::Result<Exit> {
+    use super::via_service::{ask, may_ask};
+    use std::time::Duration;
+    let args = &via.common;
+    let targets: Vec<&str> = args.targets.iter().map(String::as_str).collect();
     runtime()?.block_on(async {
-        let s = match open(args, config, format, false).await? {
+        if via.via_service {
+            let config = config.ok_or_else(|| anyhow::anyhow!("--via-service needs --config FILE (or AGENT_CONFIG) to find the service"))?;
+            let cs = ask(config, &targets, verbose > 0, None, Duration::from_secs(3), Duration::from_secs(600)).await?;
+            return Ok(print_diff(&cs, format, verbose));
+        }
+        let mut snapshot = None;
+        if let Some(c) = config.filter(|_| may_ask(via, config)) {
+            let snap = args.source.verified_snapshot(config, true)?;
+            match ask(c, &targets, verbose > 0, Some(&snap.commit), Duration::from_millis(300), Duration::from_secs(600)).await {
+                Ok(cs) => {
+                    tracing::info!(commit = %snap.commit, "diff computed by the running service (its warm connections)");
+                    return Ok(print_diff(&cs, format, verbose));
+                }
+                Err(e) => tracing::info!("diffing directly: {e}"),
+            }
+            snapshot = Some(snap);
+        }
+        let s = match open(args, config, format, false, snapshot).await? {
             Opened::Ready(s) => s,
             Opened::Invalid(e) => return Ok(e),
         };
         let (mut engine, d) = (s.engine(args), s.desired());
-        engine.preview = verbose > 0;
+        engine.settings.preview = verbose > 0;
         let cs = engine.diff(&d).await;
         s.remote.pool.close().await;
-        match format {
-            Format::Json => println!("{}", report::diff_json(&cs)),
-            Format::Text => print!(
-                "{}",
-                report::diff_text(&cs, std::io::stdout().is_terminal(), verbose > 0)
-            ),
-        }
-        Ok(exit_of(&cs))
+        Ok(print_diff(&cs, format, verbose))
     })
 }
 
@@ -208,7 +176,7 @@ fn exit_of(cs: &ChangeSet) -> Exit {
 
 pub fn apply(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Result<Exit> {
     runtime()?.block_on(async {
-        let s = match open(args, config, format, true).await? {
+        let s = match open(args, config, format, true, None).await? {
             Opened::Ready(s) => s,
             Opened::Invalid(e) => return Ok(e),
         };
@@ -219,7 +187,11 @@ pub fn apply(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Re
                 eprintln!("{line}");
             }
         };
+        let record = super::history::ApplyRecord::begin(config, &s.commit);
         let rep = engine.apply(&d, &progress).await;
+        if let Some(r) = record {
+            r.finish(&rep, args.target_names(), &engine.masker);
+        }
         s.remote.pool.close().await;
         match format {
             Format::Json => println!("{}", serde_json::to_string_pretty(&rep)?),

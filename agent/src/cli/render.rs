@@ -1,8 +1,10 @@
 //! `agent render`: what would be written where — each host's managed files (path, mode,
 //! content), each cluster's CIB fragment, the Kubernetes objects. Nothing is contacted.
 
+use super::exit::Exit;
+use super::format::Format;
 use super::source_args::SourceArgs;
-use super::{validate as validate_cli, Exit, Format};
+use super::validate as validate_cli;
 use crate::config::Config;
 use crate::render::{self, Rendered};
 use crate::validate::{Checks, Step, Validation};
@@ -46,7 +48,7 @@ pub fn run(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Resu
     for d in &unsealed.diagnostics {
         eprintln!("{d}");
     }
-    let masker = crate::engine::secret_masker(&unsealed.secrets);
+    let masker = crate::secrets::masking::secret_masker(&unsealed.secrets);
     let invalid = match schema::load_files(&unsealed.files) {
         Err(diags) => Err(failed(diags.0, Step::Failed, Step::NotRun)),
         Ok(state) => {
@@ -88,12 +90,15 @@ pub fn run(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Resu
     };
     match format {
         Format::Json => {
-            let out = serde_json::json!({
+            let mut out = serde_json::json!({
                 "commit": snapshot.commit,
                 "files": rendered.files,
                 "cib": rendered.cib,
                 "objects": rendered.objects,
             });
+            for (target, desired) in &rendered.extra {
+                out[target] = desired.clone();
+            }
             println!("{}", masker.mask(&serde_json::to_string_pretty(&out)?));
         }
         Format::Text => print!("{}", masker.mask(&text(&rendered)?)),
@@ -102,7 +107,7 @@ pub fn run(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Resu
 }
 
 /// Keeps what concerns `hosts` (all when empty): their files, the clusters they are nodes
-/// of; Kubernetes objects belong to no host and are kept only without a filter.
+/// of; Kubernetes objects and other API state are kept only without a filter.
 pub fn filter(mut r: Rendered, hosts: &[String]) -> Rendered {
     if hosts.is_empty() {
         return r;
@@ -110,6 +115,7 @@ pub fn filter(mut r: Rendered, hosts: &[String]) -> Rendered {
     r.files.retain(|f| hosts.contains(&f.host));
     r.cib.retain(|c| c.nodes.iter().any(|n| hosts.contains(n)));
     r.objects.clear();
+    r.extra.clear();
     r
 }
 
@@ -148,6 +154,10 @@ fn text(r: &Rendered) -> anyhow::Result<String> {
         ));
         push_body(&mut out, &serde_yaml::to_string(o)?);
     }
+    for (target, desired) in &r.extra {
+        out.push_str(&format!("==> {target} (desired)\n"));
+        push_body(&mut out, &serde_yaml::to_string(desired)?);
+    }
     Ok(out)
 }
 
@@ -162,12 +172,12 @@ fn push_body(out: &mut String, body: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::{CibFragment, ManagedFile, TargetKind};
+    use crate::render::{CibFragment, ManagedFile};
 
     fn file(host: &str) -> ManagedFile {
         ManagedFile {
             host: host.into(),
-            target: TargetKind::Balancer,
+            target: "balancer",
             path: "/etc/haproxy/haproxy.cfg".into(),
             content: "global\n".into(),
             mode: 0o644,
@@ -175,6 +185,7 @@ mod tests {
             reload: None,
             modules: vec![],
             source: "Balancer/main".into(),
+            observe: String::new(),
         }
     }
 
@@ -187,6 +198,7 @@ mod tests {
                 xml: "<cib-fragment/>".into(),
                 ids: vec!["vip".into()],
             }],
+            extra: Default::default(),
             objects: vec![
                 serde_json::json!({"kind": "Namespace", "metadata": {"name": "keycloak"}}),
             ],

@@ -2,8 +2,9 @@
 //! ([`crate::run`]). Exits 0 after SIGTERM/SIGINT once the running host step has
 //! finished: the engine starts no further step, the loop starts no further cycle.
 
-use super::Exit;
+use super::exit::Exit;
 use crate::config::Config;
+use crate::history::History;
 use crate::run::gitwatch::GitWatch;
 use crate::run::http::{self, App};
 use crate::run::schedule::Schedule;
@@ -19,10 +20,6 @@ use tokio::sync::{watch, Notify};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
-
-pub fn schedule_of(c: &Config) -> Schedule {
-    Schedule::new(c.interval, c.jitter(), c.drift_interval)
-}
 
 fn git_watch(c: &Config) -> anyhow::Result<GitWatch> {
     let repo = c
@@ -65,15 +62,18 @@ fn secret(c: &Config) -> anyhow::Result<Option<Vec<u8>>> {
 
 pub fn run(config_path: Option<&Path>) -> anyhow::Result<Exit> {
     let path = config_path.context("`agent run` needs --config FILE (or AGENT_CONFIG)")?;
-    let config = Config::load(path)?;
+    let config = Config::load_checked(path, &crate::targets::registry::names())?;
     let gw = git_watch(&config)?;
     let secret = secret(&config)?;
+    // Before anything listens: a non-loopback listen without credentials is refused.
+    let auth = crate::web::auth::load(&config, &path.display().to_string())?;
     let _lock = lock::acquire(&config.state_dir)?;
+    crate::mask::key::init_for(Some(&config));
     // One thread is plenty: the work is waiting on SSH and Git (Git runs on the blocking pool).
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    rt.block_on(serve(path, config, gw, secret))?;
+    rt.block_on(serve(path, config, gw, secret, auth))?;
     Ok(Exit::Ok)
 }
 
@@ -82,6 +82,7 @@ async fn serve(
     config: Config,
     gw: GitWatch,
     secret: Option<Vec<u8>>,
+    auth: Option<crate::web::auth::Credentials>,
 ) -> anyhow::Result<()> {
     let repo = config
         .repo
@@ -91,15 +92,27 @@ async fn serve(
     let local_repo = gw.spec.location.clone();
     let mut status = Status::load(&config.state_dir).unwrap_or_default();
     (status.repo, status.next_run) = (repo, None);
+    // Opened after the lock: only this process marks cut-off cycles `interrupted`.
+    let history = match config.history.enabled {
+        true => Some(std::sync::Mutex::new(History::open(
+            &config.state_dir,
+            config.history.retention(),
+        )?)),
+        false => None,
+    };
     let shared = Arc::new(Shared {
         status: std::sync::Mutex::new(status),
         metrics: Default::default(),
         state_dir: Some(config.state_dir.clone()),
+        history,
+        view: Default::default(),
+        webhook: Default::default(),
     });
+    let (diff_tx, diff_rx) = tokio::sync::mpsc::channel(4);
     let trigger = Arc::new(Notify::new());
     let (stop, shutdown) = watch::channel(false);
     let (config_tx, config_rx) = watch::channel(config.clone());
-    let (schedule_tx, schedule_rx) = watch::channel(schedule_of(&config));
+    let (schedule_tx, schedule_rx) = watch::channel(Schedule::of(&config));
 
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
@@ -109,11 +122,13 @@ async fn serve(
                 config.listen
             )
         })?;
-    tracing::info!(listen = %config.listen, "serving /status, /healthz, /metrics{}", if secret.is_some() { ", /hooks/git" } else { "" });
+    tracing::info!(listen = %config.listen, auth = auth.is_some(), "serving the page /, /api/status, /api/history, /api/diff, /status, /healthz, /metrics{}", if secret.is_some() { ", /hooks/git" } else { "" });
     let app = Arc::new(App {
         shared: shared.clone(),
         trigger: trigger.clone(),
         secret,
+        auth,
+        diffs: Some(diff_tx),
     });
     let server = tokio::spawn(http::serve(listener, app, shutdown.clone()));
     let watcher = filewatch::spawn(
@@ -149,9 +164,9 @@ async fn serve(
     };
     let seed = u64::from(std::process::id()) ^ crate::run::status::unix_now();
     tracing::info!("agent run: started");
-    let mut reconciler = Service::new(reconciler, shared.clone(), seed)
-        .run(ctl)
-        .await;
+    let mut service = Service::new(reconciler, shared.clone(), seed);
+    service.diffs = Some(diff_rx);
+    let mut reconciler = service.run(ctl).await;
     reconciler.close().await;
     let _ = server.await;
     drop(watcher);

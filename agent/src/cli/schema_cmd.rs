@@ -2,7 +2,8 @@
 //! (yaml-language-server) and PR tooling; `agent schema config`: the schema of the
 //! agent's own `agent.yaml`. Without KIND: the list of kinds.
 
-use super::{Exit, Format};
+use super::exit::Exit;
+use super::format::Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,7 +24,9 @@ pub fn run(args: &Args, format: Format) -> anyhow::Result<Exit> {
     if kind.eq_ignore_ascii_case("config") {
         println!(
             "{}",
-            serde_json::to_string_pretty(&crate::config::json_schema())?
+            serde_json::to_string_pretty(&crate::config::json_schema(
+                &crate::targets::registry::names()
+            ))?
         );
         return Ok(Exit::Ok);
     }

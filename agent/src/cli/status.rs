@@ -2,7 +2,8 @@
 //! running service (`GET /status` on the config's `listen`); when it does not answer,
 //! reads the state file it left in `stateDir` and says so.
 
-use super::{Exit, Format};
+use super::exit::Exit;
+use super::format::Format;
 use crate::config::Config;
 use crate::run::status::{Status, Sync};
 use anyhow::Context;
@@ -12,18 +13,16 @@ use std::net::SocketAddr;
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-fn ask(listen: SocketAddr) -> Option<Status> {
+fn ask(listen: SocketAddr, auth: Option<String>) -> Option<Status> {
     // A wildcard listen address is reached on loopback.
-    let mut addr = listen;
-    if addr.ip().is_unspecified() {
-        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-    }
+    let addr = super::via_service::service_addr(listen);
+    let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("authorization", a.as_str())).collect();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .ok()?;
     rt.block_on(async {
-        let req = crate::run::http::request(addr, "GET", "/status", &[], b"");
+        let req = crate::run::http::request(addr, "GET", "/status", &headers, b"");
         let (code, body) = tokio::time::timeout(std::time::Duration::from_secs(3), req)
             .await
             .ok()?
@@ -37,7 +36,7 @@ fn ask(listen: SocketAddr) -> Option<Status> {
 pub fn run(_args: &Args, config: Option<&Config>, format: Format) -> anyhow::Result<Exit> {
     let config = config
         .context("`agent status` needs --config FILE (or AGENT_CONFIG) to find the service")?;
-    let (status, live) = match ask(config.listen) {
+    let (status, live) = match ask(config.listen, crate::web::auth::client_header(config)) {
         Some(s) => (s, true),
         None => {
             let s = Status::load(&config.state_dir).with_context(|| {

@@ -6,8 +6,9 @@
 //! with `--yes` or after a "yes" typed on a terminal. Exit 0: recorded or already
 //! trusted; 1: not recorded (no confirmation); 6: the host could not be scanned.
 
+use super::exit::Exit;
+use super::format::Format;
 use super::source_args::SourceArgs;
-use super::{Exit, Format};
 use crate::config::{Config, ConfigError};
 use crate::secrets::{unseal, Missing};
 use crate::trust::hostkey::{fingerprint, host_pattern, record_host_key};

@@ -1,8 +1,9 @@
 //! `agent validate`: the PR check. Prints [`crate::validate::Validation`] for people
 //! (`file:line:col: error: message` + `help:` lines + a summary) or as one JSON object.
 
+use super::exit::Exit;
+use super::format::Format;
 use super::source_args::SourceArgs;
-use super::{Exit, Format};
 use crate::config::Config;
 use crate::config::ConfigError;
 use crate::source::{Snapshot, WORKING_TREE};
@@ -24,7 +25,7 @@ pub fn run(args: &Args, config: Option<&Config>, format: Format) -> anyhow::Resu
     let keys = secret_options(config)?;
     let snapshot = args.source.verified_snapshot(config, true)?;
     let validation = validate_with(&snapshot, !args.no_local_checks, &keys);
-    let masker = crate::engine::secret_masker(&validation.secrets);
+    let masker = crate::secrets::masking::secret_masker(&validation.secrets);
     match format {
         Format::Json => println!(
             "{}",

@@ -1,4 +1,4 @@
-//! Durations in the agent config: `500ms`, `30s`, `5m`, `1h`, or combined (`1m30s`).
+//! Durations in the agent config: `500ms`, `30s`, `5m`, `1h`, `7d`, or combined (`1m30s`).
 //! Used as `#[serde(with = "duration")]`; a bad value is a serde error, so it carries the
 //! position of the value in the file.
 
@@ -6,7 +6,7 @@ use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
 use std::time::Duration;
 
-/// Parses `1h2m3s400ms`-style text: one or more NUMBER UNIT pairs, units ms, s, m, h.
+/// Parses `1h2m3s400ms`-style text: one or more NUMBER UNIT pairs, units ms, s, m, h, d.
 pub fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     if text.is_empty() {
@@ -33,8 +33,13 @@ pub fn parse(text: &str) -> Result<Duration, String> {
             "s" => Duration::from_secs(n),
             "m" => Duration::from_secs(n.saturating_mul(60)),
             "h" => Duration::from_secs(n.saturating_mul(3600)),
-            "" => return Err(format!("`{text}`: missing unit (ms, s, m or h)")),
-            u => return Err(format!("`{text}`: unknown unit `{u}` (use ms, s, m or h)")),
+            "d" => Duration::from_secs(n.saturating_mul(86_400)),
+            "" => return Err(format!("`{text}`: missing unit (ms, s, m, h or d)")),
+            u => {
+                return Err(format!(
+                    "`{text}`: unknown unit `{u}` (use ms, s, m, h or d)"
+                ))
+            }
         };
         total = total.saturating_add(part);
         rest = &rest[unit_len..];
@@ -90,8 +95,8 @@ impl schemars::JsonSchema for DurationText {
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "string",
-            "pattern": "^([0-9]+(ms|s|m|h))+$",
-            "description": "A duration: one or more NUMBER UNIT pairs, units ms, s, m, h (`500ms`, `30s`, `1m30s`).",
+            "pattern": "^([0-9]+(ms|s|m|h|d))+$",
+            "description": "A duration: one or more NUMBER UNIT pairs, units ms, s, m, h, d (`500ms`, `30s`, `1m30s`, `7d`).",
         })
     }
 }
@@ -131,6 +136,7 @@ mod tests {
         assert_eq!(parse("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse("7d"), Ok(Duration::from_secs(7 * 86_400)));
         assert_eq!(parse("1m30s"), Ok(Duration::from_secs(90)));
         assert_eq!(parse("0s"), Ok(Duration::ZERO));
     }
@@ -139,7 +145,7 @@ mod tests {
     fn rejects_what_it_cannot_read() {
         assert!(parse("").unwrap_err().contains("empty"));
         assert!(parse("30").unwrap_err().contains("missing unit"));
-        assert!(parse("3d").unwrap_err().contains("unknown unit `d`"));
+        assert!(parse("3w").unwrap_err().contains("unknown unit `w`"));
         assert!(parse("s").unwrap_err().contains("number"));
         assert!(parse("1.5s").is_err());
     }

@@ -16,7 +16,7 @@ fn empty_file_gives_every_default() {
     assert_eq!(c.ssh.user, "root");
     assert_eq!(c.ssh.max_sessions_per_host, 8);
     assert_eq!(c.ssh.connect_timeout, Duration::from_secs(10));
-    assert_eq!(c.policies.cluster, Policy::Correct);
+    assert_eq!(c.policies.of("cluster"), Policy::Correct);
     assert_eq!(c.state_dir, PathBuf::from("/var/lib/agent"));
     assert_eq!(c.listen.to_string(), "127.0.0.1:9440");
 }
@@ -42,8 +42,8 @@ fn full_file_parses() {
     assert_eq!(c.jitter(), Duration::from_millis(500));
     assert_eq!(c.ssh.user, "deploy");
     assert_eq!(c.ssh.max_sessions_per_host, 4);
-    assert_eq!(c.policies.gateway, Policy::Observe);
-    assert_eq!(c.policies.balancer, Policy::Correct);
+    assert_eq!(c.policies.of("gateway"), Policy::Observe);
+    assert_eq!(c.policies.of("balancer"), Policy::Correct);
     assert_eq!(c.listen.port(), 8080);
 }
 
@@ -211,7 +211,7 @@ fn service_settings_parse_and_resolve() {
 fn cluster_policy_reports_unless_told_otherwise() {
     let c = Config::parse("agent.yaml", "").unwrap();
     assert_eq!(
-        c.cluster.policy(),
+        crate::targets::cluster::ClusterPolicy::from(&c.cluster),
         crate::targets::cluster::ClusterPolicy::default()
     );
     let c = Config::parse(
@@ -219,7 +219,7 @@ fn cluster_policy_reports_unless_told_otherwise() {
         "cluster:\n  strayConstraints: remove\n  corosync: reload\n",
     )
     .unwrap();
-    let p = c.cluster.policy();
+    let p = crate::targets::cluster::ClusterPolicy::from(&c.cluster);
     assert!(p.remove_stray_location_constraints && p.manage_corosync);
     let d = invalid("cluster:\n  corosync: restart\n");
     assert_eq!(d.line, 2);

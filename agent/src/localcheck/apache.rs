@@ -1,9 +1,10 @@
 //! `apache2ctl -t` on a staged copy of `/etc/apache2` holding the rendered site.
 
-use super::{diag, distinct, rendered_line, run, where_, LocalCheck, Tools};
-use crate::render::{ManagedFile, Rendered, TargetKind};
+use super::tool::{diag, distinct, rendered_line, run, where_, LocalCheck, Tools};
+use crate::rendered::{ManagedFile, Rendered};
+use crate::targets::gateway::render::NAME as GATEWAY;
 use schema::DesiredState;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub(super) fn check(
@@ -14,7 +15,7 @@ pub(super) fn check(
 ) -> LocalCheck {
     let mut out = LocalCheck::default();
     // Support files (TLS certificate and key) are not Apache configuration.
-    let mut groups = distinct(rendered, TargetKind::Gateway);
+    let mut groups = distinct(rendered, GATEWAY);
     groups.retain(|g| !g[0].is_support());
     if groups.is_empty() {
         return out;
@@ -125,6 +126,11 @@ fn stage_apache(conf: &Path, root: &Path, f: &ManagedFile) -> Result<StagedSite,
                     | "SSLCACertificateFile"
             )
         );
+        if let Some(l) = optional_include(l, &etc) {
+            content.push_str(&l);
+            content.push('\n');
+            continue;
+        }
         match (is_tls, words.next()) {
             (true, Some(path)) => {
                 let placeholder = root
@@ -149,6 +155,29 @@ fn stage_apache(conf: &Path, root: &Path, f: &ManagedFile) -> Result<StagedSite,
         site: site.display().to_string(),
         tls,
     })
+}
+
+/// An `Include` of files that live on the gateway host but not here (kept as written
+/// from an import) becomes `IncludeOptional` in the staged copy: the site's own
+/// syntax is checked here, the included files by the on-host check.
+fn optional_include(line: &str, etc: &Path) -> Option<String> {
+    let t = line.trim_start();
+    let (kw, rest) = t.split_once(char::is_whitespace)?;
+    if !kw.eq_ignore_ascii_case("Include") {
+        return None;
+    }
+    let target = rest.trim().trim_matches('"');
+    let path = if target.starts_with('/') {
+        PathBuf::from(target)
+    } else {
+        etc.join(target)
+    };
+    let glob = target.contains(['*', '?', '[']);
+    if !glob && path.exists() {
+        return None;
+    }
+    let indent = &line[..line.len() - t.len()];
+    Some(format!("{indent}IncludeOptional {rest}"))
 }
 
 fn enable_module(etc: &Path, m: &str) -> Result<(), StageError> {

@@ -8,8 +8,8 @@
 //! stored (no problem, no skipped tool); a failure always runs the tools again.
 //! `AGENT_NO_CHECK_CACHE=1` turns the cache off.
 
-use super::{LocalCheck, Tools};
-use crate::render::Rendered;
+use super::tool::{LocalCheck, Tools};
+use crate::rendered::Rendered;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,8 @@
 //! `crm_verify` on a whole CIB built from each rendered fragment.
 
-use super::{diag, rendered_line, run, LocalCheck, Tools};
-use crate::render::{cib, Rendered};
+use super::tool::{diag, rendered_line, run, LocalCheck, Tools};
+use crate::rendered::Rendered;
+use crate::targets::cluster::render as cib;
 use schema::DesiredState;
 use std::path::Path;
 use std::process::Command;
@@ -20,11 +21,25 @@ pub(super) fn check(
         out.skipped.push("crm_verify".into());
         return out;
     };
-    for (i, frag) in rendered.cib.iter().enumerate() {
-        let xml = cib::full_cib(frag);
+    // A cluster document that declares no CIB object (corosync settings only) has
+    // nothing for crm_verify to check.
+    for (i, frag) in rendered
+        .cib
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.ids.is_empty())
+    {
         let staged = base.join(format!("cib-{i}.xml"));
         let source = format!("HaCluster/{}", frag.cluster);
         let at = format!("the CIB of {source}");
+        let xml = match cib::full_cib(frag) {
+            Ok(x) => x,
+            Err(e) => {
+                let msg = format!("the rendered CIB fragment is not XML: {e}");
+                out.problems.push(diag(state, &source, true, msg));
+                continue;
+            }
+        };
         if let Err(e) = std::fs::write(&staged, &xml) {
             out.problems.push(diag(
                 state,

@@ -1,7 +1,8 @@
 //! `haproxy -c -f` on each distinct rendered haproxy.cfg.
 
-use super::{diag, distinct, rendered_line, run, where_, LocalCheck, Tools};
-use crate::render::{ManagedFile, Rendered, TargetKind};
+use super::tool::{diag, distinct, rendered_line, run, where_, LocalCheck, Tools};
+use crate::rendered::{ManagedFile, Rendered};
+use crate::targets::balancer::render::NAME as BALANCER;
 use schema::DesiredState;
 use schema::Diagnostic;
 use std::path::Path;
@@ -14,7 +15,7 @@ pub(super) fn check(
     state: Option<&DesiredState>,
 ) -> LocalCheck {
     let mut out = LocalCheck::default();
-    let groups = distinct(rendered, TargetKind::Balancer);
+    let groups = distinct(rendered, BALANCER);
     if groups.is_empty() {
         return out;
     }

@@ -8,8 +8,9 @@
 //! nodes is left to the cluster); `lsb`/`systemd` agents are host-specific
 //! and not checked.
 
-use super::{diag, run, LocalCheck, Tools};
-use crate::render::Rendered;
+use super::tool::{diag, run, LocalCheck, Tools};
+use crate::rendered::Rendered;
+use crate::targets::cluster::xml::Elem;
 use schema::DesiredState;
 use std::path::Path;
 use std::process::Command;
@@ -113,32 +114,29 @@ pub(super) fn check(
     out
 }
 
-/// The `ocf` primitives of a fragment rendered by `render::cib` (one element per line).
+/// The `ocf` primitives of a rendered fragment and their instance attribute names
+/// (none when the fragment is not XML: the CIB check reports that).
 fn primitives(xml: &str) -> Vec<Primitive> {
-    let mut out = Vec::new();
-    let mut cur: Option<Primitive> = None;
-    let mut in_instance = false;
-    for l in xml.lines().map(str::trim) {
-        if l.starts_with("<primitive ") {
-            cur = (attr(l, "class") == Some("ocf")).then(|| Primitive {
-                id: attr(l, "id").unwrap_or_default().into(),
-                provider: attr(l, "provider").unwrap_or("heartbeat").into(),
-                agent: attr(l, "type").unwrap_or_default().into(),
-                params: Vec::new(),
-            });
-        } else if l.starts_with("<instance_attributes") {
-            in_instance = true;
-        } else if l.starts_with("</instance_attributes") {
-            in_instance = false;
-        } else if l.starts_with("<nvpair ") && in_instance {
-            if let (Some(p), Some(n)) = (cur.as_mut(), attr(l, "name")) {
-                p.params.push(n.to_string());
-            }
-        } else if l == "</primitive>" {
-            out.extend(cur.take());
-        }
-    }
-    out
+    let Ok(root) = Elem::parse(xml) else {
+        return Vec::new();
+    };
+    let Some(resources) = root.child("resources") else {
+        return Vec::new();
+    };
+    resources
+        .all("primitive")
+        .filter(|p| p.attr("class") == Some("ocf"))
+        .map(|p| Primitive {
+            id: p.id().unwrap_or_default().into(),
+            provider: p.attr("provider").unwrap_or("heartbeat").into(),
+            agent: p.attr("type").unwrap_or_default().into(),
+            params: p
+                .all("instance_attributes")
+                .flat_map(|set| set.all("nvpair"))
+                .filter_map(|nv| nv.attr("name").map(String::from))
+                .collect(),
+        })
+        .collect()
 }
 
 /// `(name, required)` of every `<parameter>` in an agent's meta-data.
@@ -173,10 +171,10 @@ mod tests {
 
     #[test]
     fn reads_ocf_primitives_and_their_instance_attributes_only() {
-        let xml = "<resources>\n<primitive id=\"vip\" class=\"ocf\" provider=\"heartbeat\" type=\"IPaddr2\">\n\
+        let xml = "<cib-fragment><resources>\n<primitive id=\"vip\" class=\"ocf\" provider=\"heartbeat\" type=\"IPaddr2\">\n\
                    <instance_attributes id=\"vip-instance_attributes\">\n<nvpair id=\"a\" name=\"ip\" value=\"1\"/>\n\
                    </instance_attributes>\n<meta_attributes id=\"m\">\n<nvpair id=\"b\" name=\"target-role\" value=\"x\"/>\n\
-                   </meta_attributes>\n</primitive>\n<primitive id=\"h\" class=\"lsb\" type=\"haproxy\">\n</primitive>\n";
+                   </meta_attributes>\n</primitive>\n<primitive id=\"h\" class=\"lsb\" type=\"haproxy\">\n</primitive>\n</resources></cib-fragment>";
         let p = primitives(xml);
         assert_eq!(p.len(), 1);
         assert_eq!(

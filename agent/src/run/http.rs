@@ -1,5 +1,12 @@
 //! The service's HTTP listener: `GET /status` (JSON), `GET /healthz`, `GET /metrics`
-//! (Prometheus text), `POST /hooks/git` (a push webhook: starts a cycle now).
+//! (Prometheus text), `POST /hooks/git` (a push webhook: starts a cycle now), and the
+//! central view ([`crate::web`]): the page `/`, `/history/ID`, `/api/status`,
+//! `/api/history`, `/api/diff`.
+//!
+//! With credentials configured (required off loopback, see [`crate::web::auth`]) every
+//! route but `/healthz`, `/style.css` and the webhook asks for them: 401 and no data
+//! without. Every answer carries the usual security headers (a CSP without scripts or
+//! inline styles, no framing, no sniffing, no referrer, no caching).
 //!
 //! The webhook is authenticated like GitHub's: `X-Hub-Signature-256: sha256=<hex of
 //! HMAC-SHA256(secret, body)>`, compared in constant time; a missing or wrong signature is
@@ -16,9 +23,8 @@ use sha2::Sha256;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 
 const MAX_BODY: usize = 1 << 20;
 
@@ -28,7 +34,20 @@ pub struct App {
     pub trigger: Arc<Notify>,
     /// The webhook's shared secret; `None` disables `/hooks/git`.
     pub secret: Option<Vec<u8>>,
+    /// Required on the page, `/status`, `/metrics`, `/api/*` when set.
+    pub auth: Option<crate::web::auth::Credentials>,
+    /// Where `/api/diff` sends its work (the service loop); `None`: not served.
+    pub diffs: Option<mpsc::Sender<super::DiffJob>>,
 }
+
+/// The headers on every answer.
+const SECURITY_HEADERS: &[(&str, &str)] = &[
+    ("content-security-policy", "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+    ("x-content-type-options", "nosniff"),
+    ("x-frame-options", "DENY"),
+    ("referrer-policy", "no-referrer"),
+    ("cache-control", "no-store"),
+];
 
 /// Serves until `shutdown` turns true. Each connection is its own task.
 pub async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
@@ -54,11 +73,29 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Re
 }
 
 fn reply(code: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-    Response::builder()
+    let mut r = Response::builder()
         .status(code)
-        .header("content-type", content_type)
-        .body(Full::new(body.into()))
+        .header("content-type", content_type);
+    for (k, v) in SECURITY_HEADERS {
+        r = r.header(*k, *v);
+    }
+    r.body(Full::new(body.into()))
         .expect("static response parts")
+}
+
+fn view((code, content_type, body): crate::web::routes::Reply) -> Response<Full<Bytes>> {
+    reply(
+        StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        content_type,
+        body,
+    )
+}
+
+/// Routes that show data, and so ask for the credentials when there are any.
+fn protected(path: &str) -> bool {
+    matches!(path, "/" | "/status" | "/metrics")
+        || path.starts_with("/api/")
+        || path.starts_with("/history/")
 }
 
 async fn handle(
@@ -67,8 +104,38 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let text = "text/plain; charset=utf-8";
     let path = req.uri().path().to_string();
+    if let Some(auth) = app.auth.as_ref().filter(|_| protected(&path)) {
+        let given = req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok());
+        if !auth.check(given) {
+            let mut r = reply(StatusCode::UNAUTHORIZED, text, "authentication required\n");
+            r.headers_mut().insert(
+                "www-authenticate",
+                hyper::header::HeaderValue::from_static("Basic realm=\"agent\", charset=\"UTF-8\""),
+            );
+            return Ok(r);
+        }
+    }
+    let q = crate::web::routes::query(req.uri().query());
     Ok(match (req.method().as_str(), path.as_str()) {
         ("GET", "/healthz") => reply(StatusCode::OK, text, "ok\n"),
+        ("GET", "/") => view(crate::web::routes::index(&app.shared, &q)),
+        ("GET", "/style.css") => reply(
+            StatusCode::OK,
+            "text/css; charset=utf-8",
+            crate::web::style::CSS,
+        ),
+        ("GET", "/api/status") => view(crate::web::routes::api_status(&app.shared)),
+        ("GET", "/api/history") => view(crate::web::routes::api_history(&app.shared, &q)),
+        ("GET", "/api/diff") => {
+            view(crate::web::routes::api_diff(&app.shared, app.diffs.as_ref(), &q).await)
+        }
+        ("GET", p) if p.starts_with("/history/") => view(crate::web::routes::entry(
+            &app.shared,
+            &p["/history/".len()..],
+        )),
         ("GET", "/status") => {
             let json = serde_json::to_vec_pretty(&app.shared.status()).expect("plain data");
             reply(StatusCode::OK, "application/json", json)
@@ -102,6 +169,9 @@ async fn handle(
             };
             if verify(secret, &body, sig.as_deref()) {
                 tracing::info!("webhook: push notification accepted, fetching now");
+                app.shared
+                    .webhook
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
                 app.trigger.notify_one();
                 reply(StatusCode::ACCEPTED, text, "fetch scheduled\n")
             } else {
@@ -109,9 +179,11 @@ async fn handle(
                 reply(StatusCode::UNAUTHORIZED, text, "bad signature\n")
             }
         }
-        (_, "/healthz" | "/status" | "/metrics" | "/hooks/git") => {
-            reply(StatusCode::METHOD_NOT_ALLOWED, text, "method not allowed\n")
-        }
+        (
+            _,
+            "/healthz" | "/status" | "/metrics" | "/hooks/git" | "/" | "/api/status"
+            | "/api/history" | "/api/diff",
+        ) => reply(StatusCode::METHOD_NOT_ALLOWED, text, "method not allowed\n"),
         _ => reply(StatusCode::NOT_FOUND, text, "not found\n"),
     })
 }
@@ -136,8 +208,9 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// A minimal HTTP/1.1 client for `agent status` and the tests: one request, the
-/// connection closed after it. Returns the status code and body.
+/// One HTTP/1.1 request with hyper's client (chunked or not, the body is decoded), for
+/// `agent status`, `agent diff --via-service` and the tests. Returns the status code
+/// and the body.
 pub async fn request(
     addr: SocketAddr,
     method: &str,
@@ -145,28 +218,33 @@ pub async fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> std::io::Result<(u16, String)> {
-    let mut tcp = tokio::net::TcpStream::connect(addr).await?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n",
-        body.len()
-    );
+    let io = std::io::Error::other;
+    let tcp = tokio::net::TcpStream::connect(addr).await?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
+        .await
+        .map_err(io)?;
+    let driver = tokio::spawn(conn);
+    let mut req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", addr.to_string());
     for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        req = req.header(*k, *v);
     }
-    head.push_str("\r\n");
-    tcp.write_all(head.as_bytes()).await?;
-    tcp.write_all(body).await?;
-    let mut raw = Vec::new();
-    tcp.read_to_end(&mut raw).await?;
-    let text = String::from_utf8_lossy(&raw);
-    let bad = || std::io::Error::other(format!("not an HTTP response from {addr}"));
-    let (head, body) = text.split_once("\r\n\r\n").ok_or_else(bad)?;
-    let code = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(bad)?;
-    Ok((code, body.to_string()))
+    let req = req
+        .body(Full::new(Bytes::copy_from_slice(body)))
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let res = sender.send_request(req).await.map_err(io);
+    let out = match res {
+        Ok(res) => {
+            let code = res.status().as_u16();
+            let body = res.into_body().collect().await.map_err(io)?.to_bytes();
+            Ok((code, String::from_utf8_lossy(&body).into_owned()))
+        }
+        Err(e) => Err(e),
+    };
+    driver.abort();
+    out
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ async fn start(secret: Option<&[u8]>) -> (SocketAddr, Arc<App>, watch::Sender<bo
         shared: Arc::new(Shared::default()),
         trigger: Arc::new(Notify::new()),
         secret: secret.map(<[u8]>::to_vec),
+        auth: None,
+        diffs: None,
     });
     let (stop, rx) = watch::channel(false);
     tokio::spawn(serve(listener, app.clone(), rx));
@@ -134,4 +136,66 @@ fn signature_matches_githubs_documented_example() {
         b"Hello, World!",
         Some(&sig)
     ));
+}
+
+#[tokio::test]
+async fn with_credentials_every_data_route_is_401_without_them_and_headers_are_set() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Arc::new(App {
+        shared: Arc::new(Shared::default()),
+        trigger: Arc::new(Notify::new()),
+        secret: None,
+        auth: Some(crate::web::auth::Credentials::new("tok")),
+        diffs: None,
+    });
+    app.shared.status.lock().unwrap().repo = "secret-repo-name".into();
+    let (_stop, rx) = watch::channel(false);
+    tokio::spawn(serve(listener, app.clone(), rx));
+    for path in [
+        "/",
+        "/status",
+        "/metrics",
+        "/api/status",
+        "/api/history",
+        "/api/diff",
+        "/history/1",
+    ] {
+        let (code, body) = request(addr, "GET", path, &[], b"").await.unwrap();
+        assert_eq!(
+            (code, body.as_str()),
+            (401, "authentication required\n"),
+            "{path}"
+        );
+        let (code, _) = request(addr, "GET", path, &[("authorization", "Bearer nope")], b"")
+            .await
+            .unwrap();
+        assert_eq!(code, 401, "{path}");
+    }
+    assert_eq!(
+        request(addr, "GET", "/healthz", &[], b"").await.unwrap().0,
+        200
+    );
+    let ok = [("authorization", "Bearer tok")];
+    let (code, body) = request(addr, "GET", "/status", &ok, b"").await.unwrap();
+    assert_eq!(code, 200);
+    assert!(body.contains("secret-repo-name"));
+    let (code, page) = request(addr, "GET", "/", &ok, b"").await.unwrap();
+    assert_eq!(code, 200);
+    assert!(
+        page.starts_with("<!doctype html>") && page.contains("No cycle has run yet"),
+        "{page}"
+    );
+    let (code, body) = request(addr, "GET", "/api/history", &ok, b"")
+        .await
+        .unwrap();
+    assert_eq!((code, body.contains("\"total\": 0")), (200, true), "{body}");
+    let r = reply(StatusCode::OK, "text/plain", "x");
+    for (k, _) in SECURITY_HEADERS {
+        assert!(r.headers().contains_key(*k), "{k}");
+    }
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
 }

@@ -145,6 +145,7 @@ mod tests {
                 message: "x".into(),
                 transient: true,
             }],
+            ..Default::default()
         };
         m.record(Cause::Intentional, &out);
         m.record(Cause::Corrective, &out);

@@ -18,6 +18,7 @@
 pub mod gitwatch;
 pub mod http;
 pub mod lock;
+pub mod logs;
 pub mod metrics;
 pub mod schedule;
 pub mod service;
@@ -25,7 +26,9 @@ pub mod ssh;
 pub mod status;
 pub mod watch;
 
-use crate::plan::TargetError;
+use crate::outcome::HealthLine;
+use crate::outcome::Step;
+use crate::plan::{Change, TargetError};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
@@ -90,6 +93,44 @@ pub struct Outcome {
     /// Differences found and left alone (policy `observe`).
     pub drift: Vec<Found>,
     pub errors: Vec<TargetError>,
+    /// Every object that differed from Git, with its masked diff and notes (applied,
+    /// only reported, or left pending by a failure): what the history records.
+    pub changes: Vec<Change>,
+    /// The rollout's host steps, in the order they ran.
+    pub steps: Vec<Step>,
+    /// Workload health after the apply.
+    pub health: Vec<HealthLine>,
+}
+
+/// `/api/diff`: a fresh read-only diff of the commit the service enforces.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiffRequest {
+    /// Target names (`gateway`, `balancer`, `cluster`, `workloads`); empty: all.
+    pub targets: Vec<String>,
+    /// Add the `crm_simulate` preview (`agent diff -v`).
+    pub preview: bool,
+    /// Only if this is the commit enforced (the client's `agent diff` would read it).
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffAnswer {
+    /// The change set, its diffs masked.
+    Done(crate::plan::ChangeSet),
+    /// The service enforces another commit than the one asked for.
+    Mismatch {
+        enforced: String,
+    },
+    /// No commit accepted yet.
+    NoCommit,
+    BadRequest(String),
+}
+
+/// A diff asked by the listener, run by the loop between cycles (never during one).
+#[derive(Debug)]
+pub struct DiffJob {
+    pub req: DiffRequest,
+    pub reply: tokio::sync::oneshot::Sender<DiffAnswer>,
 }
 
 /// One reconcile cycle's two halves, as the loop sees them. The real one is
@@ -100,4 +141,18 @@ pub trait Reconciler: Send {
     /// Reconciles the targets against the last accepted commit. `None` when no commit was
     /// ever accepted (nothing to enforce yet). Never cancelled once started.
     fn reconcile(&mut self, cause: Cause) -> impl Future<Output = Option<Outcome>> + Send;
+    /// The masker of the commit enforced: the history and the web view pass every text
+    /// through it.
+    fn masker(&self) -> crate::mask::Masker {
+        crate::secrets::masking::secret_masker(&[])
+    }
+    /// The live platform data for the web view (read-only, bounded in time).
+    fn live(&mut self) -> impl Future<Output = Option<crate::web::live::LiveView>> + Send {
+        async { None }
+    }
+    /// A read-only diff of the commit enforced (`/api/diff`).
+    fn diff(&mut self, req: DiffRequest) -> impl Future<Output = DiffAnswer> + Send {
+        let _ = req;
+        async { DiffAnswer::NoCommit }
+    }
 }

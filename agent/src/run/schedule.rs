@@ -23,6 +23,13 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// The schedule an agent config asks for (`interval`, `jitter`, `driftInterval`).
+    pub fn of(c: &crate::config::Config) -> Schedule {
+        Schedule::new(c.interval, c.jitter(), c.drift_interval)
+    }
+}
+
+impl Schedule {
     /// Interval and jitter as given; backoff from 1 s (or the interval, if shorter) up to
     /// ten intervals, at least 5 minutes.
     pub fn new(interval: Duration, jitter: Duration, drift_interval: Option<Duration>) -> Self {

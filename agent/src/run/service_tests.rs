@@ -12,6 +12,7 @@ enum Call {
     Poll,
     Reconcile(Cause),
     Finished,
+    Diff,
 }
 
 #[derive(Default)]
@@ -55,6 +56,12 @@ fn unreachable() -> Result<Polled, PollError> {
 }
 
 impl Reconciler for Fake {
+    async fn diff(&mut self, _req: crate::run::DiffRequest) -> crate::run::DiffAnswer {
+        let at = self.at();
+        self.calls.push((at, Call::Diff));
+        crate::run::DiffAnswer::NoCommit
+    }
+
     async fn poll(&mut self) -> Result<Polled, PollError> {
         let at = self.at();
         self.calls.push((at, Call::Poll));
@@ -101,6 +108,7 @@ impl Reconciler for Fake {
             } else {
                 vec![]
             },
+            ..Default::default()
         })
     }
 }
@@ -404,4 +412,73 @@ async fn shutdown_waits_for_the_running_cycle_and_starts_no_other() {
             (Duration::from_secs(20), Call::Finished),
         ]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_diff_asked_during_a_cycle_runs_after_it_and_each_reconcile_is_recorded() {
+    let fake = Fake {
+        polls: [Ok(Polled::New {
+            commit: "c1".into(),
+        })]
+        .into(),
+        reconcile_takes: Duration::from_secs(10),
+        ..Default::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut fake = fake;
+    fake.start = Some(Instant::now());
+    let shared = Arc::new(Shared {
+        history: Some(Mutex::new(
+            History::open(dir.path(), Default::default()).unwrap(),
+        )),
+        ..Default::default()
+    });
+    let (_stop, shutdown) = watch::channel(false);
+    let (_keep, schedule) = watch::channel(schedule(None));
+    let ctl = Controls {
+        trigger: Arc::new(Notify::new()),
+        shutdown,
+        schedule,
+    };
+    let (tx, rx) = mpsc::channel(1);
+    let mut svc = Service::new(fake, shared.clone(), 42);
+    svc.diffs = Some(rx);
+    let handle = tokio::spawn(svc.run(ctl));
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    tx.send(DiffJob {
+        req: Default::default(),
+        reply,
+    })
+    .await
+    .unwrap();
+    assert_eq!(answer.await.unwrap(), crate::run::DiffAnswer::NoCommit);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    _stop.send(true).unwrap();
+    let fake = handle.await.unwrap();
+    let diff = fake.times(&Call::Diff);
+    let finished = fake.times(&Call::Finished);
+    assert_eq!(diff.len(), 1);
+    assert!(
+        diff[0] >= finished[0],
+        "the diff waited for the running cycle: {:?}",
+        fake.calls
+    );
+    assert!(fake
+        .times(&Call::Reconcile(Cause::Corrective))
+        .iter()
+        .all(|r| *r > diff[0] || *r < finished[0]));
+    let h = shared.history.as_ref().unwrap().lock().unwrap();
+    let entries = h
+        .list(&crate::history::Filter {
+            limit: 10,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(entries.last().unwrap().cause, HistoryCause::Commit);
+    assert!(
+        entries.len() >= 2,
+        "the commit, then folded drift sweeps: {entries:?}"
+    );
+    assert_eq!(entries[0].cause, HistoryCause::Drift);
 }

@@ -11,11 +11,14 @@
 use super::gitwatch::{Accepted, GitWatch};
 use super::{Cause, Found, Outcome, PollError, Polled, Reconciler};
 use crate::config::{Config, Policies, Policy};
-use crate::engine::{ApplyReport, Desired, Engine, Selection};
+use crate::engine::{Desired, Engine, Selection};
+use crate::kubeapi::connect;
+use crate::outcome::{ApplyReport, StepStatus};
 use crate::plan::{ChangeSet, TargetError};
+use crate::rendered::Rendered;
 use crate::ssh::{Pool, SshRemote};
-use crate::targets::k8s::{K8sOptions, K8sTarget};
-use crate::targets::rollout::StepStatus;
+use crate::targets::target::Settings;
+use crate::targets::workloads::client::TARGET as WORKLOADS;
 use std::sync::Arc;
 use tokio::sync::watch;
 
@@ -52,7 +55,7 @@ impl SshReconciler {
             }
             pool.close().await;
         }
-        let pool = Pool::new(crate::cli::ssh_config(Some(config)));
+        let pool = Pool::new(crate::ssh::SshConfig::from(config));
         self.pool = Some((config.ssh.clone(), pool.clone()));
         pool
     }
@@ -64,7 +67,22 @@ impl SshReconciler {
     }
 }
 
+#[path = "ssh_view.rs"]
+pub mod view;
+
 impl Reconciler for SshReconciler {
+    fn masker(&self) -> crate::mask::Masker {
+        view::masker(self)
+    }
+
+    async fn live(&mut self) -> Option<crate::web::live::LiveView> {
+        view::live(self).await
+    }
+
+    async fn diff(&mut self, req: super::DiffRequest) -> super::DiffAnswer {
+        view::diff(self, req).await
+    }
+
     async fn poll(&mut self) -> Result<Polled, PollError> {
         let watch = self.watch.clone();
         let current = self.accepted.clone();
@@ -102,7 +120,8 @@ impl Reconciler for SshReconciler {
         // its differences from the new commit are reported (out of sync) like drift.
         let (correct, observe) = split(&config.policies);
         let mut errors = vec![];
-        let k8s = match connect_k8s(&config, &acc, correct.workloads || observe.workloads).await {
+        let kube_user = kube_user(&acc.prepared.rendered, &[&correct, &observe]);
+        let kube = match connect_k8s(&config, kube_user).await {
             Ok(k) => k,
             Err(e) => {
                 errors.push(e);
@@ -110,96 +129,79 @@ impl Reconciler for SshReconciler {
             }
         };
         let mut engine = Engine::with_secrets(&remote, state, &acc.prepared.secrets);
-        engine.k8s = k8s.as_ref();
+        engine.kube = kube.as_ref();
         engine.stop = Some(self.stop.clone());
-        engine.cluster_policy = config.cluster.policy();
+        engine.settings = Settings {
+            cluster: config.cluster,
+            preview: false,
+        };
         let mut out = Outcome {
             commit: commit.to_string(),
             ..Default::default()
         };
-        if observe != NONE {
-            engine.select = observe;
+        if !observe.is_empty() {
+            engine.select = observe.clone();
             let cs = engine.diff(&d).await;
             absorb_diff(&mut out, &cs);
         }
-        if correct != NONE {
-            engine.select = correct;
+        if !correct.is_empty() {
+            engine.select = correct.clone();
             let progress = |line: &str| tracing::debug!(commit, "{line}");
             let rep = engine.apply(&d, &progress).await;
             absorb_apply(&mut out, &rep);
         }
         out.errors.extend(errors);
-        out.targets = names(correct)
-            .chain(names(observe))
-            .map(str::to_string)
+        out.targets = correct
+            .names()
+            .iter()
+            .chain(observe.names())
+            .map(|n| n.to_string())
             .collect();
         for f in &out.applied {
             tracing::info!(commit, target = %f.target, host = f.host.as_deref().unwrap_or("-"), object = %f.object, cause = cause.as_str(), "change applied");
         }
-        for e in &out.errors {
-            let host = e.host.as_deref().unwrap_or("-");
-            if e.transient {
-                tracing::warn!(commit, target = %e.target, host, "{} (retrying with backoff)", e.message);
-            } else {
-                tracing::error!(commit, target = %e.target, host, "{}", e.message);
-            }
-        }
-        for f in &out.drift {
-            tracing::warn!(commit, target = %f.target, host = f.host.as_deref().unwrap_or("-"), object = %f.object, "drift found (policy observe: not corrected)");
-        }
+        // Errors and drift are logged by the loop (run::logs): once, not every cycle.
         Some(out)
     }
 }
 
-const NONE: Selection = Selection {
-    gateway: false,
-    balancer: false,
-    cluster: false,
-    workloads: false,
-};
-
-/// (targets to correct, targets to observe) for a drift sweep.
+/// (targets to correct, targets to observe) for a cycle.
 pub fn split(p: &Policies) -> (Selection, Selection) {
-    let is = |pol: Policy, want: Policy| pol == want;
-    let sel = |want| Selection {
-        gateway: is(p.gateway, want),
-        balancer: is(p.balancer, want),
-        cluster: is(p.cluster, want),
-        workloads: is(p.workloads, want),
+    let all = Selection::default();
+    let with = |want: Policy| -> Vec<&'static str> {
+        all.names()
+            .iter()
+            .copied()
+            .filter(|n| p.of(n) == want)
+            .collect()
     };
-    (sel(Policy::Correct), sel(Policy::Observe))
+    let sel = |names: Vec<&'static str>| Selection::only(&names).expect("registered names");
+    (sel(with(Policy::Correct)), sel(with(Policy::Observe)))
 }
 
-fn names(s: Selection) -> impl Iterator<Item = &'static str> {
-    [
-        (s.gateway, "gateway"),
-        (s.balancer, "balancer"),
-        (s.cluster, "cluster"),
-        (s.workloads, "workloads"),
-    ]
-    .into_iter()
-    .filter_map(|(on, n)| on.then_some(n))
+/// The first target of `selections` with work in the Kubernetes API for `rendered`.
+pub(super) fn kube_user(rendered: &Rendered, selections: &[&Selection]) -> Option<&'static str> {
+    crate::targets::registry::names().into_iter().find(|n| {
+        let sel = Selection::only(&[*n]).expect("a registered name");
+        selections.iter().any(|s| s.contains(n)) && sel.uses_kube(rendered)
+    })
 }
 
-async fn connect_k8s(
+/// A client for the cluster when `user` (a target with work in the API) needs one
+/// and one is configured; a failure is `user`'s error.
+pub(super) async fn connect_k8s(
     config: &Config,
-    acc: &Accepted,
-    wanted: bool,
-) -> Result<Option<K8sTarget>, TargetError> {
-    let has_objects = !acc.prepared.rendered.objects.is_empty();
+    user: Option<&'static str>,
+) -> Result<Option<kube::Client>, TargetError> {
     let configured = config.kubeconfig.is_some() || std::env::var_os("KUBECONFIG").is_some();
-    if !(wanted && has_objects && configured) {
+    let Some(user) = user.filter(|_| configured) else {
         return Ok(None);
-    }
-    let opts = K8sOptions {
-        source: acc.snapshot.commit.clone(),
-        ..Default::default()
     };
-    K8sTarget::connect(config.kubeconfig.as_deref(), opts)
+    connect(config.kubeconfig.as_deref())
         .await
         .map(Some)
         .map_err(|e| TargetError {
-            target: crate::targets::k8s::TARGET.into(),
+            target: user.into(),
             host: None,
             message: format!("cannot reach the cluster: {e}"),
             transient: true,
@@ -214,6 +216,7 @@ pub fn absorb_diff(out: &mut Outcome, cs: &ChangeSet) {
         object: c.object.clone(),
     }));
     out.errors.extend(cs.errors.iter().cloned());
+    out.changes.extend(cs.differing().cloned());
 }
 
 /// Applied targets: what was applied, and every failure (plan, apply, host steps).
@@ -248,9 +251,12 @@ pub fn absorb_apply(out: &mut Outcome, rep: &ApplyReport) {
     );
     out.errors
         .extend(rep.plan.errors.iter().chain(&rep.errors).cloned());
+    out.changes.extend(rep.plan.differing().cloned());
+    out.steps.extend(rep.steps.iter().cloned());
+    out.health.extend(rep.health.iter().cloned());
     for h in rep.health.iter().filter(|h| !h.healthy) {
         out.errors.push(TargetError {
-            target: crate::targets::k8s::TARGET.into(),
+            target: WORKLOADS.into(),
             host: None,
             message: format!("{} unhealthy: {}", h.object, h.message),
             transient: true,

@@ -1,7 +1,6 @@
 use super::*;
-use crate::engine::HealthLine;
+use crate::outcome::{HealthLine, Step};
 use crate::plan::{Action, Change};
-use crate::targets::rollout::Step;
 
 fn change(target: &str, host: Option<&str>, action: Action) -> Change {
     Change {
@@ -16,22 +15,14 @@ fn change(target: &str, host: Option<&str>, action: Action) -> Change {
 
 #[test]
 fn policies_split_targets_between_correct_and_observe() {
-    let p = Policies {
-        gateway: Policy::Observe,
-        cluster: Policy::Observe,
-        ..Default::default()
-    };
+    let p = Policies::default()
+        .with("gateway", Policy::Observe)
+        .with("cluster", Policy::Observe);
     let (c, o) = split(&p);
-    assert_eq!(
-        (c.gateway, c.balancer, c.cluster, c.workloads),
-        (false, true, false, true)
-    );
-    assert_eq!(
-        (o.gateway, o.balancer, o.cluster, o.workloads),
-        (true, false, true, false)
-    );
-    assert_eq!(names(o).collect::<Vec<_>>(), ["gateway", "cluster"]);
-    assert_eq!(split(&Policies::default()).1, NONE);
+    assert_eq!(c.names(), ["nodes", "workloads", "balancer"]);
+    assert_eq!(o.names(), ["cluster", "gateway"]);
+    assert!(split(&Policies::default()).1.is_empty());
+    assert_eq!(split(&Policies::default()).0, Selection::default());
 }
 
 #[test]

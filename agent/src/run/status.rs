@@ -6,7 +6,6 @@ use super::{Cause, Found, Outcome};
 use crate::plan::TargetError;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -164,14 +163,10 @@ impl Status {
     }
 }
 
-/// Temp file in the same directory, fsync, rename over `path`, fsync the directory.
+/// The service's state files (`status.json`, `last-good.json`): replaced atomically,
+/// readable by their owner only (as they always were).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    std::fs::File::open(dir)?.sync_all()
+    crate::fsutil::write_atomic(path, bytes, 0o600)
 }
 
 #[cfg(test)]
@@ -200,6 +195,7 @@ mod tests {
                 message: "cibadmin failed".into(),
                 transient: true,
             }],
+            ..Default::default()
         });
         assert_eq!(s.targets["balancer"].sync, Sync::Drifted);
         assert_eq!(s.targets["gateway"].sync, Sync::Synced);

@@ -106,7 +106,7 @@ fn local_dir(location: &str) -> Option<PathBuf> {
 }
 
 fn reload(path: &Path, config_tx: &watch::Sender<Config>, schedule_tx: &watch::Sender<Schedule>) {
-    let new = match Config::load(path) {
+    let new = match Config::load_checked(path, &crate::targets::registry::names()) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!("agent config changed but is not valid, keeping the running one: {e}");
@@ -134,6 +134,6 @@ fn reload(path: &Path, config_tx: &watch::Sender<Config>, schedule_tx: &watch::S
         tracing::warn!("agent config: `{key}` changed; it takes effect after a restart");
     }
     tracing::info!(path = %path.display(), "agent config reloaded");
-    let _ = schedule_tx.send(crate::cli::schedule_of(&new));
+    let _ = schedule_tx.send(super::schedule::Schedule::of(&new));
     let _ = config_tx.send(new);
 }

@@ -3,9 +3,9 @@
 //! (data key wrapped by `age` per recipient, AES-256-GCM values, encrypted MAC).
 
 use super::cipher::{self, Scalar};
+use super::error::SecretError;
 use super::identity::{age_encrypt_armored, parse_recipient};
 use super::sops::{self, Rules};
-use super::SecretError;
 use serde_yaml::{Mapping, Value};
 use sha2::Digest;
 

@@ -4,7 +4,7 @@
 //! comments and blank lines. The secret key never leaves this type except through
 //! `age`'s own decryption; `Debug` shows only the public recipient.
 
-use super::SecretError;
+use super::error::SecretError;
 use age::secrecy::ExposeSecret;
 use std::fmt;
 use std::path::Path;
@@ -97,6 +97,18 @@ impl Identity {
             .iter()
             .map(|k| k.to_public().to_string())
             .collect()
+    }
+
+    /// 32 bytes derived from the first key: HMAC-SHA256 keyed with its secret, over
+    /// `label`. The same identity always gives the same bytes (the same `label`); the
+    /// key cannot be recovered from them. Used for the mask key (`mask::key`).
+    pub fn derive_key(&self, label: &[u8]) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let secret = self.keys[0].to_string();
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.expose_secret().as_bytes())
+            .expect("HMAC takes any key length");
+        mac.update(label);
+        mac.finalize().into_bytes().into()
     }
 
     pub(crate) fn age_identities(&self) -> impl Iterator<Item = &dyn age::Identity> {

@@ -13,8 +13,8 @@
 //! written by sops decrypt here and files written here decrypt with sops.
 
 use super::cipher::{self, Scalar, ValueError};
+use super::error::SecretError;
 use super::identity::{age_decrypt, Identity};
-use super::SecretError;
 use serde_yaml::{Mapping, Value};
 use sha2::{Digest, Sha512};
 

@@ -10,7 +10,9 @@
 //! checked; [`Missing::Error`] refuses (for `diff`/`apply`: a placeholder must never
 //! reach a host).
 
-use super::{decrypt_documents, Identity, SecretError, ARMOR_BEGIN};
+use super::decrypt::{decrypt_documents, ARMOR_BEGIN};
+use super::error::SecretError;
+use super::identity::Identity;
 use schema::{Diagnostic, SourceFile};
 use serde_yaml::Value;
 

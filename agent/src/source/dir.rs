@@ -1,12 +1,14 @@
 //! A plain directory read from disk as a snapshot (commit [`WORKING_TREE`]).
 //!
 //! Used for `agent validate sample-repo` and PR checks on a checkout: what is on disk,
-//! committed or not. Every regular file is kept (the loader decides what it reads), except
-//! the `.git` directory, which is Git's bookkeeping and never part of a commit's tree.
+//! committed or not. What is read, and how much, is [`super::walk`]'s business (YAML
+//! whole, small text files for the secret scan, nothing Git would ignore, bounded).
+//! A directory without an Inventory or any `agent/v1` document is refused in one line
+//! ([`SourceError::NotADesiredStateRepo`]) instead of one error per unrelated file.
 //! Symbolic links to files are followed; links to directories are not (no cycles).
 
-use super::{Snapshot, SourceError, WorkTree, WORKING_TREE};
-use schema::SourceFile;
+use super::types::{Snapshot, SourceError, WorkTree, WORKING_TREE};
+use super::walk::{walk, Limits};
 use std::path::Path;
 
 pub(super) fn snapshot(root: &Path, location: &str, subdir: &str) -> Result<Snapshot, SourceError> {
@@ -26,8 +28,23 @@ pub(super) fn snapshot(root: &Path, location: &str, subdir: &str) -> Result<Snap
             format!("{} is not a directory", base.display()),
         )));
     }
-    let mut files = Vec::new();
-    collect(&base, &base, &mut files).map_err(unreadable)?;
+    let walked = walk(&base, &Limits::default()).map_err(|cause| SourceError::Walk {
+        location: location.to_string(),
+        cause,
+    })?;
+    if !walked.has_agent_document {
+        let path = std::fs::canonicalize(&base).unwrap_or(base.clone());
+        let reason = match walked.yaml_files {
+            0 => "no YAML file here".to_string(),
+            n => format!("none of its {n} YAML files is an Inventory or an agent/v1 document"),
+        };
+        return Err(SourceError::NotADesiredStateRepo {
+            location: location.to_string(),
+            path,
+            reason,
+        });
+    }
+    let mut files = walked.files;
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Snapshot {
         commit: WORKING_TREE.to_string(),
@@ -37,36 +54,6 @@ pub(super) fn snapshot(root: &Path, location: &str, subdir: &str) -> Result<Snap
         files,
         work_tree: enclosing_work_tree(&base),
     })
-}
-
-fn collect(base: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            if entry.file_name() != ".git" {
-                collect(base, &path, out)?;
-            }
-            continue;
-        }
-        // Follow a symlink only when it leads to a regular file.
-        if kind.is_symlink() && !std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-            continue;
-        }
-        if kind.is_file() || kind.is_symlink() {
-            let rel = path.strip_prefix(base).unwrap_or(&path);
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            let bytes = std::fs::read(&path)
-                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-            out.push(SourceFile { path: rel, bytes });
-        }
-    }
-    Ok(())
 }
 
 /// The Git work tree `dir` lies in, if any (best effort: no repository means `None`).
@@ -92,7 +79,7 @@ mod tests {
         std::fs::create_dir_all(root.join("balancer")).unwrap();
         std::fs::create_dir_all(root.join(".git")).unwrap();
         std::fs::create_dir_all(root.join(".hidden")).unwrap();
-        std::fs::write(root.join("inventory.yaml"), "a: 1\n").unwrap();
+        std::fs::write(root.join("inventory.yaml"), "kind: Inventory\n").unwrap();
         std::fs::write(root.join("balancer/haproxy.yaml"), "b: 2\n").unwrap();
         std::fs::write(root.join("README.md"), "text").unwrap();
         std::fs::write(root.join(".git/HEAD"), "x").unwrap();
@@ -116,12 +103,40 @@ mod tests {
     fn subdir_paths_are_relative_to_it() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(tmp.path().join("deploy/prod")).unwrap();
-        std::fs::write(tmp.path().join("deploy/prod/a.yaml"), "a").unwrap();
+        std::fs::write(
+            tmp.path().join("deploy/prod/a.yaml"),
+            "apiVersion: agent/v1\n",
+        )
+        .unwrap();
         std::fs::write(tmp.path().join("top.yaml"), "t").unwrap();
         let snap = snapshot(tmp.path(), "repo", "deploy").unwrap();
         assert_eq!(snap.files.len(), 1);
         assert_eq!(snap.files[0].path, "prod/a.yaml");
         assert_eq!(snap.subdir, "deploy");
+    }
+
+    #[test]
+    fn a_directory_without_agent_documents_is_one_clear_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("docker-compose.yml"), "services: {}\n").unwrap();
+        std::fs::write(tmp.path().join("ci.yaml"), "jobs: []\n").unwrap();
+        let err = snapshot(tmp.path(), ".", ".").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(err, SourceError::NotADesiredStateRepo { .. }),
+            "{err:?}"
+        );
+        assert!(
+            text.starts_with("not a desired-state repo: ")
+                && text
+                    .contains("none of its 2 YAML files is an Inventory or an agent/v1 document")
+                && text.ends_with("; give PATH, --repo, or repo: in agent.yaml"),
+            "{text}"
+        );
+        assert!(!text.contains('\n'), "one line: {text}");
+        let empty = tempfile::tempdir().unwrap();
+        let text = snapshot(empty.path(), ".", ".").unwrap_err().to_string();
+        assert!(text.contains(": no YAML file here; give PATH"), "{text}");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Regular and executable files are read; symbolic links and submodules are left out
 //! (a commit's link target is not content, and a submodule is another repository).
 
-use super::{Snapshot, SourceError, SourceSpec};
+use super::types::{Snapshot, SourceError, SourceSpec};
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 use schema::SourceFile;
 use std::path::Path;

@@ -6,8 +6,9 @@
 //! tags, and the remote's `HEAD`; a fetch gives up after the configured timeout; `ssh://`
 //! host keys must be pinned in a known_hosts file (no trust on first use).
 
+use super::git;
 use super::known_hosts::KnownHosts;
-use super::{git, FetchOptions, Snapshot, SourceError, SourceSpec};
+use super::types::{FetchOptions, Snapshot, SourceError, SourceSpec};
 use git2::{
     AutotagOption, CertificateCheckStatus, Cred, CredentialType, FetchPrune, RemoteCallbacks,
     Repository,

@@ -1,10 +1,10 @@
-//! The signed-commit gate between a snapshot and everything after it (DESIGN.md §4
-//! rule 8): with `trust.requireSignedCommits`, a snapshot is handed on only when its
+//! The signed-commit gate between a snapshot and everything after it (docs/architecture.md,
+//! safety rule 8): with `trust.requireSignedCommits`, a snapshot is handed on only when its
 //! commit carries a valid signature by an allowed key. A refusal is a
 //! [`SourceError::Untrusted`] naming the commit and the reason; the caller keeps the
 //! last good commit in force.
 
-use super::{FetchOptions, Snapshot, SourceError, SourceSpec, WORKING_TREE};
+use super::types::{FetchOptions, Snapshot, SourceError, SourceSpec, WORKING_TREE};
 use crate::config::TrustConfig;
 use crate::trust::{verify_commit, Verdict};
 use std::path::{Path, PathBuf};
@@ -45,7 +45,7 @@ pub fn verify(snapshot: &Snapshot, trust: &TrustConfig, repo: &Path) -> Result<(
 /// The Git repository a snapshot of `spec` was read from: the local repository
 /// itself, or the bare cache repository of a remote URL.
 pub fn repo_path(spec: &SourceSpec, opts: &FetchOptions) -> PathBuf {
-    if super::url_scheme(&spec.location).is_some() {
+    if super::types::url_scheme(&spec.location).is_some() {
         super::remote::cache_path(&opts.cache_dir, &spec.location)
     } else {
         PathBuf::from(&spec.location)

@@ -118,6 +118,31 @@ impl HostSpec {
     }
 }
 
+impl From<&crate::config::Config> for SshConfig {
+    /// The transport settings of an agent config (`ssh:`, `stateDir` for persistent
+    /// control sockets); defaults for what it leaves out.
+    fn from(c: &crate::config::Config) -> Self {
+        let mut s = SshConfig {
+            identity_file: c.ssh.identity_file.clone(),
+            known_hosts: c.ssh.known_hosts.clone(),
+            user: c.ssh.user.clone(),
+            connect_timeout: c.ssh.connect_timeout,
+            max_sessions_per_host: c.ssh.max_sessions_per_host as usize,
+            kex_algorithms: c.ssh.kex_algorithms.clone(),
+            persist: c.ssh.persist,
+            ..SshConfig::default()
+        };
+        if s.persist.is_some() {
+            s.control_dir = c
+                .ssh
+                .control_dir
+                .clone()
+                .unwrap_or_else(|| c.state_dir.join("ssh"));
+        }
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,9 @@ use std::time::{Duration, Instant};
 use openssh::Session;
 use tokio::process::{Child, Command};
 
-use super::{persist, HostSpec, SshConfig, SshError};
+use super::config::{HostSpec, SshConfig};
+use super::error::SshError;
+use super::persist;
 
 /// A running, authenticated master connection and its native-mux session handle.
 pub(crate) struct Master {

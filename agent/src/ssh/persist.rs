@@ -22,7 +22,8 @@ use std::time::Duration;
 use openssh::Session;
 use tokio::process::Command;
 
-use super::{HostSpec, SshConfig, SshError};
+use super::config::{HostSpec, SshConfig};
+use super::error::SshError;
 
 /// The stable control socket of `host` under the control directory.
 pub(crate) fn socket_path(cfg: &SshConfig, host: &HostSpec) -> PathBuf {

@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use super::config::{HostSpec, SshConfig};
+use super::error::SshError;
 use super::master::Master;
+use super::script;
 use super::session::{ensure_success, error_chain, short, spawn_wait, Output};
-use super::{script, HostSpec, SshConfig, SshError};
 
 /// Connections to every host the agent manages. Cheap to clone (shared state).
 /// Hosts are identified by `HostSpec::name`; a host whose spec changed is reconnected.

@@ -1,7 +1,10 @@
 //! The SSH transport as the [`Remote`] the targets run their scripts through.
 
-use super::{script, HostSpec, Pool, SshError};
-use crate::targets::remote::{ExecOutput, Remote, RemoteError};
+use super::config::HostSpec;
+use super::error::SshError;
+use super::pool::Pool;
+use super::script;
+use crate::exec::{ExecOutput, Remote, RemoteError};
 use std::collections::HashMap;
 
 /// Inventory host names mapped to how to reach them, over one [`Pool`].
@@ -50,6 +53,7 @@ impl From<SshError> for RemoteError {
     }
 }
 
+#[async_trait::async_trait]
 impl Remote for SshRemote {
     async fn exec(
         &self,

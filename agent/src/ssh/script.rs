@@ -1,17 +1,8 @@
-//! Quoting and sudo wrapping of the command lines sent to hosts. The scripts
+//! Sudo wrapping of the command lines sent to hosts (quoting is [`crate::exec::sh_quote`]). The scripts
 //! themselves belong to the targets (`crate::targets::files`, health checks): one
 //! round trip per step, POSIX `sh` plus GNU coreutils on the host.
 
-/// Quote `s` as one word for a POSIX shell.
-pub fn quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/._-+=:@,%".contains(&b))
-    {
-        return s.to_owned();
-    }
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
+use crate::exec::sh_quote as quote;
 
 /// The command line sent to the host: `script` as is, or run by root through `sudo -n`
 /// (never prompts: fails at once when sudo wants a password).
@@ -35,18 +26,6 @@ pub(crate) fn wrap_sh(script: &str, sudo: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quote_leaves_plain_words_and_escapes_the_rest() {
-        assert_eq!(
-            quote("/etc/haproxy/haproxy.cfg"),
-            "/etc/haproxy/haproxy.cfg"
-        );
-        assert_eq!(quote("a b"), "'a b'");
-        assert_eq!(quote("it's"), r"'it'\''s'");
-        assert_eq!(quote(""), "''");
-        assert_eq!(quote("$(rm -rf /)"), "'$(rm -rf /)'");
-    }
 
     #[test]
     fn sudo_wraps_the_whole_script_once() {

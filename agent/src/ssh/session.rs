@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 
+use super::config::HostSpec;
+use super::error::SshError;
 use super::master::Master;
-use super::{HostSpec, SshError};
 
 /// The result of a remote command that ran to completion (any exit status).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,7 +6,7 @@
 //! installed, against the fingerprints on the list; otherwise they are unsupported.
 //! The verdict is a value: only [`Verdict::Valid`] lets a commit be applied.
 
-use super::TrustError;
+use super::error::TrustError;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine;
 use sha2::{Digest, Sha256};

@@ -7,8 +7,7 @@
 //! never reads a half-written one.
 
 use super::commit::fingerprint_of_key;
-use super::TrustError;
-use std::io::Write;
+use super::error::{HostKeyMismatch, TrustError};
 use std::path::Path;
 
 /// `SHA256:…` fingerprint (as `ssh-keygen -l` prints it) of a known_hosts line
@@ -116,31 +115,9 @@ fn names_host(line: &str, host: &str) -> bool {
         .is_some_and(|hosts| hosts.split(',').any(|h| h == host))
 }
 
-/// Temp file in the same directory, fsync, rename, fsync the directory.
+/// Atomically, keeping the file's mode (0644 for a new one).
 fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-    let dir = dir.unwrap_or(Path::new("."));
-    let mode = std::fs::metadata(path).map_or(0o644, |m| m.permissions().mode() & 0o7777);
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file()
-        .set_permissions(std::fs::Permissions::from_mode(mode))?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    std::fs::File::open(dir)?.sync_all()
-}
-
-/// A host presented a key other than the pinned one.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "host key of {host} changed: it presented {presented}, pinned is {pinned}; \
-     refusing to connect (run `agent trust {host}` if the change is expected)"
-)]
-pub struct HostKeyMismatch {
-    pub host: String,
-    pub presented: String,
-    pub pinned: String,
+    crate::fsutil::write_atomic(path, bytes, crate::fsutil::mode_or(path, 0o644))
 }
 
 /// Compares the key a host presented with the pinned one (both bare keys or

@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+use agent::exec::{ExecOutput, LocalShell, Remote, RemoteError};
 use agent::mask::Masker;
 use agent::targets::cluster::cib::{CibVersion, ConfigView};
 use agent::targets::cluster::xml::Elem;
@@ -15,7 +16,6 @@ use agent::targets::cluster::{
     apply, diff, ApplyOptions, ApplyReport, ClusterAccess, ClusterError, ClusterPlan,
     ClusterPolicy, CorosyncWant,
 };
-use agent::targets::remote::{ExecOutput, LocalShell, Remote, RemoteError};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Mutex;
@@ -131,6 +131,7 @@ pub fn corosync_want() -> CorosyncWant {
         token: Some(3000),
         transport: Some("knet".into()),
         two_node: Some(true),
+        addresses: Default::default(),
     }
 }
 
@@ -175,6 +176,8 @@ impl Sim {
         assert!(ok.success(), "crm_simulate settles the CIB file");
     }
 }
+
+#[async_trait::async_trait]
 
 impl Remote for Sim {
     async fn exec(

@@ -5,8 +5,8 @@
 #![allow(dead_code)]
 
 use agent::mask::Masker;
-use agent::targets::k8s::{K8sOptions, K8sTarget};
-use agent::testing::apiserver::ApiServerDouble;
+use agent::targets::workloads::{K8sOptions, K8sTarget};
+use k8s_double::apiserver::ApiServerDouble;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Command;

@@ -3,11 +3,11 @@
 //! pool, so a suite tests one target at a time.
 #![allow(dead_code)]
 
+use agent::exec::{run_piped, sh_quote, ExecOutput, Remote, RemoteError};
 use agent::mask::Masker;
 use agent::targets::cluster::{
     apply, diff, ApplyOptions, ApplyReport, ClusterError, ClusterJob, ClusterPlan, ClusterPolicy,
 };
-use agent::targets::remote::{run_piped, sh_quote, ExecOutput, Remote, RemoteError};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -15,6 +15,8 @@ use std::time::Duration;
 pub struct LabSsh {
     pub config: PathBuf,
 }
+
+#[async_trait::async_trait]
 
 impl Remote for LabSsh {
     async fn exec(

@@ -1,7 +1,7 @@
 //! A real `sshd` on a loopback address for transport tests: own host key, own client
 //! key, `UsePAM no`, `SetEnv SHLVL=1` (this machine's root `.bashrc` is slow otherwise).
 //! Runs in the foreground (`-D`) as our child, so `Drop` kills exactly that PID, even
-//! when the test panics. Tests skip (with a message) unless root and sshd is installed.
+//! when the test panics. Tests skip (counted, `test_skip`) unless root and sshd is installed.
 #![allow(dead_code)]
 
 use std::net::{TcpListener, TcpStream};
@@ -28,15 +28,24 @@ pub fn skip_reason() -> Option<String> {
     None
 }
 
-/// Skip the calling test (return early) when sshd tests cannot run.
+/// Skip the calling test (a counted skip, then return) when sshd tests cannot run.
 #[macro_export]
 macro_rules! require_sshd {
     () => {
         if let Some(why) = sshd::skip_reason() {
-            eprintln!("SKIPPED: {why}");
-            return;
+            test_skip::skip!("{why}");
         }
     };
+}
+
+/// sshd's privilege separation directory, which the Debian package's service normally
+/// creates at start: a test starts sshd by itself, so it makes the directory itself
+/// (root-owned, not group/world-writable, as sshd demands).
+pub fn privsep_dir() {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all("/run/sshd").expect("create /run/sshd (privilege separation dir)");
+    std::fs::set_permissions("/run/sshd", std::fs::Permissions::from_mode(0o755))
+        .expect("chmod 0755 /run/sshd");
 }
 
 pub struct Sshd {
@@ -89,7 +98,7 @@ impl Sshd {
 
     /// [`Sshd::start`] with more session environment (`SetEnv`), e.g. `PATH=/x:/usr/bin`.
     pub fn start_with(ip: &str, max_sessions: u32, env: &str) -> Sshd {
-        std::fs::create_dir_all("/run/sshd").expect("create /run/sshd (privilege separation dir)");
+        privsep_dir();
         let dir = tempfile::Builder::new()
             .prefix("agent-sshd-")
             .tempdir()

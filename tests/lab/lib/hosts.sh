@@ -44,9 +44,13 @@ require_alive() { known_host "$1"; host_alive "$1" || die "host $1 is not runnin
 
 # Run a command in all of a host's namespaces, with a plain root environment (not the
 # caller's PATH/pyenv/cargo variables), as if typed on that machine's console.
+# -r -w: the host's own root and working directory. Entering a mount namespace resets
+# both to the namespace's real root, so where the lab itself runs in a chroot (a fresh
+# Debian root for a newcomer's check), a command without them would act on the
+# machine's /etc instead of the host's.
 hx() {
   local h=$1; shift
-  nsenter -t "$(init_pid "$h")" -a -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  nsenter -t "$(init_pid "$h")" -a -r -w -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LANG=C.UTF-8 USER=root LOGNAME=root "$@"
 }
 hsh() { local h=$1; shift; hx "$h" /bin/bash -s -- "$@"; }

@@ -1,34 +1,13 @@
 # lib/updown.sh: `lab up`, `lab down`, `lab status` and the client files `up` writes.
 # Sourced by tests/lab/lab.
 
-# tool -> Debian package; `up` installs whatever is missing (CI and fresh machines).
-PACKAGES=(
-  nsenter:util-linux unshare:util-linux setsid:util-linux ip:iproute2 pgrep:procps
-  sysctl:procps ssh:openssh-client ssh-keygen:openssh-client /usr/sbin/sshd:openssh-server
-  haproxy:haproxy apache2ctl:apache2 corosync:corosync pacemakerd:pacemaker
-  crm_mon:pacemaker-cli-utils cibadmin:pacemaker-cli-utils pcs:pcs crm:crmsh
-  /usr/lib/ocf/resource.d/heartbeat/IPaddr2:resource-agents curl:curl openssl:openssl
-  /usr/bin/python3:python3 wrk:wrk socat:socat
-)
+# The packages the lab needs are listed once, in tests/setup (shared with CI, the test
+# command and the demo); `up` runs its `lab` group, which installs whatever is missing
+# (CI and fresh machines) with one progress line, and only looks when all is there.
 ensure_packages() {
-  local e tool pkg missing=()
-  for e in "${PACKAGES[@]}"; do
-    tool=${e%%:*}; pkg=${e#*:}
-    if [[ $tool == /* ]]; then [ -e "$tool" ] && continue; else command -v "$tool" >/dev/null && continue; fi
-    [[ " ${missing[*]} " == *" $pkg "* ]] || missing+=("$pkg")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing missing packages: ${missing[*]}"
-  # On a systemd machine, do not let the packages start machine-wide daemons.
-  local rcd=""
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; rcd=1
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-  local rc=$?
-  [ -n "$rcd" ] && rm -f /usr/sbin/policy-rc.d
-  [ $rc -eq 0 ] || die "apt-get install ${missing[*]} failed"
+  local setup="$LAB_DIR/../setup"
+  [ -f "$setup" ] || die "tests/setup not found next to the lab ($setup)"
+  bash "$setup" lab >&2 || die "tests/setup lab failed"
 }
 
 check_state_path() {
