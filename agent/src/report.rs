@@ -117,7 +117,7 @@ pub fn diff_text(cs: &ChangeSet, color: bool, verbose: bool) -> String {
         }
     }
     let _ = writeln!(out, "Summary: {}", Summary::of(cs).line());
-    if let Some(l) = crate::import::semantic::formatting_summary(cs) {
+    if let Some(l) = crate::import::formatting::formatting_summary(cs) {
         let _ = writeln!(out, "{l}");
     }
     out

@@ -1,8 +1,9 @@
 //! `agent import`'s setup: where the inventory and the sops rules come from, reading
 //! the live hosts, and `agent import inventory`.
 
-use super::import::{Args, InventoryArgs};
-use super::{Exit, Format};
+use super::exit::Exit;
+use super::format::Format;
+use super::import_args::{Args, InventoryArgs};
 use crate::config::Config;
 use crate::import::write::SopsConfig;
 use crate::import::{self, Inventory, Parts};

@@ -10,6 +10,7 @@ mod exit;
 mod format;
 mod history;
 mod import;
+mod import_args;
 mod import_setup;
 mod reconcile;
 mod render;
@@ -76,7 +77,7 @@ pub enum Command {
     /// corosync.conf (and Kubernetes namespaces), or backup files with --from, and write
     /// a desired-state repo that means the same, with the round-trip proof.
     #[command(after_help = exit::TABLE)]
-    Import(import::Args),
+    Import(import_args::Args),
     /// Print the JSON Schema of a desired-state kind (for editors), or list the kinds.
     Schema(schema_cmd::Args),
     /// Record a host's SSH key (ssh-keyscan) in the configured known_hosts, after

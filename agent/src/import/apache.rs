@@ -15,59 +15,23 @@
 
 mod builder;
 mod modules;
-mod normal;
+pub(crate) mod normal;
+mod select;
+mod site;
 mod tokens;
 mod vhost;
 mod vhost_parts;
 
-pub use normal::Ctx;
+pub use normal::{normal_text, Ctx};
+pub use site::{Includes, Site};
 
 use super::doc::Imported;
-use super::semantic::{self, Normal};
+use super::semantic;
 use super::summary::Fate;
 use builder::Builder;
 use schema::GatewaySpec;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use tokens::Node;
-
-/// Included files as read on the host: the `Include` argument → `(path, text)` files.
-pub type Includes = BTreeMap<String, Vec<(String, String)>>;
-
-/// One site file to import.
-#[derive(Debug, Clone, Copy)]
-pub struct Site<'a> {
-    pub host: Option<&'a str>,
-    pub path: &'a str,
-    pub text: &'a str,
-    /// What the `Include`s read (live); `None` offline: they are compared as written.
-    pub includes: Option<&'a Includes>,
-    /// The host's enabled modules (live); `None`: the ones Debian ships count as on.
-    pub enabled: Option<&'a BTreeSet<String>>,
-}
-
-impl Site<'_> {
-    pub fn label(&self) -> String {
-        match self.host {
-            Some(h) => format!("{h}:{}", self.path),
-            None => self.path.to_string(),
-        }
-    }
-
-    fn module_on(&self, m: &str) -> bool {
-        modules::standard(m)
-            && self
-                .enabled
-                .is_none_or(|e| e.contains(m) || modules::is_static(m))
-    }
-}
-
-/// The canonical form of a site text, `<IfModule>` of Debian's modules taken as on
-/// and `Include`s as written (what `agent diff` can compare without the host).
-pub fn normal_text(path: &str, text: &str) -> Normal {
-    let (nodes, _) = tokens::parse(path, text);
-    let on = |m: &str| modules::standard(m);
-    normal::normal(&nodes, &Ctx { module_on: &on })
-}
 
 /// The semantic differences between a live site (with what its includes read and the
 /// host's modules) and a rendered one.

@@ -4,9 +4,10 @@
 
 use super::apache::{Includes, Site};
 use super::doc::{doc_name, Imported};
+use super::sources::Sources;
 use super::summary::FileSummary;
 use super::write::{self, RepoFile, SopsConfig};
-use super::{cib, corosync, haproxy, Sources};
+use super::{cib, corosync, haproxy};
 use schema::{InventorySpec, Role};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,7 +52,7 @@ pub fn balancers(
     inv: &InventorySpec,
     sops: Option<&SopsConfig>,
 ) -> Result<Vec<Entry>, String> {
-    let mut groups: Vec<(Vec<String>, &super::Text)> = Vec::new();
+    let mut groups: Vec<(Vec<String>, &super::sources::Text)> = Vec::new();
     for t in &s.haproxy {
         let host = t.host.clone().unwrap_or_default();
         match groups.iter_mut().find(|(_, g)| g.text == t.text) {
@@ -148,7 +149,7 @@ pub fn gateways(
     inv: &InventorySpec,
     sops: Option<&SopsConfig>,
 ) -> Result<Vec<Entry>, String> {
-    let mut groups: Vec<(Vec<String>, &super::ApacheText)> = Vec::new();
+    let mut groups: Vec<(Vec<String>, &super::sources::ApacheText)> = Vec::new();
     for t in &s.apache {
         let host = t.text.host.clone().unwrap_or_default();
         match groups
@@ -228,7 +229,7 @@ pub fn cluster(
         .map(|t| corosync::import(t.host.as_deref(), &t.path, &t.text));
     const EMPTY: &str =
         "<cib><configuration><crm_config/><nodes/><resources/><constraints/></configuration></cib>";
-    let none = super::Text {
+    let none = super::sources::Text {
         host: None,
         path: "(no CIB read)".into(),
         text: EMPTY.into(),
@@ -308,7 +309,7 @@ pub fn cluster(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::Text;
+    use crate::import::sources::Text;
     use schema::Host;
 
     fn inv() -> InventorySpec {

@@ -18,9 +18,12 @@
 mod constraints;
 mod normal;
 mod primitive;
+mod source;
 mod typed;
+mod xml;
 
 pub use normal::normal;
+pub use source::CibSource;
 
 use super::doc::Imported;
 use super::summary::{Fate, FileSummary, Format};
@@ -28,29 +31,6 @@ use crate::targets::cluster::cib::ConfigView;
 use crate::targets::cluster::merge::{merge, Owned};
 use crate::targets::cluster::xml::Elem;
 use schema::HaClusterSpec;
-use std::collections::BTreeMap;
-
-/// One CIB to import, and what corosync.conf says about the cluster.
-#[derive(Debug, Clone, Copy)]
-pub struct CibSource<'a> {
-    pub host: Option<&'a str>,
-    /// `cibadmin -Q` or a file name.
-    pub path: &'a str,
-    pub text: &'a str,
-    /// corosync's `totem.cluster_name`, when known.
-    pub cluster_name: Option<&'a str>,
-    /// Inventory addresses of the nodes (checks that a VIP fits their subnet).
-    pub node_addresses: Option<&'a BTreeMap<String, String>>,
-}
-
-impl CibSource<'_> {
-    pub fn label(&self) -> String {
-        match self.host {
-            Some(h) => format!("{h}:{}", self.path),
-            None => self.path.to_string(),
-        }
-    }
-}
 
 /// The live CIB and the CIB the agent would make of it, compared in canonical form.
 pub fn differences(live: &Elem, spec: &HaClusterSpec) -> Result<Vec<String>, String> {

@@ -20,16 +20,16 @@
 
 mod backend;
 mod frontend;
-mod normal;
+pub(crate) mod normal;
 mod servers;
 mod stats;
 mod tokens;
 mod typed;
 
-pub use normal::join;
+pub use normal::{join, normal_text};
 
 use super::doc::{Comments, Imported};
-use super::semantic::{self, Normal};
+use super::semantic;
 use super::summary::{Fate, FileSummary, Format};
 use schema::BalancerSpec;
 use tokens::{Config, Line, Section};
@@ -50,11 +50,6 @@ impl Source<'_> {
             None => self.path.to_string(),
         }
     }
-}
-
-/// The canonical form of a haproxy.cfg text (see [`crate::import::semantic`]).
-pub fn normal_text(path: &str, text: &str) -> Normal {
-    normal::normal(&tokens::parse(text), path)
 }
 
 /// Imports one haproxy.cfg; never fails (what cannot be typed is kept verbatim).

@@ -1,7 +1,8 @@
 //! The inventory of an offline import that has none, made up from the files.
 
 use super::doc::doc_name;
-use super::{cib, corosync, Sources};
+use super::sources::Sources;
+use super::{cib, corosync};
 use schema::{Host, InventorySpec, Role};
 
 /// An inventory for an offline import that has none: the cluster's nodes as

@@ -189,12 +189,13 @@ pub async fn balancer<R: Remote>(
 pub async fn read<R: Remote>(
     remote: &R,
     inv: &schema::InventorySpec,
-    parts: super::Parts,
+    parts: super::sources::Parts,
     progress: &(dyn Fn(&str) + Sync),
-) -> super::Sources {
-    use super::{ApacheText, ParseError, Text};
+) -> super::sources::Sources {
+    use super::sources::{ApacheText, Text};
+    use super::summary::ParseError;
     use schema::Role;
-    let mut s = super::Sources::default();
+    let mut s = super::sources::Sources::default();
     let unreadable = |host: &str, file: &str, e: String| ParseError {
         host: Some(host.to_string()),
         file: file.to_string(),

@@ -15,12 +15,14 @@ pub mod assemble;
 pub mod cib;
 pub mod corosync;
 pub mod doc;
+pub mod formatting;
 pub mod haproxy;
 pub mod inventory;
 pub mod k8s;
 pub mod live;
 pub mod roundtrip;
 pub mod semantic;
+pub mod sources;
 pub mod summary;
 mod verify;
 pub mod write;
@@ -29,49 +31,8 @@ pub use doc::{Comments, Imported};
 pub use summary::{Fate, FileSummary, Format, ParseError};
 
 use assemble::Entry;
-use schema::InventorySpec;
-use std::collections::BTreeSet;
+pub use sources::{ApacheText, Inventory, Parts, Sources, Text};
 use write::{RepoFile, SopsConfig};
-
-/// One file as read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Text {
-    pub host: Option<String>,
-    pub path: String,
-    pub text: String,
-}
-
-/// An Apache site file and, when read on its host, what its includes read and
-/// which modules are enabled there.
-#[derive(Debug, Clone)]
-pub struct ApacheText {
-    pub text: Text,
-    pub includes: Option<apache::Includes>,
-    pub modules: Option<BTreeSet<String>>,
-}
-
-/// Everything read, from hosts or files.
-#[derive(Debug, Clone, Default)]
-pub struct Sources {
-    pub haproxy: Vec<Text>,
-    pub apache: Vec<ApacheText>,
-    pub cib: Option<Text>,
-    pub corosync: Vec<Text>,
-    /// Live Kubernetes objects as the API returned them.
-    pub k8s: Vec<serde_json::Value>,
-    /// Hosts or files that could not be read.
-    pub errors: Vec<ParseError>,
-}
-
-/// The inventory the new repo uses.
-#[derive(Debug, Clone)]
-pub struct Inventory {
-    pub spec: InventorySpec,
-    /// Its document text, written (or already) at `path` in the repo.
-    pub text: String,
-    /// Repo-relative path (`inventory.yaml`).
-    pub path: String,
-}
 
 /// The repository an import produced (not yet written).
 #[derive(Debug, Clone)]
@@ -105,26 +66,6 @@ impl Built {
             .iter()
             .flat_map(|e| e.secret_values.iter().cloned())
             .collect()
-    }
-}
-
-/// Which parts to import (`--target`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Parts {
-    pub gateway: bool,
-    pub balancer: bool,
-    pub cluster: bool,
-    pub workloads: bool,
-}
-
-impl Default for Parts {
-    fn default() -> Self {
-        Parts {
-            gateway: true,
-            balancer: true,
-            cluster: true,
-            workloads: true,
-        }
     }
 }
 

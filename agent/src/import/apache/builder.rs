@@ -2,9 +2,9 @@
 
 use super::modules;
 use super::normal::{self, Ctx};
+use super::site::Site;
 use super::tokens::{Block, Node};
 use super::vhost;
-use super::Site;
 use crate::import::doc::{Comments, Imported};
 use crate::import::summary::{Fate, FileSummary, Format};
 use schema::GatewaySpec;

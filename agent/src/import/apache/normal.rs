@@ -229,7 +229,18 @@ fn canonical(d: &Directive) -> Vec<String> {
         }
         _ => {}
     }
-    vec![format!("{name} {}", crate::import::haproxy::join(&args))]
+    vec![format!(
+        "{name} {}",
+        crate::import::haproxy::normal::join(&args)
+    )]
+}
+
+/// The canonical form of a site text, `<IfModule>` of Debian's modules taken as on
+/// and `Include`s as written (what `agent diff` can compare without the host).
+pub fn normal_text(path: &str, text: &str) -> Normal {
+    let (nodes, _) = super::tokens::parse(path, text);
+    let on = |m: &str| super::modules::standard(m);
+    normal(&nodes, &Ctx { module_on: &on })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! `RequestHeader`, `Redirect*`, `<Location*>`, `ProxyPass*`) are typed all or nothing.
 
 use super::normal::{class_of, expand_modules, unwraps, Ctx};
+use super::select::{bare, directives};
 use super::tokens::{Block, Directive, Node};
 use super::vhost_parts::{cache_rule, redirect, response_header, routes};
 use schema::validate::net;
@@ -13,19 +14,6 @@ pub struct Typed<'n> {
     pub vhost: VirtualHost,
     pub typed: Vec<&'n Node>,
     pub raw: Vec<&'n Node>,
-}
-
-pub(super) fn directives<'n>(
-    nodes: &[&'n Node],
-    pred: impl Fn(&Directive) -> bool,
-) -> Vec<&'n Directive> {
-    nodes
-        .iter()
-        .filter_map(|n| match n {
-            Node::Directive(d) if pred(d) => Some(d),
-            _ => None,
-        })
-        .collect()
 }
 
 /// The `*:PORT` of a virtual host header, when it is that simple.
@@ -216,14 +204,6 @@ fn args_text(d: &Directive) -> Option<String> {
         return None;
     }
     Some(d.text[d.name.len()..].trim().to_string())
-}
-
-/// A header name the renderer can write unquoted.
-pub(super) fn bare(s: &str) -> bool {
-    !s.is_empty()
-        && !s
-            .chars()
-            .any(|c| c.is_whitespace() || c == '"' || c == '\'')
 }
 
 fn tls<'n>(nodes: &[&'n Node]) -> Option<(Tls, Vec<&'n Directive>)> {

@@ -1,8 +1,8 @@
 //! The parts of a virtual host typed as a whole class: proxy routes, response
 //! headers, redirects, cache rules.
 
+use super::select::{bare, directives};
 use super::tokens::{Directive, Node};
-use super::vhost::{bare, directives};
 use schema::validate::net;
 use schema::{CacheRule, HeaderAction, RedirectRule, ResponseHeader, Route};
 

@@ -1,7 +1,8 @@
 //! Constraints: typed when they are plain colocations, orders or locations between
 //! typed resources; stray `cli-*` ones left alone; the rest verbatim.
 
-use super::typed::{attrs, elements, Builder};
+use super::typed::Builder;
+use super::xml::{attrs, elements};
 use crate::import::summary::Fate;
 use roxmltree::Node;
 use schema::validate::net;

@@ -1,6 +1,6 @@
 //! A top-level primitive as the model types it, and verbatim elements' indentation.
 
-use super::typed::{attrs, elements};
+use super::xml::{attrs, elements};
 use roxmltree::Node;
 use schema::validate::net;
 use schema::{Operation, Resource, ResourceClass};

@@ -1,7 +1,8 @@
 //! The typed mapping of a CIB's configuration.
 
 use super::primitive::{dedent, primitive};
-use super::CibSource;
+use super::source::CibSource;
+use super::xml::elements;
 use crate::import::doc::{Comments, Imported};
 use crate::import::summary::{Fate, FileSummary};
 use roxmltree::{Document, Node};
@@ -69,14 +70,6 @@ pub struct Builder<'a, 'd> {
     pub(super) out: Imported<HaClusterSpec>,
     /// Ids whose typed form was found to differ: kept verbatim.
     pub(super) banned: &'a [String],
-}
-
-pub(super) fn attrs<'a>(n: Node<'a, '_>) -> Vec<(&'a str, &'a str)> {
-    n.attributes().map(|a| (a.name(), a.value())).collect()
-}
-
-pub(super) fn elements<'a, 'd>(n: Node<'a, 'd>) -> impl Iterator<Item = Node<'a, 'd>> {
-    n.children().filter(|c| c.is_element())
 }
 
 impl<'a, 'd> Builder<'a, 'd> {

@@ -302,6 +302,11 @@ fn defaults_of(s: &Section, lines: &[(String, usize)]) -> Inherited {
     }
 }
 
+/// The canonical form of a haproxy.cfg text.
+pub fn normal_text(path: &str, text: &str) -> Normal {
+    normal(&super::tokens::parse(text), path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tokens::parse;

@@ -10,7 +10,7 @@ use super::drift_changes::runtime_changes;
 use super::health::{balancer_script, stats_socket};
 use super::render::{render, NAME};
 use super::runtime_apply::runtime_path;
-use crate::import::semantic::formatting_note;
+use crate::import::formatting::formatting_note;
 use crate::mask::Masker;
 use crate::plan::Change;
 use crate::rendered::{source_doc_name, ManagedFile, RenderError};

@@ -6,7 +6,7 @@
 
 use super::health::{gateway_probe_script, judge_gateway, parse_probe};
 use super::render::{render, NAME};
-use crate::import::semantic::formatting_note;
+use crate::import::formatting::formatting_note;
 use crate::rendered::{source_doc_name, ManagedFile, RenderError};
 use crate::targets::hostfiles::files::Observation;
 use crate::targets::hostfiles::kind::HostKind;
