@@ -8,7 +8,7 @@
 mod gitcli;
 use agent::run::http::request;
 use agent::run::status::Status;
-use gitcli::{commit_all, git};
+use gitcli::{commit_all, git, unreachable_sample_repo};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -57,21 +57,7 @@ impl Drop for Killer {
 fn service_keeps_last_good_refuses_force_push_and_stops_on_sigterm() {
     let tmp = tempfile::tempdir().unwrap();
     let repo = tmp.path().join("repo");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
-    assert!(Command::new("cp")
-        .arg("-r")
-        .arg(&sample)
-        .arg(&repo)
-        .status()
-        .unwrap()
-        .success());
-    let inv = repo.join("inventory.yaml");
-    let text = std::fs::read_to_string(&inv)
-        .unwrap()
-        .replace("port: 22", "port: 1");
-    std::fs::write(&inv, text).unwrap();
-    git(&repo, &["init", "-q"]);
-    let c1 = commit_all(&repo, "c1");
+    let c1 = unreachable_sample_repo(&repo);
     std::fs::write(tmp.path().join("known_hosts"), "").unwrap();
     let state = tmp.path().join("state");
     let addr = free_port();

@@ -13,7 +13,7 @@
 #[path = "support/git.rs"]
 mod gitcli;
 use agent::run::http::request;
-use gitcli::{commit_all, git};
+use gitcli::unreachable_sample_repo;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -36,21 +36,7 @@ fn port() -> u16 {
 
 fn setup(tmp: &Path, listen: &str, extra: &str) -> std::path::PathBuf {
     let repo = tmp.join("repo");
-    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
-    assert!(Command::new("cp")
-        .arg("-r")
-        .arg(&sample)
-        .arg(&repo)
-        .status()
-        .unwrap()
-        .success());
-    let inv = repo.join("inventory.yaml");
-    let text = std::fs::read_to_string(&inv)
-        .unwrap()
-        .replace("port: 22", "port: 1");
-    std::fs::write(&inv, text).unwrap();
-    git(&repo, &["init", "-q"]);
-    commit_all(&repo, "c1");
+    unreachable_sample_repo(&repo);
     std::fs::write(tmp.join("known_hosts"), "").unwrap();
     let config = tmp.join("agent.yaml");
     std::fs::write(
@@ -213,7 +199,7 @@ fn with_credentials_data_needs_the_token_and_an_unchanged_error_is_logged_once()
     let log = std::fs::read_to_string(tmp.path().join("agent.log")).unwrap();
     let same: Vec<&str> = log
         .lines()
-        .filter(|l| l.contains("no cluster configured"))
+        .filter(|l| l.contains("Kubernetes objects declared but no cluster configured"))
         .collect();
     assert_eq!(same.len(), 1, "logged once over 4+ cycles:\n{log}");
     assert!(

@@ -49,6 +49,26 @@ fn decode(out: &str) -> Vec<(String, String, String)> {
 /// `emit KIND PATH` prints one marked, base64-encoded file.
 const EMIT: &str = "emit() { if [ -f \"$2\" ]; then printf '%s %s %s %s\\n' '@@agent-import' \"$1\" \"$2\" \"$(base64 -w0 < \"$2\")\"; fi; }\n";
 
+/// Runs a reading script on `host`; a failed run says what it was reading.
+async fn run_reader<R: Remote>(
+    remote: &R,
+    host: &str,
+    script: &str,
+    what: &str,
+) -> Result<crate::exec::ExecOutput, String> {
+    let out = remote
+        .exec(host, script, b"")
+        .await
+        .map_err(|e| e.message)?;
+    if !out.success() {
+        return Err(format!(
+            "reading {what} failed: {}",
+            out.stderr_str().trim()
+        ));
+    }
+    Ok(out)
+}
+
 pub async fn gateway<R: Remote>(
     remote: &R,
     host: &str,
@@ -61,16 +81,7 @@ pub async fn gateway<R: Remote>(
     let script = format!(
         "{EMIT}{sites}for f in /etc/apache2/mods-enabled/*.load; do [ -e \"$f\" ] && printf '%s mod %s x\\n' '{MARK}' \"$(basename \"$f\" .load)\"; done\n:\n"
     );
-    let out = remote
-        .exec(host, &script, b"")
-        .await
-        .map_err(|e| e.message)?;
-    if !out.success() {
-        return Err(format!(
-            "reading the Apache sites failed: {}",
-            out.stderr_str().trim()
-        ));
-    }
+    let out = run_reader(remote, host, &script, "the Apache sites").await?;
     let mut g = GatewayHost::default();
     for l in out
         .stdout_str()
@@ -161,16 +172,7 @@ pub async fn balancer<R: Remote>(
         "{EMIT}emit haproxy {}\nemit corosync /etc/corosync/corosync.conf\n{cib}:\n",
         sh_quote(haproxy_path)
     );
-    let out = remote
-        .exec(host, &script, b"")
-        .await
-        .map_err(|e| e.message)?;
-    if !out.success() {
-        return Err(format!(
-            "reading the balancer's files failed: {}",
-            out.stderr_str().trim()
-        ));
-    }
+    let out = run_reader(remote, host, &script, "the balancer's files").await?;
     let mut b = BalancerHost::default();
     for (kind, path, text) in decode(&out.stdout_str()) {
         match kind.as_str() {

@@ -33,3 +33,23 @@ pub fn commit_all(dir: &Path, msg: &str) -> String {
     git(dir, &["commit", "-q", "-m", msg]);
     git(dir, &["rev-parse", "HEAD"])
 }
+
+/// `sample-repo/` copied to `repo` with every host on port 1 (nothing answers
+/// there: the agent runs, its SSH fails fast), committed; returns the commit id.
+pub fn unreachable_sample_repo(repo: &Path) -> String {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-repo");
+    assert!(Command::new("cp")
+        .arg("-r")
+        .arg(&sample)
+        .arg(repo)
+        .status()
+        .unwrap()
+        .success());
+    let inv = repo.join("inventory.yaml");
+    let text = std::fs::read_to_string(&inv)
+        .unwrap()
+        .replace("port: 22", "port: 1");
+    std::fs::write(&inv, text).unwrap();
+    git(repo, &["init", "-q"]);
+    commit_all(repo, "c1")
+}
