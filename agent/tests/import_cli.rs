@@ -81,7 +81,7 @@ fn bad_input_is_reported_with_its_line_and_the_rest_is_imported() {
         "--from",
         &format!("apache={}", site.display()),
     ]);
-    assert_eq!(code, 7, "{stdout}");
+    assert_eq!(code, 9, "{stdout}");
     assert!(
         stdout.contains(&format!(
             "error: {}:3: `</Location>` closes `<VirtualHost>` opened at line 1",

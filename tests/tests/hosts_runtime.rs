@@ -28,7 +28,7 @@ const VIP_URL: &str = "http://10.77.0.100/app/";
 
 const COOKIE: &str =
     "      cookie:\n        name: JSESSIONID\n        mode: prefix\n        nocache: true\n";
-const W2: &str = "    - name: w2\n      address: 10.77.0.22\n      roles: [worker]\n";
+const W2: &str = "    - name: w2\n      address: 10.77.0.22\n      roles: [worker]\n      node:\n        labels: {topology.kubernetes.io/zone: lab-b, node-role.kubernetes.io/worker: \"true\"}\n";
 
 /// `agent apply` while the lab probes the VIP every 100 ms (from 1 s before it starts).
 fn apply_under_probe(lab: &Lab, agent: &Agent, what: &str) -> (Run, ProbeReport) {
