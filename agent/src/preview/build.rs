@@ -47,9 +47,16 @@ fn entry<'s>(s: &'s mut Sections, k: &Key) -> &'s mut ObjectPreview {
         })
 }
 
+/// A balancer's runtime state compared with the PR's file: when the PR changes the
+/// file, the runtime follows it through the reload (or the runtime API) — not a change
+/// of its own. It is shown only as drift (live vs base), where it is one.
+fn follows_file(c: &crate::plan::Change) -> bool {
+    c.object.starts_with("haproxy runtime ")
+}
+
 pub fn build(i: Inputs<'_>) -> Preview {
     let mut s: Sections = BTreeMap::new();
-    for c in i.apply.differing() {
+    for c in i.apply.differing().filter(|c| !follows_file(c)) {
         let o = entry(
             &mut s,
             &(c.target.clone(), c.host.clone(), c.object.clone()),
@@ -86,7 +93,13 @@ pub fn build(i: Inputs<'_>) -> Preview {
             .or_default()
             .insert(o.object.clone(), o);
     }
-    let order: Vec<StepPlan> = i.waves.into_iter().flatten().collect();
+    // Steps that change nothing (the cluster's check when no CIB id differs) are left out.
+    let order: Vec<StepPlan> = i
+        .waves
+        .into_iter()
+        .flatten()
+        .filter(|st| !st.objects.is_empty())
+        .collect();
     let step_of = |t: &str, h: &Option<String>| {
         order
             .iter()

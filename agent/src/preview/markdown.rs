@@ -220,7 +220,7 @@ fn section(s: &Section) -> String {
             None => counts.push((o.action.clone(), 1)),
         }
     }
-    let what: Vec<String> = counts.iter().map(|(a, n)| format!("{n} {a}")).collect();
+    let what: Vec<String> = counts.iter().map(|(a, n)| format!("{a}: {n}")).collect();
     let step = s.step.map(|n| format!("{n}. ")).unwrap_or_default();
     let drift = if s.has_drift() {
         " · ⚠️ drift"

@@ -110,7 +110,7 @@ fn step(target: &'static str, host: &str) -> StepPlan {
         target,
         id: host.into(),
         host: Some(host.into()),
-        objects: vec![],
+        objects: vec!["/etc/haproxy/haproxy.cfg".into()],
         start: String::new(),
     }
 }
