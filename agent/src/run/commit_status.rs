@@ -10,10 +10,15 @@ use crate::notify::event::{CommitState, Event};
 use crate::outcome::StepStatus;
 use tokio::sync::mpsc::UnboundedSender;
 
+/// How many commits' last state is remembered (a rejected head between two sweeps of
+/// the enforced commit must not make the sweep report that commit again).
+const REMEMBERED: usize = 16;
+
 #[derive(Debug, Default)]
 pub struct Reporter {
     tx: Option<UnboundedSender<Event>>,
-    last: Option<(String, CommitState)>,
+    /// The last state sent per commit, newest last.
+    sent: std::collections::VecDeque<(String, CommitState)>,
 }
 
 /// The event of a finished rollout (pure).
@@ -43,16 +48,21 @@ impl Reporter {
     pub fn new(tx: UnboundedSender<Event>) -> Reporter {
         Reporter {
             tx: Some(tx),
-            last: None,
+            sent: Default::default(),
         }
     }
 
     fn send(&mut self, ev: Event) {
-        let key = (ev.commit.clone(), ev.state);
-        if self.last.as_ref() == Some(&key) {
-            return;
+        if let Some(i) = self.sent.iter().position(|(c, _)| *c == ev.commit) {
+            if self.sent[i].1 == ev.state {
+                return;
+            }
+            self.sent.remove(i);
         }
-        self.last = Some(key);
+        self.sent.push_back((ev.commit.clone(), ev.state));
+        if self.sent.len() > REMEMBERED {
+            self.sent.pop_front();
+        }
         if let Some(tx) = &self.tx {
             let _ = tx.send(ev);
         }
