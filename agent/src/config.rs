@@ -30,9 +30,11 @@
 
 mod defaults;
 mod duration;
+mod notify;
 mod view;
 
 pub use duration::parse as parse_duration;
+pub use notify::{GithubNotify, GitlabNotify, NotifyConfig, WebhookNotify};
 pub use view::{HistoryConfig, WebConfig};
 
 use schema::Diagnostic;
@@ -100,6 +102,9 @@ pub struct Config {
     /// The web view and API of `agent run`: credentials.
     #[serde(default)]
     pub web: WebConfig,
+    /// `agent run`: report each commit's outcome (webhook, GitHub, GitLab statuses).
+    #[serde(default)]
+    pub notify: NotifyConfig,
 }
 
 /// `cluster:` in agent.yaml: the two decisions about a Pacemaker cluster that belong
@@ -454,6 +459,7 @@ impl Config {
         self.secrets.age_identity_file.as_mut().map(abs);
         self.webhook_secret_file.as_mut().map(abs);
         self.web.auth_file.as_mut().map(abs);
+        self.notify.resolve_paths(abs);
         abs(&mut self.state_dir);
         if let Some(repo) = &mut self.repo {
             let is_url = repo.url.contains("://");

@@ -50,6 +50,23 @@ fn ci_recipes_exist_and_are_skipped_by_the_loader() {
         let text = std::fs::read_to_string(root.join(recipe)).expect(recipe);
         assert!(text.contains("agent validate"), "{recipe}");
     }
+    // The PR preview: validate, then the preview, one comment edited in place.
+    for recipe in [".github/workflows/agent-preview.yml", ".gitlab-ci.yml"] {
+        let text = std::fs::read_to_string(root.join(recipe)).expect(recipe);
+        let (v, p) = (
+            text.find("agent validate").expect(recipe),
+            text.find("--output markdown").expect(recipe),
+        );
+        assert!(v < p, "{recipe}: validate first");
+        assert!(
+            text.contains("--base") && text.contains("<!-- agent-preview -->"),
+            "{recipe}"
+        );
+        assert!(
+            text.contains("PATCH") || text.contains("PUT"),
+            "{recipe}: edits in place"
+        );
+    }
     let state = agent_tests::sample::load_sample().state;
     let origins: Vec<_> = state
         .gateways

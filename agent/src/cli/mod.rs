@@ -12,6 +12,7 @@ mod history;
 mod import;
 mod import_args;
 mod import_setup;
+mod preview;
 mod reconcile;
 mod render;
 mod run;
@@ -44,7 +45,7 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 pub struct GlobalArgs {
-    /// Output format on stdout (markdown: `agent drill` only).
+    /// Output format on stdout (markdown: `agent drill` and `agent diff --base`).
     #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
     pub output: Output,
     /// Log format on stderr.
@@ -148,8 +149,13 @@ fn run(cli: Cli) -> anyhow::Result<Exit> {
     if let Command::Drill(args) = &cli.command {
         return drill::run(args, config.as_ref(), output);
     }
+    if let Command::Diff(args) = &cli.command {
+        if args.base.is_some() {
+            return preview::run(args, config.as_ref(), output);
+        }
+    }
     let Some(format) = output.format() else {
-        eprintln!("error: --output markdown is only supported by `agent drill`");
+        eprintln!("error: --output markdown is only supported by `agent drill` and by the PR preview (`agent diff --rev PR --base BASE`)");
         return Ok(Exit::Usage);
     };
     match cli.command {

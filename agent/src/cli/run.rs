@@ -166,6 +166,16 @@ async fn serve(
     tracing::info!("agent run: started");
     let mut service = Service::new(reconciler, shared.clone(), seed);
     service.diffs = Some(diff_rx);
+    if let Some(n) = crate::notify::notifier::Notifier::new(config.notify.clone()) {
+        // One task sends the commit statuses in order; the loop never waits for it.
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        service.commit_status = crate::run::commit_status::Reporter::new(tx);
+        tokio::spawn(async move {
+            while let Some(ev) = rx.recv().await {
+                n.notify(&ev).await;
+            }
+        });
+    }
     let mut reconciler = service.run(ctl).await;
     reconciler.close().await;
     let _ = server.await;

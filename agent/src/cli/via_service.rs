@@ -22,11 +22,16 @@ pub struct DiffArgs {
     pub common: Args,
     /// Ask the running service (`agent run`, the config's `listen`) for the diff: its
     /// SSH connections are already open. Reads the commit it enforces.
-    #[arg(long, conflicts_with_all = ["dir", "repo", "rev", "no_service"])]
+    #[arg(long, conflicts_with_all = ["dir", "repo", "rev", "no_service", "base"])]
     pub via_service: bool,
     /// Never ask the service, even when it answers for the same repo and commit.
     #[arg(long)]
     pub no_service: bool,
+    /// PR preview: compare `--rev` (the PR's head) with this revision (the base
+    /// branch) and with the live platform; connect as the base says. With
+    /// `--output markdown`, a PR comment.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +60,7 @@ pub fn service_addr(listen: SocketAddr) -> SocketAddr {
 pub fn may_ask(a: &DiffArgs, config: Option<&Config>) -> bool {
     let s = &a.common.source;
     !a.no_service
+        && a.base.is_none()
         && config.is_some_and(|c| c.repo.is_some())
         && s.dir.is_none()
         && s.repo.is_none()

@@ -15,6 +15,7 @@
 //! [`service::Service::run`]); when Git is unreachable, a commit is invalid or its history
 //! was rewritten, the last accepted commit keeps being enforced.
 
+pub mod commit_status;
 pub mod gitwatch;
 pub mod http;
 pub mod lock;

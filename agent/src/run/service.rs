@@ -129,6 +129,8 @@ pub struct Service<R> {
     pub diffs: Option<mpsc::Receiver<DiffJob>>,
     /// Errors and drift logged once, again when they change or clear, and as reminders.
     log: super::logs::ProblemLog,
+    /// Commit statuses for `notify:` (none configured: nothing is sent).
+    pub commit_status: super::commit_status::Reporter,
 }
 
 impl<R: Reconciler> Service<R> {
@@ -142,6 +144,7 @@ impl<R: Reconciler> Service<R> {
             last_sweep: None,
             diffs: None,
             log: Default::default(),
+            commit_status: Default::default(),
         }
     }
 
@@ -226,6 +229,7 @@ impl<R: Reconciler> Service<R> {
         let cause = match self.reconciler.poll().await {
             Ok(Polled::New { commit }) => {
                 tracing::info!(%commit, "new commit: reconciling (targets on `observe` are only compared)");
+                self.commit_status.starting(&commit);
                 self.shared.update(|s| {
                     s.commit_seen = Some(commit.clone());
                     s.commit_desired = Some(commit);
@@ -245,6 +249,7 @@ impl<R: Reconciler> Service<R> {
             }
             Ok(Polled::Rejected { commit, reason }) => {
                 source_problem = Some((Level::Error, format!("commit {commit} not accepted, still enforcing the last accepted one: {reason}")));
+                self.commit_status.rejected(&commit, &reason);
                 errored = true;
                 self.shared.metrics(|m| m.error("source"));
                 self.shared.update(|s| {
@@ -312,6 +317,8 @@ impl<R: Reconciler> Service<R> {
                 failed |= out.errors.iter().any(|e| e.transient);
                 errored |= !out.errors.is_empty();
                 counts = (out.applied.len(), out.drift.len(), out.errors.len());
+                self.commit_status
+                    .finished(&out, cause == Cause::Corrective);
                 self.log
                     .report(Instant::now(), &out.targets, super::logs::problems(&out));
                 self.shared.metrics(|m| m.record(cause, &out));

@@ -482,3 +482,53 @@ async fn a_diff_asked_during_a_cycle_runs_after_it_and_each_reconcile_is_recorde
     );
     assert_eq!(entries[0].cause, HistoryCause::Drift);
 }
+
+#[tokio::test(start_paused = true)]
+async fn commit_statuses_are_sent_once_per_commit_and_state() {
+    use crate::notify::event::CommitState;
+    let mut fake = Fake {
+        polls: [
+            Ok(Polled::New {
+                commit: "c1".into(),
+            }),
+            Ok(Polled::New {
+                commit: "c2".into(),
+            }),
+            Ok(Polled::Rejected {
+                commit: "c3".into(),
+                reason: "invalid".into(),
+            }),
+        ]
+        .into(),
+        ..Default::default()
+    };
+    fake.start = Some(Instant::now());
+    let shared = Arc::new(Shared::default());
+    let (stop, shutdown) = watch::channel(false);
+    let (_keep, schedule) = watch::channel(schedule(None));
+    let ctl = Controls {
+        trigger: Arc::new(Notify::new()),
+        shutdown,
+        schedule,
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut svc = Service::new(fake, shared, 42);
+    svc.commit_status = super::super::commit_status::Reporter::new(tx);
+    let handle = tokio::spawn(svc.run(ctl));
+    tokio::time::sleep(Duration::from_secs(200)).await;
+    stop.send(true).unwrap();
+    handle.await.unwrap();
+    let got: Vec<(String, CommitState)> = std::iter::from_fn(|| rx.try_recv().ok())
+        .map(|e| (e.commit, e.state))
+        .collect();
+    let want = [
+        ("c1", CommitState::Applying),
+        ("c1", CommitState::Applied),
+        ("c2", CommitState::Applying),
+        ("c2", CommitState::Applied),
+        ("c3", CommitState::Rejected),
+    ]
+    .map(|(c, s)| (c.to_string(), s));
+    // The sweeps of c2 after the rejected c3 report nothing new.
+    assert_eq!(got, want);
+}
