@@ -1,0 +1,183 @@
+//! The election loop against the API server double (real HTTP, real resourceVersion
+//! conflicts): one leader, takeover after expiry, fencing on the renew deadline and
+//! on `leaseTransitions`, release.
+
+use super::*;
+use k8s_double::apiserver::{ApiServerDouble, Fault, FaultAction, Method};
+use k8s_openapi::api::core::v1::Namespace;
+
+const NS: &str = "agent-leases";
+
+async fn cluster() -> (ApiServerDouble, kube::Client) {
+    let d = ApiServerDouble::start().await.expect("double");
+    let kc = kube::config::Kubeconfig::from_yaml(&d.kubeconfig()).expect("kubeconfig");
+    let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+        .await
+        .expect("config");
+    let client = kube::Client::try_from(cfg).expect("client");
+    let ns = Namespace {
+        metadata: ObjectMeta {
+            name: Some(NS.into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    Api::<Namespace>::all(client.clone())
+        .create(&PostParams::default(), &ns)
+        .await
+        .expect("namespace");
+    (d, client)
+}
+
+fn elector(client: &kube::Client, who: &str) -> Elector {
+    Elector::new(
+        client.clone(),
+        Params {
+            name: "agent".into(),
+            namespace: NS.into(),
+            identity: who.into(),
+            duration: Duration::from_secs(1),
+            renew: Duration::from_millis(300),
+        },
+    )
+}
+
+fn lease_api(client: &kube::Client) -> Api<Lease> {
+    Api::namespaced(client.clone(), NS)
+}
+
+#[tokio::test]
+async fn one_leader_then_the_follower_takes_over_an_expired_lease() {
+    let (_d, client) = cluster().await;
+    let (a, b) = (elector(&client, "a"), elector(&client, "b"));
+    assert!(
+        a.round().await,
+        "the first agent creates the lease and leads"
+    );
+    assert!(!b.round().await);
+    assert!(a.may_start().is_ok());
+    let why = b.may_start().unwrap_err();
+    assert!(why.contains("held by a"), "{why}");
+    let v = b.view();
+    assert_eq!(
+        (v.role, v.holder.as_deref(), v.transitions),
+        (Role::Follower, Some("a"), Some(0))
+    );
+    assert_eq!(a.view().role, Role::Leader);
+
+    // a renews: b keeps following, however long that goes on.
+    for _ in 0..5 {
+        a.round().await;
+        b.round().await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(a.is_leader() && !b.is_leader());
+
+    // a stops renewing (killed): after the duration a fences itself, without any I/O,
+    // and b, having seen the lease unchanged that long, takes it over.
+    tokio::time::sleep(Duration::from_millis(1050)).await;
+    let why = a.may_start().unwrap_err();
+    assert!(why.contains("not renewed"), "{why}");
+    assert!(b.round().await, "b takes the expired lease");
+    assert!(b.is_leader());
+    let l = lease_api(&client).get("agent").await.unwrap().spec.unwrap();
+    assert_eq!(
+        (l.holder_identity.as_deref(), l.lease_transitions),
+        (Some("b"), Some(1))
+    );
+    // a comes back: it reads the new holder and follows.
+    assert!(!a.round().await);
+    assert!(a.may_start().unwrap_err().contains("held by b"));
+}
+
+#[tokio::test]
+async fn a_leader_that_cannot_renew_stops_within_the_duration() {
+    let (d, client) = cluster().await;
+    let a = elector(&client, "a");
+    assert!(a.round().await);
+    d.inject(Fault {
+        method: Some(Method::PUT),
+        uri_contains: "/leases/agent".into(),
+        action: FaultAction::Status(500),
+        times: 100,
+    });
+    let started = Instant::now();
+    while a.is_leader() {
+        a.round().await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            started.elapsed() < Duration::from_millis(1200),
+            "still leading"
+        );
+    }
+    let v = a.view();
+    assert_eq!(v.role, Role::Follower);
+    assert!(v.reason.unwrap().contains("500"));
+}
+
+#[tokio::test]
+async fn a_change_of_lease_transitions_fences_the_holder() {
+    let (_d, client) = cluster().await;
+    let a = elector(&client, "a");
+    assert!(a.round().await);
+    // Someone took the lease and gave it back to the same identity meanwhile: a's
+    // tenure ended, so it must not go on as if nothing happened.
+    let api = lease_api(&client);
+    let mut l = api.get("agent").await.unwrap();
+    l.spec.as_mut().unwrap().lease_transitions = Some(7);
+    l.metadata.managed_fields = None;
+    api.replace("agent", &PostParams::default(), &l)
+        .await
+        .unwrap();
+    // The next round sees it: the old tenure is over; a new one starts (a new cycle).
+    assert!(
+        a.round().await,
+        "a re-acquires, as a new tenure with transitions 7"
+    );
+    assert_eq!(a.view().transitions, Some(7));
+    assert!(a.is_leader());
+}
+
+#[tokio::test]
+async fn racing_agents_get_exactly_one_leader() {
+    let (_d, client) = cluster().await;
+    let agents: Vec<Elector> = (0..4).map(|i| elector(&client, &format!("r{i}"))).collect();
+    let won = futures::future::join_all(agents.iter().map(|e| e.round())).await;
+    assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
+    assert_eq!(agents.iter().filter(|e| e.is_leader()).count(), 1);
+}
+
+#[tokio::test]
+async fn a_released_lease_is_taken_over_at_once() {
+    let (_d, client) = cluster().await;
+    let (a, b) = (elector(&client, "a"), elector(&client, "b"));
+    assert!(a.round().await);
+    assert!(!b.round().await);
+    a.release().await;
+    assert!(!a.is_leader());
+    assert!(b.round().await, "no wait for expiry after a release");
+}
+
+#[tokio::test]
+async fn the_loop_calls_back_on_leadership_and_stops_when_done() {
+    let (_d, client) = cluster().await;
+    let a = elector(&client, "a");
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = calls.clone();
+    let task = tokio::spawn(a.clone().run(
+        move || {
+            c.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        },
+        rx,
+    ));
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(a.is_leader());
+    tx.send(true).unwrap();
+    task.await.unwrap();
+    assert_eq!(
+        calls.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "once per tenure"
+    );
+}
