@@ -1,20 +1,33 @@
 //! The election loop against the API server double (real HTTP, real resourceVersion
-//! conflicts): one leader, takeover after expiry, fencing on the renew deadline and
+//! conflicts), or the real cluster `KUBECONFIG` points at: one leader, takeover after expiry, fencing on the renew deadline and
 //! on `leaseTransitions`, release.
 
 use super::*;
 use k8s_double::apiserver::{ApiServerDouble, Fault, FaultAction, Method};
 use k8s_openapi::api::core::v1::Namespace;
 
-const NS: &str = "agent-leases";
+const NS: &str = "agent-t-leases";
 
-async fn cluster() -> (ApiServerDouble, kube::Client) {
-    let d = ApiServerDouble::start().await.expect("double");
-    let kc = kube::config::Kubeconfig::from_yaml(&d.kubeconfig()).expect("kubeconfig");
-    let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
-        .await
-        .expect("config");
-    let client = kube::Client::try_from(cfg).expect("client");
+/// The double, or the real cluster `KUBECONFIG` points at (then `double` is `None`);
+/// `lease` is this test's own Lease (removed first, in case a run left it behind).
+struct Env {
+    double: Option<ApiServerDouble>,
+    client: kube::Client,
+    lease: String,
+}
+
+async fn cluster(test: &str) -> Env {
+    let (double, client) = match std::env::var_os("KUBECONFIG") {
+        Some(_) => (None, crate::kubeapi::connect(None).await.expect("cluster")),
+        None => {
+            let d = ApiServerDouble::start().await.expect("double");
+            let kc = kube::config::Kubeconfig::from_yaml(&d.kubeconfig()).expect("kubeconfig");
+            let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
+                .await
+                .expect("config");
+            (Some(d), kube::Client::try_from(cfg).expect("client"))
+        }
+    };
     let ns = Namespace {
         metadata: ObjectMeta {
             name: Some(NS.into()),
@@ -22,24 +35,38 @@ async fn cluster() -> (ApiServerDouble, kube::Client) {
         },
         ..Default::default()
     };
-    Api::<Namespace>::all(client.clone())
+    // Already there on a shared cluster: fine.
+    let _ = Api::<Namespace>::all(client.clone())
         .create(&PostParams::default(), &ns)
-        .await
-        .expect("namespace");
-    (d, client)
+        .await;
+    let lease = format!("agent-{test}");
+    let _ = lease_api(&client).delete(&lease, &Default::default()).await;
+    Env {
+        double,
+        client,
+        lease,
+    }
 }
 
-fn elector(client: &kube::Client, who: &str) -> Elector {
-    Elector::new(
-        client.clone(),
-        Params {
-            name: "agent".into(),
-            namespace: NS.into(),
-            identity: who.into(),
-            duration: Duration::from_secs(1),
-            renew: Duration::from_millis(300),
-        },
-    )
+impl Env {
+    fn elector(&self, who: &str) -> Elector {
+        Elector::new(
+            self.client.clone(),
+            Params {
+                name: self.lease.clone(),
+                namespace: NS.into(),
+                identity: who.into(),
+                duration: Duration::from_secs(1),
+                renew: Duration::from_millis(300),
+            },
+        )
+    }
+
+    async fn done(self) {
+        let _ = lease_api(&self.client)
+            .delete(&self.lease, &Default::default())
+            .await;
+    }
 }
 
 fn lease_api(client: &kube::Client) -> Api<Lease> {
@@ -48,8 +75,8 @@ fn lease_api(client: &kube::Client) -> Api<Lease> {
 
 #[tokio::test]
 async fn one_leader_then_the_follower_takes_over_an_expired_lease() {
-    let (_d, client) = cluster().await;
-    let (a, b) = (elector(&client, "a"), elector(&client, "b"));
+    let env = cluster("takeover").await;
+    let (a, b) = (env.elector("a"), env.elector("b"));
     assert!(
         a.round().await,
         "the first agent creates the lease and leads"
@@ -80,7 +107,12 @@ async fn one_leader_then_the_follower_takes_over_an_expired_lease() {
     assert!(why.contains("not renewed"), "{why}");
     assert!(b.round().await, "b takes the expired lease");
     assert!(b.is_leader());
-    let l = lease_api(&client).get("agent").await.unwrap().spec.unwrap();
+    let l = lease_api(&env.client)
+        .get(&env.lease)
+        .await
+        .unwrap()
+        .spec
+        .unwrap();
     assert_eq!(
         (l.holder_identity.as_deref(), l.lease_transitions),
         (Some("b"), Some(1))
@@ -88,16 +120,21 @@ async fn one_leader_then_the_follower_takes_over_an_expired_lease() {
     // a comes back: it reads the new holder and follows.
     assert!(!a.round().await);
     assert!(a.may_start().unwrap_err().contains("held by b"));
+    env.done().await;
 }
 
 #[tokio::test]
 async fn a_leader_that_cannot_renew_stops_within_the_duration() {
-    let (d, client) = cluster().await;
-    let a = elector(&client, "a");
+    let env = cluster("deadline").await;
+    let Some(d) = &env.double else {
+        test_skip::record("KUBECONFIG is set: failing renewals need the API server double");
+        return;
+    };
+    let a = env.elector("a");
     assert!(a.round().await);
     d.inject(Fault {
         method: Some(Method::PUT),
-        uri_contains: "/leases/agent".into(),
+        uri_contains: format!("/leases/{}", env.lease),
         action: FaultAction::Status(500),
         times: 100,
     });
@@ -113,20 +150,21 @@ async fn a_leader_that_cannot_renew_stops_within_the_duration() {
     let v = a.view();
     assert_eq!(v.role, Role::Follower);
     assert!(v.reason.unwrap().contains("500"));
+    env.done().await;
 }
 
 #[tokio::test]
 async fn a_change_of_lease_transitions_fences_the_holder() {
-    let (_d, client) = cluster().await;
-    let a = elector(&client, "a");
+    let env = cluster("transitions").await;
+    let a = env.elector("a");
     assert!(a.round().await);
     // Someone took the lease and gave it back to the same identity meanwhile: a's
     // tenure ended, so it must not go on as if nothing happened.
-    let api = lease_api(&client);
-    let mut l = api.get("agent").await.unwrap();
+    let api = lease_api(&env.client);
+    let mut l = api.get(&env.lease).await.unwrap();
     l.spec.as_mut().unwrap().lease_transitions = Some(7);
     l.metadata.managed_fields = None;
-    api.replace("agent", &PostParams::default(), &l)
+    api.replace(&env.lease, &PostParams::default(), &l)
         .await
         .unwrap();
     // The next round sees it: the old tenure is over; a new one starts (a new cycle).
@@ -136,32 +174,35 @@ async fn a_change_of_lease_transitions_fences_the_holder() {
     );
     assert_eq!(a.view().transitions, Some(7));
     assert!(a.is_leader());
+    env.done().await;
 }
 
 #[tokio::test]
 async fn racing_agents_get_exactly_one_leader() {
-    let (_d, client) = cluster().await;
-    let agents: Vec<Elector> = (0..4).map(|i| elector(&client, &format!("r{i}"))).collect();
+    let env = cluster("race").await;
+    let agents: Vec<Elector> = (0..4).map(|i| env.elector(&format!("r{i}"))).collect();
     let won = futures::future::join_all(agents.iter().map(|e| e.round())).await;
     assert_eq!(won.iter().filter(|w| **w).count(), 1, "{won:?}");
     assert_eq!(agents.iter().filter(|e| e.is_leader()).count(), 1);
+    env.done().await;
 }
 
 #[tokio::test]
 async fn a_released_lease_is_taken_over_at_once() {
-    let (_d, client) = cluster().await;
-    let (a, b) = (elector(&client, "a"), elector(&client, "b"));
+    let env = cluster("release").await;
+    let (a, b) = (env.elector("a"), env.elector("b"));
     assert!(a.round().await);
     assert!(!b.round().await);
     a.release().await;
     assert!(!a.is_leader());
     assert!(b.round().await, "no wait for expiry after a release");
+    env.done().await;
 }
 
 #[tokio::test]
 async fn the_loop_calls_back_on_leadership_and_stops_when_done() {
-    let (_d, client) = cluster().await;
-    let a = elector(&client, "a");
+    let env = cluster("loop").await;
+    let a = env.elector("a");
     let (tx, rx) = tokio::sync::watch::channel(false);
     let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let c = calls.clone();
@@ -180,4 +221,5 @@ async fn the_loop_calls_back_on_leadership_and_stops_when_done() {
         1,
         "once per tenure"
     );
+    env.done().await;
 }
