@@ -26,14 +26,17 @@
 //! cluster: { strayConstraints: report, corosync: report }   # or remove / reload
 //! history: { maxAge: 30d, maxEntries: 5000 }   # agent run / apply: <stateDir>/history.db
 //! web: { authFile: web.token }   # required when listen is not loopback
+//! leaderElection: { lease: agent, namespace: agent-system, duration: 15s, renew: 10s }
 //! ```
 
 mod defaults;
 mod duration;
+mod ha;
 mod notify;
 mod view;
 
 pub use duration::parse as parse_duration;
+pub use ha::LeaderElectionConfig;
 pub use notify::{GithubNotify, GitlabNotify, NotifyConfig, WebhookNotify};
 pub use view::{HistoryConfig, WebConfig};
 
@@ -105,6 +108,10 @@ pub struct Config {
     /// `agent run`: report each commit's outcome (webhook, GitHub, GitLab statuses).
     #[serde(default)]
     pub notify: NotifyConfig,
+    /// `agent run`: share the work with other agents through a Kubernetes Lease; only
+    /// the holder applies, the others observe (README, "High availability of the agent").
+    #[serde(default)]
+    pub leader_election: Option<LeaderElectionConfig>,
 }
 
 /// `cluster:` in agent.yaml: the two decisions about a Pacemaker cluster that belong
@@ -401,6 +408,10 @@ impl Config {
                 format!("maxSessionsPerHost must be between 1 and 64, not {max}"),
                 "keep it below sshd's MaxSessions (10 by default); 8 is the default",
             );
+        }
+        if let Some((key, message, hint)) = self.leader_election.as_ref().and_then(|l| l.problem())
+        {
+            return fail(key, message, hint);
         }
         if let Some(repo) = &self.repo {
             if repo.url.trim().is_empty() {

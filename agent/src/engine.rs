@@ -7,11 +7,13 @@
 //! concurrently (observation is read-only); then, in registry order, each
 //! target's waves run one after the other, the steps of a wave at once. The rules
 //! are data: a target whose dependency failed is skipped with the dependency's
-//! reason; a failed wave skips the rest of its target; a stop request is seen
-//! between waves (an unreachable host or a failed target affects only what
-//! depends on it: the rest is still reconciled).
+//! reason; a failed wave skips the rest of its target; a stop request (SIGTERM,
+//! or the [`Fence`] refusing: the lease was lost) is seen before every
+//! step (an unreachable host or a failed target affects only what depends on it:
+//! the rest is still reconciled).
 
 use crate::exec::Remote;
+use crate::fence::Fence;
 use crate::mask::Masker;
 use crate::outcome::ApplyReport;
 use crate::plan::ChangeSet;
@@ -93,6 +95,9 @@ pub struct Engine<'a> {
     /// Set by `agent run` on SIGTERM: `apply` starts no further step; the step
     /// running finishes. `None`: never stops early.
     pub stop: Option<Arc<AtomicBool>>,
+    /// Asked before every step; a refusal skips that step and the rest (leader
+    /// election: only the Lease holder writes). `None`: every step may start.
+    pub fence: Option<Arc<dyn Fence>>,
 }
 
 impl<'a> Engine<'a> {
@@ -111,6 +116,7 @@ impl<'a> Engine<'a> {
             select: Selection::default(),
             settings: Settings::default(),
             stop: None,
+            fence: None,
         }
     }
 
@@ -127,6 +133,7 @@ impl<'a> Engine<'a> {
             selected: self.select.names(),
             progress,
             stop: self.stop.as_deref(),
+            fence: self.fence.as_deref(),
             memo: Default::default(),
         }
     }
@@ -176,8 +183,8 @@ impl<'a> Engine<'a> {
         };
         let mut failed: Vec<&'static str> = Vec::new();
         for (t, plan) in targets.iter().zip(&plans) {
-            let blocked = if cx.stopping() {
-                Some("skipped: the agent is stopping".to_string())
+            let blocked = if let Some(why) = cx.halt() {
+                Some(format!("skipped: {why}"))
             } else {
                 t.depends_on()
                     .iter()
@@ -225,8 +232,8 @@ pub(crate) async fn run_target(
     let total: usize = waves.iter().map(Vec::len).sum();
     let (mut done, mut failed) = (0, false);
     for wave in waves {
-        if blocked.is_none() && cx.stopping() {
-            blocked = Some("skipped: the agent is stopping".into());
+        if blocked.is_none() {
+            blocked = cx.halt().map(|why| format!("skipped: {why}"));
         }
         if let Some(reason) = &blocked {
             failed = true;
@@ -242,6 +249,11 @@ pub(crate) async fn run_target(
                 format!("[{}/{total}] {} {}", done + i + 1, target.name(), s.id)
             };
             async move {
+                // Asked again right before each step of the wave, not once per wave:
+                // the lease may have been lost while the previous wave ran.
+                if let Some(why) = cx.halt() {
+                    return target.skip(s, &format!("skipped: {why}"));
+                }
                 (cx.progress)(&format!("{tag}: {}", s.start));
                 let o = target.apply_step(cx, plan, s).await;
                 (cx.progress)(&format!("{tag}: {}", o.summary));
@@ -250,7 +262,10 @@ pub(crate) async fn run_target(
         });
         let results = futures::future::join_all(jobs).await;
         done += results.len();
-        if let Some((s, _)) = wave.iter().zip(&results).find(|(_, o)| o.failed) {
+        if let Some(why) = cx.halt() {
+            failed = true;
+            blocked = Some(format!("skipped: {why}"));
+        } else if let Some((s, _)) = wave.iter().zip(&results).find(|(_, o)| o.failed) {
             failed = true;
             blocked = Some(format!(
                 "skipped: the {} rollout stopped after {} failed",

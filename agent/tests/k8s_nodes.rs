@@ -218,6 +218,7 @@ async fn a_node_changed_between_plan_and_patch_is_not_overwritten() {
         selected: &["nodes"],
         progress: &|_: &str| {},
         stop: None,
+        fence: None,
         memo: Default::default(),
     };
     let plan = Nodes.plan(&cx).await;

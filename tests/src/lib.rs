@@ -13,6 +13,7 @@
 //! - [`git_server`]: a bare repository on a lab host, pushed to over `ssh://`;
 //! - [`run_agent`]: `agent run` as a child process (killed on drop), its status and metrics;
 //! - [`load`]: wrk's summary (requests, socket errors, bad answers) for load beside it;
+//! - [`tcp_proxy`]: a relay to the API that a test cuts (one agent partitioned);
 //! - [`drill`]: a power-off of the VIP holder measured with `agent drill`'s own probe.
 //!
 //! Tests skip (a counted skip, see crate `test-skip`) only when the process is not root or the kernel refuses
@@ -32,6 +33,7 @@ pub mod probe;
 pub mod run_agent;
 pub mod sample;
 pub mod sops_edit;
+pub mod tcp_proxy;
 
 pub use error::LabError;
 pub use fixture::{FreshLab, SharedLab};

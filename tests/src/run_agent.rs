@@ -25,6 +25,8 @@ pub struct RunOptions {
     pub balancer_policy: String,
     /// The Kubernetes API (the sample repo declares workloads): e.g. an `ApiDouble`'s.
     pub kubeconfig: PathBuf,
+    /// More agent.yaml lines, appended as they are (e.g. `leaderElection: {...}`).
+    pub extra: String,
 }
 
 impl RunOptions {
@@ -35,6 +37,7 @@ impl RunOptions {
             jitter: "200ms".into(),
             balancer_policy: "correct".into(),
             kubeconfig: kubeconfig.to_path_buf(),
+            extra: String::new(),
         }
     }
 }
@@ -187,7 +190,7 @@ fn config_text(lab: &Lab, o: &RunOptions, dir: &Path, port: u16) -> String {
          ssh:\n  user: root\n  identityFile: {id}\n  knownHosts: {kh}\n  connectTimeout: 3s\n\
          secrets: {{ageIdentityFile: {age}}}\nkubeconfig: {kube}\n\
          policies: {{gateway: correct, balancer: {bal}, cluster: correct, workloads: correct}}\n\
-         stateDir: {state}\nlisten: 127.0.0.1:{port}\n",
+         stateDir: {state}\nlisten: 127.0.0.1:{port}\n{extra}",
         url = o.url,
         interval = o.interval,
         jitter = o.jitter,
@@ -197,6 +200,7 @@ fn config_text(lab: &Lab, o: &RunOptions, dir: &Path, port: u16) -> String {
         bal = o.balancer_policy,
         kube = o.kubeconfig.display(),
         state = dir.join("state").display(),
+        extra = o.extra,
     )
 }
 

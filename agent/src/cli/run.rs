@@ -100,6 +100,10 @@ async fn serve(
         )?)),
         false => None,
     };
+    let elector = match &config.leader_election {
+        Some(le) => Some(elector(&config, le).await?),
+        None => None,
+    };
     let shared = Arc::new(Shared {
         status: std::sync::Mutex::new(status),
         metrics: Default::default(),
@@ -107,6 +111,7 @@ async fn serve(
         history,
         view: Default::default(),
         webhook: Default::default(),
+        lease: elector.clone(),
     });
     let (diff_tx, diff_rx) = tokio::sync::mpsc::channel(4);
     let trigger = Arc::new(Notify::new());
@@ -140,8 +145,20 @@ async fn serve(
         shutdown.clone(),
     );
 
-    let reconciler = SshReconciler::new(gw, config_rx);
+    let mut reconciler = SshReconciler::new(gw, config_rx);
     let stop_steps = reconciler.stop.clone();
+    let (lease_done, lease_task) = match &elector {
+        Some(e) => {
+            reconciler.fence = Some(Arc::new(e.clone()));
+            // Known before the first cycle, so a leader's first cycle applies.
+            e.round().await;
+            let (done, rx) = watch::channel(false);
+            let t = trigger.clone();
+            let task = tokio::spawn(e.clone().run(move || t.notify_one(), rx));
+            (Some(done), Some(task))
+        }
+        None => (None, None),
+    };
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
         let (Ok(mut term), Ok(mut int)) = (
@@ -177,6 +194,12 @@ async fn serve(
         });
     }
     let mut reconciler = service.run(ctl).await;
+    // Only now, with no step running, is the Lease given up (a follower takes over at once).
+    if let (Some(done), Some(task), Some(e)) = (lease_done, lease_task, &elector) {
+        let _ = done.send(true);
+        let _ = task.await;
+        e.release().await;
+    }
     reconciler.close().await;
     let _ = server.await;
     drop(watcher);
@@ -186,4 +209,26 @@ async fn serve(
     }
     tracing::info!("agent run: stopped");
     Ok(())
+}
+
+/// The election for `leaderElection:`: a client for the cluster the Lease lives in.
+async fn elector(
+    config: &Config,
+    le: &crate::config::LeaderElectionConfig,
+) -> anyhow::Result<crate::lease::Elector> {
+    let client = crate::kubeapi::connect(config.kubeconfig.as_deref())
+        .await
+        .context("leaderElection: no client for the cluster holding the Lease")?;
+    let params = crate::lease::Params {
+        name: le.lease.clone(),
+        namespace: le.namespace.clone(),
+        identity: le
+            .identity
+            .clone()
+            .unwrap_or_else(|| crate::lease::default_identity(&config.state_dir)),
+        duration: le.duration,
+        renew: le.renew,
+    };
+    tracing::info!(lease = %format!("{}/{}", params.namespace, params.name), identity = %params.identity, "leader election: only the holder of the lease applies");
+    Ok(crate::lease::Elector::new(client, params))
 }

@@ -79,6 +79,14 @@ pub fn text(s: &Status, live: bool) -> String {
     let _ = writeln!(o, "seen      {}", short(&s.commit_seen));
     let _ = writeln!(o, "enforcing {}", short(&s.commit_desired));
     let _ = writeln!(o, "applied   {}", short(&s.commit_applied));
+    if let Some(l) = &s.leadership {
+        let role = match l.role {
+            crate::lease::Role::Leader => "leader (applies)",
+            crate::lease::Role::Follower => "follower (observes only)",
+        };
+        let holder = l.holder.as_deref().unwrap_or("nobody");
+        let _ = writeln!(o, "lease     {} {role}; held by {holder}", l.lease);
+    }
     for (name, t) in &s.targets {
         let sync = match t.sync {
             Sync::Synced => "synced",
@@ -184,5 +192,19 @@ mod tests {
         );
         assert!(t.contains("SOURCE 0s ago: commit 1111 not accepted"), "{t}");
         assert!(!t.contains("next run"), "not live: no schedule shown\n{t}");
+        assert!(!t.contains("lease"), "no election configured\n{t}");
+        s.leadership = Some(crate::lease::Leadership {
+            role: crate::lease::Role::Follower,
+            lease: "agent-system/agent".into(),
+            identity: "b".into(),
+            holder: Some("a".into()),
+            transitions: Some(2),
+            reason: None,
+        });
+        let t = text(&s, true);
+        assert!(
+            t.contains("lease     agent-system/agent follower (observes only); held by a\n"),
+            "{t}"
+        );
     }
 }

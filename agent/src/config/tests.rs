@@ -229,3 +229,41 @@ fn cluster_policy_reports_unless_told_otherwise() {
         d.message
     );
 }
+
+#[test]
+fn leader_election_parses_with_defaults() {
+    let c = Config::parse(
+        "agent.yaml",
+        "interval: 5s\nleaderElection: { lease: agent, namespace: agent-system }\n",
+    )
+    .unwrap();
+    let l = c.leader_election.unwrap();
+    assert_eq!(
+        (l.lease.as_str(), l.namespace.as_str()),
+        ("agent", "agent-system")
+    );
+    assert_eq!(
+        (l.duration, l.renew),
+        (Duration::from_secs(15), Duration::from_secs(10))
+    );
+    assert!(Config::parse("agent.yaml", "interval: 5s\n")
+        .unwrap()
+        .leader_election
+        .is_none());
+}
+
+#[test]
+fn leader_election_errors_point_at_the_key() {
+    let d = invalid("interval: 5s\nleaderElection:\n  lease: agent\n  namespace: ns\n  duration: 3s\n  renew: 3s\n");
+    assert_eq!((d.line, d.column), (6, 3), "{d}");
+    assert!(d.message.contains("shorter than duration"), "{d}");
+    let d = invalid("leaderElection: { lease: Agent_1, namespace: ns }\n");
+    assert!(d.message.contains("not a valid object name"), "{d}");
+    assert_eq!(d.line, 1);
+    let d =
+        invalid("leaderElection:\n  lease: a\n  namespace: ns\n  duration: 1500ms\n  renew: 1s\n");
+    assert_eq!(d.line, 4, "{d}");
+    assert!(d.message.contains("whole seconds"), "{d}");
+    let d = invalid("leaderElection:\n  lease: a\n  namespace: ns\n  extra: 1\n");
+    assert_eq!(d.line, 4, "{d}");
+}

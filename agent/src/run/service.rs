@@ -47,6 +47,8 @@ pub struct Shared {
     pub view: Mutex<View>,
     /// Set by `POST /hooks/git`: the next cycle's cause is `webhook` in the history.
     pub webhook: AtomicBool,
+    /// `leaderElection:`: the election, read for the status (leader or follower).
+    pub lease: Option<crate::lease::Elector>,
 }
 
 /// The last cycle's outcome, the last live view and the masker of the commit enforced.
@@ -59,7 +61,9 @@ pub struct View {
 
 impl Shared {
     pub fn status(&self) -> Status {
-        self.status.lock().expect("status lock").clone()
+        let mut s = self.status.lock().expect("status lock").clone();
+        s.leadership = self.lease.as_ref().map(crate::lease::Elector::view);
+        s
     }
 
     fn update(&self, f: impl FnOnce(&mut Status)) {

@@ -7,6 +7,8 @@
 //! commit: out of sync with it). The engine is not
 //! changed for this: each half runs with a [`Selection`] of its targets. The SSH pool is
 //! kept across cycles (its masters stay up), so a no-change cycle costs a few commands.
+//! With leader election, a follower's cycle is observe-only for every target, and the
+//! leader's engine asks the [`crate::fence::Fence`] before each step.
 
 use super::gitwatch::{Accepted, GitWatch};
 use super::{Cause, Found, Outcome, PollError, Polled, Reconciler};
@@ -29,6 +31,9 @@ pub struct SshReconciler {
     pool: Option<(crate::config::SshConfig, Pool)>,
     /// Set on SIGTERM: the engine starts no further host step (see [`Engine::stop`]).
     pub stop: Arc<std::sync::atomic::AtomicBool>,
+    /// `leaderElection:`: asked before every step; while it refuses, cycles only
+    /// observe (SSH connections stay warm, drift is reported, nothing is written).
+    pub fence: Option<Arc<dyn crate::fence::Fence>>,
 }
 
 impl SshReconciler {
@@ -44,6 +49,7 @@ impl SshReconciler {
             config,
             pool: None,
             stop: Arc::default(),
+            fence: None,
         }
     }
 
@@ -118,7 +124,13 @@ impl Reconciler for SshReconciler {
         };
         // The policy holds for new commits too: an `observe` target is never written,
         // its differences from the new commit are reported (out of sync) like drift.
-        let (correct, observe) = split(&config.policies);
+        let (correct, observe) = match self.fence.as_ref().map(|f| f.may_start()) {
+            Some(Err(why)) => {
+                tracing::debug!(commit, "follower: observing only ({why})");
+                (Selection::none(), Selection::default())
+            }
+            _ => split(&config.policies),
+        };
         let mut errors = vec![];
         let kube_user = kube_user(&acc.prepared.rendered, &[&correct, &observe]);
         let kube = match connect_k8s(&config, kube_user).await {
@@ -131,6 +143,7 @@ impl Reconciler for SshReconciler {
         let mut engine = Engine::with_secrets(&remote, state, &acc.prepared.secrets);
         engine.kube = kube.as_ref();
         engine.stop = Some(self.stop.clone());
+        engine.fence = self.fence.clone();
         engine.settings = Settings {
             cluster: config.cluster,
             preview: false,

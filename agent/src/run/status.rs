@@ -36,6 +36,9 @@ pub struct Status {
     /// Unix seconds of the next scheduled cycle (a webhook may start it earlier).
     pub next_run: Option<u64>,
     pub consecutive_failures: u32,
+    /// `leaderElection:`: leader or follower, and who holds the Lease.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leadership: Option<crate::lease::Leadership>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -83,6 +83,8 @@ pub struct Cx<'a> {
     pub progress: &'a (dyn Fn(&str) + Sync),
     /// Set by `agent run` on SIGTERM: no further step starts.
     pub stop: Option<&'a AtomicBool>,
+    /// Asked before every step (`agent run` with leader election: still the leader?).
+    pub fence: Option<&'a dyn crate::fence::Fence>,
     pub memo: Memo,
 }
 
@@ -92,7 +94,16 @@ impl Cx<'_> {
     }
 
     pub fn stopping(&self) -> bool {
-        self.stop.is_some_and(|s| s.load(Ordering::SeqCst))
+        self.halt().is_some()
+    }
+
+    /// Why no further step may start (the agent is stopping, or lost its lease);
+    /// `None`: the next step may start.
+    pub fn halt(&self) -> Option<String> {
+        if self.stop.is_some_and(|s| s.load(Ordering::SeqCst)) {
+            return Some("the agent is stopping".into());
+        }
+        self.fence.and_then(|f| f.may_start().err())
     }
 }
 

@@ -62,6 +62,9 @@ pub const TYPES: &[ResourceType] = &[
         true,
         &["ing"],
     ),
+    // Leader election of `agent run` (and of controllers): a plain namespaced object,
+    // updated with the resourceVersion precondition like any other.
+    rt("coordination.k8s.io", "v1", "Lease", "leases", true, &[]),
 ];
 
 pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {

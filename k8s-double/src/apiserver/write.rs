@@ -218,7 +218,16 @@ pub fn replace(
         &now(),
         &mut managers,
     );
-    body["status"] = live.object["status"].clone();
+    // The status is the server's (a PUT of the main resource never writes it); kinds
+    // without one (Lease, ConfigMap) get none.
+    match live.object.get("status") {
+        Some(st) => body["status"] = st.clone(),
+        None => {
+            if let Some(m) = body.as_object_mut() {
+                m.remove("status");
+            }
+        }
+    }
     (200, commit(store, t, name, body, managers, q, ready_now))
 }
 

@@ -64,6 +64,26 @@ pub async fn apply_target(
     progress: &(dyn Fn(&str) + Sync),
     stop: Option<&std::sync::atomic::AtomicBool>,
 ) -> Vec<Step> {
+    apply_target_fenced(
+        remote, state, rendered, views, changes, kind, blocked, progress, stop, None,
+    )
+    .await
+}
+
+/// [`apply_target`] with a [`crate::fence::Fence`] asked before every step.
+#[allow(clippy::too_many_arguments)]
+pub async fn apply_target_fenced(
+    remote: &dyn Remote,
+    state: &schema::DesiredState,
+    rendered: &Rendered,
+    views: &HostViews,
+    changes: &[Change],
+    kind: TargetKind,
+    blocked: Option<String>,
+    progress: &(dyn Fn(&str) + Sync),
+    stop: Option<&std::sync::atomic::AtomicBool>,
+    fence: Option<&dyn crate::fence::Fence>,
+) -> Vec<Step> {
     let target: Box<dyn Target> = match kind {
         TargetKind::Gateway => Box::new(HostTarget(Gateway)),
         TargetKind::Balancer => Box::new(HostTarget(Balancer)),
@@ -80,6 +100,7 @@ pub async fn apply_target(
         selected: &["gateway", "balancer"],
         progress,
         stop,
+        fence,
         memo: Default::default(),
     };
     let mine: Vec<Change> = changes

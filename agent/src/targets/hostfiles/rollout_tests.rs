@@ -342,6 +342,81 @@ async fn a_stop_request_lets_the_running_host_finish_and_starts_no_other() {
     assert_eq!(reload_order(&f), "ha2 ", "ha2 completed, ha1 never started");
 }
 
+/// Leader election's fence: refused once the lease is lost.
+struct Lost(std::sync::atomic::AtomicBool);
+
+impl crate::fence::Fence for Lost {
+    fn may_start(&self) -> Result<(), String> {
+        match self.0.load(std::sync::atomic::Ordering::SeqCst) {
+            true => Err("not the leader: lease ns/agent is held by b".into()),
+            false => Ok(()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_lost_lease_lets_the_running_host_finish_and_starts_no_other() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let f = fixture("ha1", None);
+    let changes = diff_files(&f.rendered, &f.views, &Masker::new("k"));
+    let fence = Lost(AtomicBool::new(false));
+    // The lease is lost while the first host (the standby, ha2) is being applied.
+    let progress = |l: &str| {
+        if l.contains("ha2: applying") {
+            fence.0.store(true, Ordering::SeqCst);
+        }
+    };
+    let steps = crate::targets::hostfiles::harness_tests::apply_target_fenced(
+        &LocalShell::default(),
+        &state_with_vip(),
+        &f.rendered,
+        &f.views,
+        &changes,
+        TargetKind::Balancer,
+        None,
+        &progress,
+        None,
+        Some(&fence),
+    )
+    .await;
+    let status: Vec<_> = steps.iter().map(|s| (s.host.as_str(), s.status)).collect();
+    assert_eq!(
+        status,
+        [("ha2", StepStatus::Applied), ("ha1", StepStatus::Skipped)]
+    );
+    assert!(
+        steps[1].message.contains("not the leader"),
+        "{}",
+        steps[1].message
+    );
+    assert_eq!(reload_order(&f), "ha2 ", "ha2 completed, ha1 never started");
+}
+
+#[tokio::test]
+async fn a_refusing_fence_starts_no_step_at_all() {
+    let f = fixture("ha1", None);
+    let changes = diff_files(&f.rendered, &f.views, &Masker::new("k"));
+    let fence = Lost(std::sync::atomic::AtomicBool::new(true));
+    let steps = crate::targets::hostfiles::harness_tests::apply_target_fenced(
+        &LocalShell::default(),
+        &state_with_vip(),
+        &f.rendered,
+        &f.views,
+        &changes,
+        TargetKind::Balancer,
+        None,
+        &|_: &str| {},
+        None,
+        Some(&fence),
+    )
+    .await;
+    assert!(
+        steps.iter().all(|s| s.status == StepStatus::Skipped),
+        "{steps:?}"
+    );
+    assert_eq!(reload_order(&f), "", "no host was touched");
+}
+
 /// A runtime-capable balancer change where HAProxy does not run (a standby node: the
 /// fixture's shell points the scripts at a pidfile of its own): the file is swapped, validated and kept, the reload command is not run,
 /// no pending marker is left, and the step and the plan say which path was taken.
