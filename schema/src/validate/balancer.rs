@@ -2,24 +2,11 @@
 
 use super::cx::{absolute, unique_names, Cx};
 use super::frontend::{binds, frontend};
+use super::haproxy_names::TIMEOUTS;
 use super::net;
 use crate::load::hints::closest;
 use crate::model::*;
 use std::collections::BTreeSet;
-
-const TIMEOUTS: &[&str] = &[
-    "check",
-    "client",
-    "client-fin",
-    "connect",
-    "http-keep-alive",
-    "http-request",
-    "queue",
-    "server",
-    "server-fin",
-    "tarpit",
-    "tunnel",
-];
 
 pub(super) fn check(cx: &mut Cx) {
     let state = cx.state;

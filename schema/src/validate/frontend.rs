@@ -2,37 +2,11 @@
 
 use super::cx::absolute;
 use super::cx::Cx;
+use super::haproxy_names::PREDEFINED_ACLS;
 use super::net;
 use crate::load::hints::closest;
 use crate::model::*;
 use std::collections::BTreeSet;
-
-/// ACLs HAProxy predefines; usable in conditions without declaring them.
-const PREDEFINED_ACLS: &[&str] = &[
-    "FALSE",
-    "HTTP",
-    "HTTP_1.0",
-    "HTTP_1.1",
-    "HTTP_2.0",
-    "HTTP_3.0",
-    "HTTP_CONTENT",
-    "HTTP_URL_ABS",
-    "HTTP_URL_SLASH",
-    "HTTP_URL_STAR",
-    "LOCALHOST",
-    "METH_CONNECT",
-    "METH_DELETE",
-    "METH_GET",
-    "METH_HEAD",
-    "METH_OPTIONS",
-    "METH_POST",
-    "METH_PUT",
-    "METH_TRACE",
-    "RDP_COOKIE",
-    "REQ_CONTENT",
-    "TRUE",
-    "WAIT_END",
-];
 
 pub(super) fn frontend<'a>(
     cx: &mut Cx,

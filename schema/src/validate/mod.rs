@@ -13,6 +13,7 @@ pub(crate) mod cx;
 mod frontend;
 mod gateway;
 mod hacluster;
+pub mod haproxy_names;
 mod inventory;
 pub mod net;
 pub mod node;

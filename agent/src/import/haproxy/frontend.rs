@@ -4,34 +4,8 @@
 use super::tokens::{Line, Section};
 use super::typed::{bind_ok, last_of, mode, single_parsed, with_kw};
 use super::Builder;
+use schema::validate::haproxy_names::PREDEFINED_ACLS;
 use schema::{Acl, Frontend, UseBackend};
-
-/// ACLs HAProxy predefines (usable without declaring them).
-const PREDEFINED_ACLS: &[&str] = &[
-    "FALSE",
-    "HTTP",
-    "HTTP_1.0",
-    "HTTP_1.1",
-    "HTTP_2.0",
-    "HTTP_3.0",
-    "HTTP_CONTENT",
-    "HTTP_URL_ABS",
-    "HTTP_URL_SLASH",
-    "HTTP_URL_STAR",
-    "LOCALHOST",
-    "METH_CONNECT",
-    "METH_DELETE",
-    "METH_GET",
-    "METH_HEAD",
-    "METH_OPTIONS",
-    "METH_POST",
-    "METH_PUT",
-    "METH_TRACE",
-    "RDP_COOKIE",
-    "REQ_CONTENT",
-    "TRUE",
-    "WAIT_END",
-];
 
 impl Builder<'_> {
     pub(super) fn frontend(

@@ -2,23 +2,9 @@
 
 use super::tokens::{Line, Section};
 use super::Builder;
+use schema::validate::haproxy_names::TIMEOUTS;
 use schema::validate::net;
 use schema::{Defaults, Global, Mode, SocketLevel, StatsSocket};
-
-/// HAProxy's timeouts the model knows (the validator's list).
-const TIMEOUTS: &[&str] = &[
-    "check",
-    "client",
-    "client-fin",
-    "connect",
-    "http-keep-alive",
-    "http-request",
-    "queue",
-    "server",
-    "server-fin",
-    "tarpit",
-    "tunnel",
-];
 
 pub(super) fn mode(s: &str) -> Option<Mode> {
     match s {
