@@ -437,6 +437,22 @@ pub fn host_file(lab: &crate::Lab, host: &str, path: &str) -> Option<String> {
     out.success.then_some(out.stdout)
 }
 
+/// Managed files by (host, path) → content, as rendered or as live.
+pub type Files = std::collections::BTreeMap<(String, String), String>;
+
+/// The live content of every (host, path) in `files` (empty when missing).
+pub fn live_files(lab: &crate::Lab, files: &Files) -> Files {
+    files
+        .keys()
+        .map(|(h, p)| {
+            (
+                (h.clone(), p.clone()),
+                host_file(lab, h, p).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 /// `curl -sk` to the gateway as a browser would reach `https://apps.lab{path}`:
 /// (success, HTTP status, body).
 pub fn curl_gateway(path: &str) -> (bool, u16, String) {

@@ -12,10 +12,9 @@
 //! uses the double; `k8s-double/tests/leases.rs` runs against `KUBECONFIG`): the lab
 //! needs the double's fixed nodes, so this file always runs against the double.
 
-use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use agent_tests::agent_cli::{host_file, Agent, ApiDouble};
+use agent_tests::agent_cli::{live_files as live, Agent, ApiDouble};
 use agent_tests::git_server::GitServer;
 use agent_tests::run_agent::{RunAgent, RunOptions};
 use agent_tests::tcp_proxy::TcpProxy;
@@ -25,8 +24,6 @@ const HAPROXY_CFG: &str = "/etc/haproxy/haproxy.cfg";
 const DEADLINE: Duration = Duration::from_secs(120);
 const DURATION_S: f64 = 3.0;
 const INTERVAL_S: f64 = 2.0;
-
-type Files = BTreeMap<(String, String), String>;
 
 fn now_s() -> f64 {
     SystemTime::now()
@@ -77,18 +74,6 @@ fn role(run: &RunAgent) -> Option<String> {
 
 fn applied(run: &RunAgent) -> Option<String> {
     run.status()["commitApplied"].as_str().map(String::from)
-}
-
-fn live(lab: &Lab, files: &Files) -> Files {
-    files
-        .keys()
-        .map(|(h, p)| {
-            (
-                (h.clone(), p.clone()),
-                host_file(lab, h, p).unwrap_or_default(),
-            )
-        })
-        .collect()
 }
 
 struct Pair {

@@ -14,10 +14,9 @@
 //! Each test gets a fresh lab with three workers (the fixture serialises them). Waits have
 //! generous deadlines; what is asserted is the state reached, never how fast.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use agent_tests::agent_cli::{host_file, Agent, ApiDouble};
+use agent_tests::agent_cli::{host_file, live_files as live, Agent, ApiDouble, Files};
 use agent_tests::git_server::GitServer;
 use agent_tests::run_agent::{RunAgent, RunOptions};
 use agent_tests::{lab_or_skip, wait_until, Lab};
@@ -26,8 +25,6 @@ const HAPROXY_CFG: &str = "/etc/haproxy/haproxy.cfg";
 const GIT_HOST: &str = "w3";
 const DEADLINE: Duration = Duration::from_secs(120);
 const CORRECTIVE: &str = "agent_changes_applied_total{target=\"balancer\",cause=\"corrective\"}";
-
-type Files = BTreeMap<(String, String), String>;
 
 struct Setup {
     api: ApiDouble,
@@ -64,18 +61,6 @@ impl Setup {
     fn files(&self, commit: &str) -> Files {
         self.cli.rendered_files(commit)
     }
-}
-
-fn live(lab: &Lab, files: &Files) -> Files {
-    files
-        .keys()
-        .map(|(h, p)| {
-            (
-                (h.clone(), p.clone()),
-                host_file(lab, h, p).unwrap_or_default(),
-            )
-        })
-        .collect()
 }
 
 fn balancers(files: &Files) -> Files {
