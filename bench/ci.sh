@@ -30,7 +30,7 @@ run() {
     echo "bench/ci: $name ok ($((SECONDS - t0)) s)"
 }
 
-covered=(bench/validate.sh bench/hosts/run.sh bench/run/converge.sh bench/drill.sh bench/web/page.sh)
+covered=(bench/validate.sh bench/hosts/run.sh bench/run/converge.sh bench/drill.sh bench/web/page.sh bench/import.sh)
 # Not benchmarks themselves: this script, and the agent case run.sh installs.
 helpers=(bench/ci.sh bench/hosts/agent-case.sh $(find bench/peers -name '*.sh' | sort | tr '\n' ' '))
 for f in $(find bench -name '*.sh' | sort); do
@@ -44,3 +44,4 @@ run hosts env NS=1 TOOLS="baseline agent" BENCH_RUNS=1 AGENT_BIN="$bin" OUT="$tm
 run converge env PROFILE=debug IDLE_S=5 OUT="$tmp/converge" bash bench/run/converge.sh 2
 run drill env RELOAD_ROUNDS=1 bash bench/drill.sh 1
 run web env AGENT_BIN="$bin" ENTRIES=20 bash bench/web/page.sh
+run import env AGENT_BIN="$bin" RUNS=1 WARMUP=0 CORPUS_LIMIT=4 bash bench/import.sh

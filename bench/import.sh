@@ -13,11 +13,15 @@
 #   SKIP_LAB=1 bash bench/import.sh     # the corpus only (no root needed)
 #   SKIP_CORPUS=1 bash bench/import.sh  # the lab only
 #   AGENT_BIN=target/debug/agent RUNS=10 bash bench/import.sh
+#   RUNS=1 WARMUP=0 CORPUS_LIMIT=4 bash bench/import.sh   # the smallest run (bench/ci.sh)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 runs="${RUNS:-5}"
+warmup="${WARMUP:-1}"
+# At most this many corpus files in the file-by-file pass (default: all of them).
+limit="${CORPUS_LIMIT:-0}"
 for tool in hyperfine python3; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is not installed (apt-get install $tool)" >&2; exit 3; }
 done
@@ -43,7 +47,7 @@ import_one() { # FILE OUTDIR
 if [ -z "${SKIP_CORPUS:-}" ]; then
 echo "== corpus: representative files (one import each, round trip included)"
 c=tests/corpus/import
-hyperfine --warmup 1 --min-runs "$runs" -N -i \
+hyperfine --warmup "$warmup" --min-runs "$runs" -N -i \
     -n "haproxy (haproxy-auth.cfg, 134 lines)" "$AGENT_BIN import --out $work/a --force --from haproxy=$c/haproxy/haproxy-auth.cfg" \
     -n "apache (gitlab-ssl-apache24.conf, 90 lines)" "$AGENT_BIN import --out $work/b --force --from apache=$c/apache/gitlab-ssl-apache24.conf" \
     -n "cib (pcs-cib-all.xml, 258 lines)" "$AGENT_BIN import --out $work/c --force --from cib=$c/cib/pcs-cib-all.xml" \
@@ -55,6 +59,7 @@ start=$(date +%s.%N)
 for f in $c/haproxy/* $c/apache/* $c/cib/* $c/corosync/*; do
     import_one "$f" "$work/all" || { echo "bench: import of $f failed" >&2; exit 1; }
     n=$((n + 1))
+    if [ "$limit" -gt 0 ] && [ "$n" -ge "$limit" ]; then break; fi
 done
 end=$(date +%s.%N)
 python3 -c "import sys; t=float(sys.argv[2])-float(sys.argv[1]); print(f'corpus: {sys.argv[3]} files in {t:.2f} s ({1000*t/int(sys.argv[3]):.0f} ms per file)')" "$start" "$end" "$n"
@@ -83,6 +88,6 @@ trap cleanup_lab EXIT
 bash tests/lab/import-fixture/configure.sh
 "$AGENT_BIN" import inventory --out "$work/lab" --hosts gw=10.77.0.10,ha1=10.77.0.11,ha2=10.77.0.12,w1=10.77.0.21,w2=10.77.0.22 >/dev/null
 echo "== lab: agent import of gw, ha1, ha2 and the CIB over SSH (cold: one SSH connection per host per run)"
-hyperfine --warmup 1 --min-runs "$runs" -N \
+hyperfine --warmup "$warmup" --min-runs "$runs" -N \
     -n "import lab (gateway, balancer, cluster)" \
     "$AGENT_BIN --config $state/agent.yaml import --out $work/lab --force --target gateway --target balancer --target cluster"
