@@ -55,7 +55,8 @@ phase1() {
     log "bringing the lab up"; "$LAB" down >/dev/null 2>&1 || true
     "$LAB" up >/dev/null; BROUGHT_UP=1
   fi
-  "$TARGET_DIR/debug/agent-apiserver-double" 127.0.0.1:0 "$WORK/kubeconfig" >/dev/null 2>&1 &
+  # The lab's workers are the cluster's Nodes (as RKE registered them): the nodes target labels them.
+  "$TARGET_DIR/debug/agent-apiserver-double" 127.0.0.1:0 "$WORK/kubeconfig" --node w1 --node w2 >/dev/null 2>&1 &
   PIDS+=($!)
   for _ in $(seq 100); do [[ -s $WORK/kubeconfig ]] && break; sleep 0.05; done; sleep 0.1
   local A=("$BIN" --config "$LAB_STATE/agent.yaml")
