@@ -42,6 +42,6 @@ run validate env AGENT_BIN="$bin" TARGET_MS=5000 RUNS=1 WARMUP=0 bash bench/vali
 run hosts env NS=1 TOOLS="baseline agent" BENCH_RUNS=1 AGENT_BIN="$bin" OUT="$tmp/hosts" \
     bash bench/hosts/run.sh
 run converge env PROFILE=debug IDLE_S=5 OUT="$tmp/converge" bash bench/run/converge.sh 2
-run drill env RELOAD_ROUNDS=1 bash bench/drill.sh 1
+run drill env RELOAD_ROUNDS=1 OUT="$tmp/drill" bash bench/drill.sh 1
 run web env AGENT_BIN="$bin" ENTRIES=20 bash bench/web/page.sh
 run import env AGENT_BIN="$bin" RUNS=1 WARMUP=0 CORPUS_LIMIT=4 bash bench/import.sh

@@ -16,7 +16,7 @@
 # holder, ROUNDS times, measured through the drill's own probe by the lab test
 # `a_power_off_of_the_vip_holder_is_measured_by_the_drill_probe`
 # (DRILL_POWEROFF_ROUNDS), goal ≤ token + 2 s (token 1000 ms in the lab).
-# Results: bench/drill-results/<UTC date>/ (table.txt, table.md, standby.csv,
+# Results: $OUT, default bench/drill-results/<UTC date>/ (table.txt, table.md, standby.csv,
 # reload.json, poweroff.csv, summary.md).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,7 +27,7 @@ LAB="$ROOT/tests/lab/lab"
 export LAB_STATE=${LAB_STATE:-/srv/agent-lab}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 BIN="$TARGET_DIR/debug/agent"
-OUT="$HERE/drill-results/$(date -u +%Y-%m-%dT%H%M)"
+OUT=${OUT:-"$HERE/drill-results/$(date -u +%Y-%m-%dT%H%M)"}
 WORK=$(mktemp -d /tmp/agent-bench-drill.XXXXXX)
 PIDS=()
 BROUGHT_UP=0
