@@ -33,11 +33,13 @@ mod defaults;
 mod duration;
 mod ha;
 mod notify;
+mod rollout;
 mod view;
 
 pub use duration::parse as parse_duration;
 pub use ha::LeaderElectionConfig;
 pub use notify::{GithubNotify, GitlabNotify, NotifyConfig, WebhookNotify};
+pub use rollout::{RolloutConfig, DEFAULT_CONCURRENCY};
 pub use view::{HistoryConfig, WebConfig};
 
 use schema::Diagnostic;
@@ -112,6 +114,9 @@ pub struct Config {
     /// the holder applies, the others observe (README, "High availability of the agent").
     #[serde(default)]
     pub leader_election: Option<LeaderElectionConfig>,
+    /// How many independent hosts a rollout changes at once after its canary.
+    #[serde(default)]
+    pub rollout: RolloutConfig,
 }
 
 /// `cluster:` in agent.yaml: the two decisions about a Pacemaker cluster that belong
@@ -412,6 +417,9 @@ impl Config {
         if let Some((key, message, hint)) = self.leader_election.as_ref().and_then(|l| l.problem())
         {
             return fail(key, message, hint);
+        }
+        if let Some((message, hint)) = self.rollout.problem() {
+            return fail("concurrency", message, hint);
         }
         if let Some(repo) = &self.repo {
             if repo.url.trim().is_empty() {

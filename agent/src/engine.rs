@@ -20,6 +20,7 @@ use crate::plan::ChangeSet;
 use crate::rendered::Rendered;
 use crate::targets::registry;
 use crate::targets::target::{Cx, Plan, Settings, StepOutcome, StepPlan, Target};
+use futures::StreamExt;
 use schema::DesiredState;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -242,6 +243,11 @@ pub(crate) async fn run_target(
             }
             continue;
         }
+        // At most `cap` steps of the wave in flight; a new one starts when one ends,
+        // none after a step failed (so a failure reaches at most `cap` hosts).
+        let cap = cx.settings.rollout.cap();
+        let stopped: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+        let stopped = &stopped;
         let jobs = wave.iter().enumerate().map(|(i, s)| {
             let tag = if s.id == target.name() {
                 format!("[{}/{total}] {}", done + i + 1, s.id)
@@ -249,28 +255,49 @@ pub(crate) async fn run_target(
                 format!("[{}/{total}] {} {}", done + i + 1, target.name(), s.id)
             };
             async move {
-                // Asked again right before each step of the wave, not once per wave:
-                // the lease may have been lost while the previous wave ran.
+                // Asked again right before each step, not once per wave: the lease
+                // may have been lost, or a step failed, while earlier ones ran.
                 if let Some(why) = cx.halt() {
-                    return target.skip(s, &format!("skipped: {why}"));
+                    return (i, target.skip(s, &format!("skipped: {why}")));
+                }
+                let failed_first = stopped.lock().expect("wave state").clone();
+                if let Some(id) = failed_first {
+                    let why = format!(
+                        "skipped: the {} rollout stopped after {id} failed",
+                        target.name()
+                    );
+                    return (i, target.skip(s, &why));
                 }
                 (cx.progress)(&format!("{tag}: {}", s.start));
                 let o = target.apply_step(cx, plan, s).await;
                 (cx.progress)(&format!("{tag}: {}", o.summary));
-                o
+                if o.failed {
+                    stopped
+                        .lock()
+                        .expect("wave state")
+                        .get_or_insert_with(|| s.id.clone());
+                }
+                (i, o)
             }
         });
-        let results = futures::future::join_all(jobs).await;
+        // Collected first: a stream over the closure is not provably `Send` here.
+        let jobs: Vec<_> = jobs.collect();
+        let mut results: Vec<(usize, StepOutcome)> = futures::stream::iter(jobs)
+            .buffer_unordered(cap)
+            .collect()
+            .await;
+        results.sort_by_key(|(i, _)| *i);
+        let results: Vec<StepOutcome> = results.into_iter().map(|(_, o)| o).collect();
         done += results.len();
+        let first_failed = stopped.lock().expect("wave state").clone();
         if let Some(why) = cx.halt() {
             failed = true;
             blocked = Some(format!("skipped: {why}"));
-        } else if let Some((s, _)) = wave.iter().zip(&results).find(|(_, o)| o.failed) {
+        } else if let Some(id) = first_failed {
             failed = true;
             blocked = Some(format!(
-                "skipped: the {} rollout stopped after {} failed",
+                "skipped: the {} rollout stopped after {id} failed",
                 target.name(),
-                s.id
             ));
         }
         for o in results {

@@ -112,6 +112,7 @@ async fn compare(
         settings: Settings {
             cluster: config.map(|c| c.cluster).unwrap_or_default(),
             preview: false,
+            rollout: config.map(|c| c.rollout).unwrap_or_default(),
         },
     };
     let p = preview(

@@ -105,6 +105,7 @@ async fn open(
         settings: Settings {
             cluster: config.map(|c| c.cluster).unwrap_or_default(),
             preview: false,
+            rollout: config.map(|c| c.rollout).unwrap_or_default(),
         },
     })))
 }

@@ -89,6 +89,16 @@ fn cross_field_checks_name_the_key() {
     assert!(d.hint.is_some());
     let d = invalid("interval: 0s\n");
     assert!(d.message.contains("positive"));
+    let d = invalid("rollout:\n  concurrency: 0\n");
+    assert_eq!((d.line, d.column), (2, 3));
+    assert!(d.message.contains("at least 1"), "{}", d.message);
+}
+
+#[test]
+fn rollout_concurrency_defaults_to_20_and_is_read() {
+    assert_eq!(Config::parse("a.yaml", "{}\n").unwrap().rollout.cap(), 20);
+    let c = Config::parse("a.yaml", "rollout: {concurrency: 50}\n").unwrap();
+    assert_eq!(c.rollout.cap(), 50);
 }
 
 #[test]

@@ -147,6 +147,7 @@ impl Reconciler for SshReconciler {
         engine.settings = Settings {
             cluster: config.cluster,
             preview: false,
+            rollout: config.rollout,
         };
         let mut out = Outcome {
             commit: commit.to_string(),

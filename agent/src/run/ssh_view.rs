@@ -77,6 +77,7 @@ pub async fn diff(r: &mut SshReconciler, req: DiffRequest) -> DiffAnswer {
     engine.settings = crate::targets::target::Settings {
         cluster: config.cluster,
         preview: req.preview,
+        rollout: config.rollout,
     };
     let d = Desired {
         commit,

@@ -41,6 +41,8 @@ pub struct Settings {
     pub cluster: crate::config::ClusterConfig,
     /// `diff -v`: add previews that cost extra round trips (`crm_simulate`).
     pub preview: bool,
+    /// `rollout:` in agent.yaml: the steps of one wave in flight at once.
+    pub rollout: crate::config::RolloutConfig,
 }
 
 /// Values computed once per cycle and shared between targets (the host-level

@@ -70,6 +70,32 @@ pub async fn apply_target(
     .await
 }
 
+/// The balancer rollout of `changes` with at most `cap` steps of a wave in flight.
+pub async fn apply_capped(
+    remote: &dyn Remote,
+    rendered: &Rendered,
+    views: &HostViews,
+    changes: &[Change],
+    cap: u32,
+) -> Vec<Step> {
+    let settings = Settings {
+        rollout: crate::config::RolloutConfig { concurrency: cap },
+        ..Settings::default()
+    };
+    let state = schema::DesiredState::default();
+    let run = Run {
+        remote,
+        state: &state,
+        rendered,
+        views,
+        changes,
+        kind: TargetKind::Balancer,
+        progress: &|_: &str| {},
+        settings,
+    };
+    run.go(None, None, None).await
+}
+
 /// [`apply_target`] with a [`crate::fence::Fence`] asked before every step.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply_target_fenced(
@@ -84,32 +110,67 @@ pub async fn apply_target_fenced(
     stop: Option<&std::sync::atomic::AtomicBool>,
     fence: Option<&dyn crate::fence::Fence>,
 ) -> Vec<Step> {
-    let target: Box<dyn Target> = match kind {
-        TargetKind::Gateway => Box::new(HostTarget(Gateway)),
-        TargetKind::Balancer => Box::new(HostTarget(Balancer)),
-    };
-    let masker = Masker::new("k");
-    let cx = Cx {
+    let run = Run {
         remote,
-        commit: "c",
         state,
         rendered,
-        masker: &masker,
-        kube: None,
-        settings: Settings::default(),
-        selected: &["gateway", "balancer"],
+        views,
+        changes,
+        kind,
         progress,
-        stop,
-        fence,
-        memo: Default::default(),
+        settings: Settings::default(),
     };
-    let mine: Vec<Change> = changes
-        .iter()
-        .filter(|c| c.target == kind.name())
-        .cloned()
-        .collect();
-    let plan = Plan::new(mine, vec![], Arc::new(views.clone()));
-    let mut report = ApplyReport::default();
-    crate::engine::run_target(target.as_ref(), &cx, &plan, blocked, &mut report).await;
-    report.steps
+    run.go(blocked, stop, fence).await
+}
+
+/// One rollout of one host-level target through the engine's wave runner.
+struct Run<'a> {
+    remote: &'a dyn Remote,
+    state: &'a schema::DesiredState,
+    rendered: &'a Rendered,
+    views: &'a HostViews,
+    changes: &'a [Change],
+    kind: TargetKind,
+    progress: &'a (dyn Fn(&str) + Sync),
+    settings: Settings,
+}
+
+impl Run<'_> {
+    async fn go(
+        self,
+        blocked: Option<String>,
+        stop: Option<&std::sync::atomic::AtomicBool>,
+        fence: Option<&dyn crate::fence::Fence>,
+    ) -> Vec<Step> {
+        let kind = self.kind;
+        let target: Box<dyn Target> = match kind {
+            TargetKind::Gateway => Box::new(HostTarget(Gateway)),
+            TargetKind::Balancer => Box::new(HostTarget(Balancer)),
+        };
+        let masker = Masker::new("k");
+        let cx = Cx {
+            remote: self.remote,
+            commit: "c",
+            state: self.state,
+            rendered: self.rendered,
+            masker: &masker,
+            kube: None,
+            settings: self.settings,
+            selected: &["gateway", "balancer"],
+            progress: self.progress,
+            stop,
+            fence,
+            memo: Default::default(),
+        };
+        let mine: Vec<Change> = self
+            .changes
+            .iter()
+            .filter(|c| c.target == kind.name())
+            .cloned()
+            .collect();
+        let plan = Plan::new(mine, vec![], Arc::new(self.views.clone()));
+        let mut report = ApplyReport::default();
+        crate::engine::run_target(target.as_ref(), &cx, &plan, blocked, &mut report).await;
+        report.steps
+    }
 }

@@ -257,7 +257,7 @@ async fn run_fleet(f: &Fixture) -> Vec<Step> {
 }
 
 #[tokio::test]
-async fn independent_hosts_go_canary_first_then_in_waves() {
+async fn independent_hosts_go_canary_first_then_all_the_others() {
     let f = fleet(25, None);
     let steps = run_fleet(&f).await;
     assert_eq!(steps.len(), 25);
@@ -285,23 +285,90 @@ async fn a_failed_canary_stops_the_fleet() {
     assert_eq!(reload_order(&f), "");
 }
 
+/// Hosts whose reload logs `start HOST`, sleeps, then logs `end HOST`; `bad`'s
+/// check fails at once.
+fn slow_fleet(n: usize, bad: Option<&str>) -> Fixture {
+    let mut f = fleet(n, bad);
+    let log = f.dir.path().join("spans.log");
+    for file in &mut f.rendered.files {
+        let h = &file.host;
+        file.reload = Some(format!(
+            "echo start {h} >> {l}; sleep 0.3; echo end {h} >> {l}",
+            l = log.display()
+        ));
+    }
+    f
+}
+
+/// The most steps that were between their `start` and `end` at once.
+fn max_in_flight(f: &Fixture) -> usize {
+    let log = std::fs::read_to_string(f.dir.path().join("spans.log")).unwrap_or_default();
+    let (mut now, mut max) = (0usize, 0usize);
+    for l in log.lines() {
+        if l.starts_with("start ") {
+            now += 1;
+            max = max.max(now);
+        } else {
+            now -= 1;
+        }
+    }
+    max
+}
+
+async fn run_capped(f: &Fixture, cap: u32) -> Vec<Step> {
+    let changes = diff_files(&f.rendered, &f.views, &Masker::new("k"));
+    crate::targets::hostfiles::harness_tests::apply_capped(
+        &LocalShell::default(),
+        &f.rendered,
+        &f.views,
+        &changes,
+        cap,
+    )
+    .await
+}
+
 #[tokio::test]
-async fn a_failed_wave_stops_the_next_waves() {
-    // h1 canary, then h2..h11 (wave 1, h5 fails), then h12.. skipped.
-    let f = fleet(15, Some("h5"));
-    let steps = run_fleet(&f).await;
-    let skipped: Vec<_> = steps
-        .iter()
-        .filter(|s| s.status == StepStatus::Skipped)
-        .map(|s| s.host.as_str())
-        .collect();
-    assert_eq!(skipped, ["h12", "h13", "h14", "h15"]);
-    assert_eq!(
+async fn after_the_canary_at_most_the_cap_is_in_flight() {
+    let f = slow_fleet(9, None);
+    let steps = run_capped(&f, 3).await;
+    assert!(
+        steps.iter().all(|s| s.status == StepStatus::Applied),
+        "{steps:?}"
+    );
+    let log = std::fs::read_to_string(f.dir.path().join("spans.log")).unwrap();
+    assert!(
+        log.starts_with("start h1\nend h1\n"),
+        "the canary runs alone, before any other host: {log}"
+    );
+    // 8 hosts of 0.3 s under a cap of 3: never 4 at once, and not one at a time.
+    let max = max_in_flight(&f);
+    assert!((2..=3).contains(&max), "{max} in flight:\n{log}");
+}
+
+#[tokio::test]
+async fn a_failure_in_the_wave_starts_no_further_host() {
+    // h1 canary; then h2..h5 start together (cap 4), h5's check fails at once while
+    // h2..h4 reload: they finish, h6..h12 never start.
+    let f = slow_fleet(12, Some("h5"));
+    let steps = run_capped(&f, 4).await;
+    let by = |st: StepStatus| -> Vec<&str> {
         steps
             .iter()
-            .filter(|s| s.status == StepStatus::Applied)
-            .count(),
-        10
+            .filter(|s| s.status == st)
+            .map(|s| s.host.as_str())
+            .collect()
+    };
+    assert_eq!(by(StepStatus::Applied), ["h1", "h2", "h3", "h4"]);
+    assert_eq!(by(StepStatus::Rejected), ["h5"]);
+    assert_eq!(
+        by(StepStatus::Skipped),
+        ["h6", "h7", "h8", "h9", "h10", "h11", "h12"]
+    );
+    let skipped = steps.iter().find(|s| s.host == "h6").unwrap();
+    assert!(
+        skipped.message.contains("stopped after h5 failed"),
+        "{}",
+        skipped.message
     );
 }
 

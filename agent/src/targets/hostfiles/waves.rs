@@ -1,8 +1,9 @@
 //! The order of a host-level rollout, as data. Nodes of a declared HA cluster go
 //! one at a time, a node holding a VIP last (the standby first: it is verified
 //! before the node that serves); other hosts are independent of each other: one
-//! canary first, then waves of [`WAVE`] in parallel. Hosts already in sync are not
-//! in any wave: no upload, no reload.
+//! canary first, alone, then all the others as one wave, which the engine runs with
+//! at most `rollout.concurrency` steps in flight and stops starting after a failure
+//! (`crate::engine`). Hosts already in sync are not in any wave: no upload, no reload.
 
 use super::ha::{paired_nodes, vips};
 use super::kind::HostKind;
@@ -11,9 +12,6 @@ use crate::plan::Change;
 use crate::rendered::{ManagedFile, Rendered};
 use crate::targets::target::StepPlan;
 use schema::DesiredState;
-
-/// Independent hosts (not nodes of one HA cluster) changed at once, after the canary.
-pub const WAVE: usize = 10;
 
 /// Whether `f` changes: its own change, or one the kind says touches it.
 fn is_pending<K: HostKind>(kind: &K, changes: &[Change], f: &ManagedFile) -> bool {
@@ -79,7 +77,9 @@ pub fn plan_waves<K: HostKind>(
     let mut free = free.into_iter();
     waves.extend(free.next().map(|h| vec![h]));
     let rest: Vec<String> = free.collect();
-    waves.extend(rest.chunks(WAVE).map(<[String]>::to_vec));
+    if !rest.is_empty() {
+        waves.push(rest);
+    }
     waves
         .into_iter()
         .map(|wave| {
