@@ -27,6 +27,7 @@ pub mod preview;
 pub mod render;
 pub mod rendered;
 pub mod report;
+pub mod rlimit;
 pub mod run;
 pub mod secrets;
 pub mod source;

@@ -122,6 +122,16 @@ pub fn main() -> std::process::ExitCode {
         }
     };
     init_logging(&cli.global);
+    // A few hundred SSH hosts need more descriptors than the usual soft limit (1024).
+    if let Some((before, after)) = crate::rlimit::raise_nofile() {
+        if before != after {
+            tracing::debug!(
+                before,
+                after,
+                "raised the open-file soft limit to the hard limit"
+            );
+        }
+    }
     let format = cli.global.output.format().unwrap_or(Format::Text);
     match run(cli) {
         Ok(exit) => exit.into(),
