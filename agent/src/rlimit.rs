@@ -6,7 +6,7 @@
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit; the (before, after) soft values,
 /// or `None` when the limit cannot be read or set (then nothing changed).
-pub fn raise_nofile() -> Option<(u64, u64)> {
+pub fn raise_nofile() -> Option<(libc::rlim_t, libc::rlim_t)> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -17,14 +17,14 @@ pub fn raise_nofile() -> Option<(u64, u64)> {
     }
     let before = lim.rlim_cur;
     if lim.rlim_cur >= lim.rlim_max {
-        return Some((before as u64, before as u64));
+        return Some((before, before));
     }
     lim.rlim_cur = lim.rlim_max;
     // SAFETY: as above; raising the soft limit up to the hard one needs no privilege.
     if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
         return None;
     }
-    Some((before as u64, lim.rlim_cur as u64))
+    Some((before, lim.rlim_cur))
 }
 
 #[cfg(test)]
@@ -42,8 +42,8 @@ mod tests {
             lim.rlim_cur = hard.min(512);
             assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &lim), 0);
             let (before, after) = super::raise_nofile().unwrap();
-            assert_eq!(before, hard.min(512) as u64);
-            assert_eq!(after, hard as u64);
+            assert_eq!(before, hard.min(512));
+            assert_eq!(after, hard);
             assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
             assert_eq!(lim.rlim_cur, hard);
         }

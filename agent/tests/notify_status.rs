@@ -30,6 +30,11 @@ struct Seen {
 
 /// Serves on 127.0.0.1, records every request, answers 201 like both APIs do.
 async fn server() -> (u16, Arc<Mutex<Vec<Seen>>>) {
+    server_after(std::time::Duration::ZERO).await
+}
+
+/// [`server`], answering each request `delay` after reading it.
+async fn server_after(delay: std::time::Duration) -> (u16, Arc<Mutex<Vec<Seen>>>) {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = l.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -70,6 +75,7 @@ async fn server() -> (u16, Arc<Mutex<Vec<Seen>>>) {
                     headers,
                     body,
                 });
+                tokio::time::sleep(delay).await;
                 let reply = "HTTP/1.1 201 Created\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
                 s.write_all(reply.as_bytes()).await.unwrap();
             });
@@ -187,4 +193,57 @@ async fn a_receiver_that_is_down_is_reported_not_fatal() {
         })
         .await;
     assert!(got[0].result.is_err(), "{got:?}");
+}
+
+#[tokio::test]
+async fn statuses_queued_at_shutdown_are_still_sent_in_order_within_the_grace() {
+    use agent::notify::queue;
+    use std::time::Duration;
+    let (port, seen) = server_after(Duration::from_millis(300)).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hook.key"), "k\n").unwrap();
+    let yaml = format!(
+        "notify:\n  webhook: {{url: 'http://127.0.0.1:{port}/h', secretFile: hook.key}}\n  timeout: 2s\n"
+    );
+    let path = dir.path().join("agent.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let config = Config::load(&path).unwrap();
+    let ev = |state| Event {
+        commit: SHA.into(),
+        state,
+        description: "d".into(),
+    };
+    let states = [
+        CommitState::Applying,
+        CommitState::Failed,
+        CommitState::Applied,
+    ];
+
+    // Three events queued, then the service stops (its sender dropped): all of them
+    // arrive, in order, although each answer takes 300 ms.
+    let (tx, drain) = queue::start(Notifier::new(config.notify.clone()).unwrap());
+    for s in states {
+        tx.send(ev(s)).unwrap();
+    }
+    drop(tx);
+    assert!(drain.finish(Duration::from_secs(10)).await);
+    let got: Vec<String> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| serde_json::from_slice::<serde_json::Value>(&s.body).unwrap()["state"].to_string())
+        .collect();
+    assert_eq!(got, [r#""applying""#, r#""failed""#, r#""applied""#]);
+
+    // A grace shorter than the receiver's answers: shutdown is not held up.
+    seen.lock().unwrap().clear();
+    let (tx, drain) = queue::start(Notifier::new(config.notify).unwrap());
+    for s in states {
+        tx.send(ev(s)).unwrap();
+    }
+    drop(tx);
+    let t0 = std::time::Instant::now();
+    assert!(!drain.finish(Duration::from_millis(400)).await);
+    assert!(t0.elapsed() < Duration::from_secs(2));
+    assert!(seen.lock().unwrap().len() < 3);
 }

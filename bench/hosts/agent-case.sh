@@ -125,6 +125,10 @@ service() {
   echo "agent-service: the service did not come up" >&2; cat "$STATE/agent-service.log" >&2; exit 3
 }
 
+# The soft open-file limit a systemd service gets by default (1024): the agent raises it
+# to the hard limit itself, which is what lets it reach a few hundred hosts at once.
+ulimit -Sn "${AGENT_NOFILE_SOFT:-1024}" 2>/dev/null || true
+
 case $MODE in
   apply) exec "$AGENT_BIN" --config "$cfg" apply "$GEN/repo" --target balancer ;;
   check)

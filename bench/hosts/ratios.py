@@ -42,3 +42,44 @@ for sc in SC:
 print()
 for v in verdicts:
     print("- " + v)
+
+# Scale (issue 16), when the run measured several N: per N the medians of the warm agent
+# and the peers, the agent's own RSS and its tree's, and the goals.
+ns = sorted({k[0] for k in med})
+if len(ns) >= 2:
+    def rss(n, tool, sc, key):
+        f = os.path.join(out, f"rss-{n}-{tool}-{sc}.json")
+        try:
+            return json.loads(open(f).read().splitlines()[-1]).get(key)
+        except (OSError, ValueError, IndexError):
+            return None
+    def mib(k):
+        return "-" if k is None else f"{k / 1024:.0f}"
+    a = "agent-warm"
+    print(f"\n## Scale: {a} per N (median s; RSS MiB: agent process / whole tree, drift check)\n")
+    print("| N | check | pyinfra check | ratio | apply (all change) | pyinfra apply | ratio | baseline-warm apply | agent RSS | tree RSS |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in ns:
+        c, pc = med.get((n, a, "check_nodrift")), med.get((n, "pyinfra", "check_nodrift"))
+        ap, pa = med.get((n, a, "apply_change")), med.get((n, "pyinfra", "apply_change"))
+        bw = med.get((n, "baseline-warm", "apply_change"))
+        f = lambda v: "-" if v is None else f"{v:.3f}"
+        r = lambda x, y: "-" if x is None or y is None else f"{x / y:.2f}"
+        print(f"| {n} | {f(c)} | {f(pc)} | {r(c, pc)} | {f(ap)} | {f(pa)} | {r(ap, pa)} | {f(bw)} | "
+              f"{mib(rss(n, a, 'check_nodrift', 'time_v_maxrss_kib'))} | {mib(rss(n, a, 'check_nodrift', 'peak_tree_rss_kib'))} |")
+    goals = []
+    lo, hi = ns[0], ns[-1]
+    def goal(name, v, bound):
+        if v is not None:
+            goals.append(f"{name}: {v:.2f} (goal ≤ {bound}) {'MET' if v <= bound else 'MISSED'}")
+    q = lambda x, y: None if x is None or y is None else x / y
+    goal(f"warm drift check at N={hi} vs pyinfra", q(med.get((hi, a, "check_nodrift")), med.get((hi, "pyinfra", "check_nodrift"))), 0.2)
+    goal(f"warm drift check N={hi} / N={lo}", q(med.get((hi, a, "check_nodrift")), med.get((lo, a, "check_nodrift"))), 4.5 * (hi / lo) / 4)
+    goal(f"warm apply at N={lo} vs pyinfra", q(med.get((lo, a, "apply_change")), med.get((lo, "pyinfra", "apply_change"))), 0.4)
+    goal(f"warm apply at N={hi} vs pyinfra", q(med.get((hi, a, "apply_change")), med.get((hi, "pyinfra", "apply_change"))), 0.3)
+    worst = max((rss(hi, t, sc, "time_v_maxrss_kib") or 0 for t in ("agent", a) for sc in SC), default=0)
+    if worst:
+        goal(f"agent process RSS at N={hi}, MiB (worst scenario)", worst / 1024, 40)
+    print()
+    for g in goals:
+        print("- " + g)

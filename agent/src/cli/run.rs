@@ -16,6 +16,7 @@ use crate::source::{FetchOptions, SourceSpec};
 use anyhow::Context;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{watch, Notify};
 
 #[derive(Debug, clap::Args)]
@@ -183,17 +184,18 @@ async fn serve(
     tracing::info!("agent run: started");
     let mut service = Service::new(reconciler, shared.clone(), seed);
     service.diffs = Some(diff_rx);
-    if let Some(n) = crate::notify::notifier::Notifier::new(config.notify.clone()) {
-        // One task sends the commit statuses in order; the loop never waits for it.
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // One task sends the commit statuses in order; the loop never waits for it.
+    let notify_grace = 2 * config.notify.timeout.unwrap_or(Duration::from_secs(10));
+    let notifications = crate::notify::notifier::Notifier::new(config.notify.clone()).map(|n| {
+        let (tx, drain) = crate::notify::queue::start(n);
         service.commit_status = crate::run::commit_status::Reporter::new(tx);
-        tokio::spawn(async move {
-            while let Some(ev) = rx.recv().await {
-                n.notify(&ev).await;
-            }
-        });
-    }
+        drain
+    });
+    // `run` consumes the service and with it the queue's sender: the drain can end.
     let mut reconciler = service.run(ctl).await;
+    if let Some(drain) = notifications {
+        drain.finish(notify_grace).await;
+    }
     // Only now, with no step running, is the Lease given up (a follower takes over at once).
     if let (Some(done), Some(task), Some(e)) = (lease_done, lease_task, &elector) {
         let _ = done.send(true);

@@ -6,10 +6,12 @@
 //! `event` is the value (what happened to which commit), `request` turns it into the
 //! exact HTTP request each service documents (pure), `send` is the one place that
 //! opens a connection (HTTP or HTTPS with the system's roots), `notifier` sends one
-//! event to every configured receiver. A failed notification is logged, never retried,
+//! event to every configured receiver, `queue` keeps them in order off the loop and
+//! drains them at shutdown. A failed notification is logged, never retried,
 //! and never delays or fails a cycle.
 
 pub mod event;
 pub mod notifier;
+pub mod queue;
 pub mod request;
 pub mod send;
