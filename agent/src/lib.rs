@@ -29,6 +29,7 @@ pub mod rendered;
 pub mod report;
 pub mod run;
 pub mod secrets;
+pub mod shard;
 pub mod source;
 pub mod ssh;
 pub mod targets;

@@ -243,6 +243,7 @@ mod tests {
     fn diff_text_groups_by_host_and_summarises() {
         let cs = ChangeSet {
             commit: "abc".into(),
+            shard: None,
             changes: vec![
                 Change {
                     target: "balancer".into(),

@@ -45,6 +45,7 @@ fn all_created(r: &Rendered, masker: &Masker) -> ChangeSet {
         .collect();
     ChangeSet {
         commit: "c".into(),
+        shard: None,
         changes,
         errors: vec![],
     }
@@ -192,6 +193,7 @@ fn drift_is_shown_apart_from_the_prs_change() {
     };
     let cs = |c| ChangeSet {
         commit: "c".into(),
+        shard: None,
         changes: vec![c],
         errors: vec![],
     };

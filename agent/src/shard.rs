@@ -1,0 +1,127 @@
+//! Sharding (`shard: NAME` in agent.yaml): what one agent manages of a commit.
+//!
+//! The one place the shard is applied: [`narrow`] replaces a prepared commit's
+//! [`Rendered`] by the shard's part of it ([`scope`]) before anything observes or
+//! writes, so the engine and every target stay unaware of shards: they plan and
+//! apply what the render holds, and the render holds only the shard's hosts. A
+//! host's shard is its inventory label `shard` (`schema::SHARD_LABEL`); the shard
+//! owns
+//!
+//! - the files of its hosts (gateway, balancer, any host-level kind);
+//! - the CIB of an `HaCluster` whose nodes are all its hosts (validation keeps a
+//!   cluster's nodes in one shard);
+//! - the `extra` items that name one of its hosts (the Node registration of its
+//!   workers);
+//! - the Kubernetes objects (workloads) and every other cluster-wide item, when the
+//!   control-plane hosts are its hosts ([`schema::DesiredState::kube_shard`]). With no
+//!   control-plane host in a shard, no shard owns them: only an agent without
+//!   `shard:` applies them.
+//!
+//! An agent without `shard:` manages everything, as before sharding; on a sharded
+//! inventory it says so with a warning (README, "Sharding").
+
+use crate::rendered::Rendered;
+use crate::validate::Prepared;
+use schema::{DesiredState, Diagnostic};
+use serde_json::Value;
+
+/// The part of `rendered` that the agent of `shard` manages (module docs).
+pub fn scope(state: &DesiredState, rendered: &Rendered, shard: &str) -> Rendered {
+    let owns = |host: &str| state.shard_of(host) == Some(shard);
+    let owns_kube = state.kube_shard() == Some(shard);
+    let extra = rendered
+        .extra
+        .iter()
+        .filter_map(|(k, v)| extra_part(v, &owns, owns_kube).map(|v| (k.clone(), v)))
+        .collect();
+    Rendered {
+        files: rendered
+            .files
+            .iter()
+            .filter(|f| owns(&f.host))
+            .cloned()
+            .collect(),
+        cib: rendered
+            .cib
+            .iter()
+            .filter(|c| !c.nodes.is_empty() && c.nodes.iter().all(|n| owns(n)))
+            .cloned()
+            .collect(),
+        objects: match owns_kube {
+            true => rendered.objects.clone(),
+            false => vec![],
+        },
+        extra,
+        shard: Some(shard.to_string()),
+    }
+}
+
+/// An `extra` entry's part: a list whose items name a `host` keeps the items of the
+/// shard's hosts; anything else is cluster-wide and goes with the Kubernetes API.
+fn extra_part(v: &Value, owns: &dyn Fn(&str) -> bool, owns_kube: bool) -> Option<Value> {
+    let per_host = v
+        .as_array()
+        .filter(|items| items.iter().all(|i| i["host"].is_string()));
+    let kept = match per_host {
+        Some(items) => Value::Array(
+            items
+                .iter()
+                .filter(|i| owns(i["host"].as_str().unwrap_or_default()))
+                .cloned()
+                .collect(),
+        ),
+        None if owns_kube => v.clone(),
+        None => return None,
+    };
+    (kept.as_array().is_none_or(|a| !a.is_empty())).then_some(kept)
+}
+
+/// Why `shard` cannot be served from `state`: no host carries it.
+pub fn unknown(state: &DesiredState, shard: &str) -> Option<String> {
+    let shards = state.shards();
+    if shards.contains(shard) {
+        return None;
+    }
+    Some(match shards.is_empty() {
+        true => format!(
+            "shard `{shard}` (agent.yaml `shard:`): the inventory has no shards; label its hosts `labels: {{shard: {shard}}}` or remove `shard:`"
+        ),
+        false => format!(
+            "shard `{shard}` (agent.yaml `shard:`) is carried by no inventory host; the shards are: {}",
+            shards.into_iter().collect::<Vec<_>>().join(", ")
+        ),
+    })
+}
+
+/// A prepared commit as the agent of `shard` sees it: its render narrowed by
+/// [`scope`]. `Err`: no host carries `shard`. Without a shard the commit is kept
+/// whole; on a sharded inventory a warning says that this agent manages every shard.
+pub fn narrow(mut prepared: Prepared, shard: Option<&str>) -> Result<Prepared, String> {
+    let state = &prepared.state;
+    match shard {
+        Some(s) => {
+            if let Some(why) = unknown(state, s) {
+                return Err(why);
+            }
+            prepared.rendered = scope(state, &prepared.rendered, s);
+        }
+        None => {
+            let shards = state.shards();
+            if !shards.is_empty() {
+                let list = shards.into_iter().collect::<Vec<_>>().join(", ");
+                let msg = format!(
+                    "the inventory is sharded ({list}) but this agent has no `shard:`: it manages every host of every shard"
+                );
+                let hint = "set `shard:` in agent.yaml; an agent without one beside the shards' agents should keep the host-level targets and nodes on `observe` (e.g. to apply workloads no shard owns)";
+                prepared
+                    .warnings
+                    .push(Diagnostic::warning("", 0, 0, msg).with_hint(hint));
+            }
+        }
+    }
+    Ok(prepared)
+}
+
+#[cfg(test)]
+#[path = "shard_tests.rs"]
+mod tests;
