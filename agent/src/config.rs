@@ -27,6 +27,7 @@
 //! history: { maxAge: 30d, maxEntries: 5000 }   # agent run / apply: <stateDir>/history.db
 //! web: { authFile: web.token }   # required when listen is not loopback
 //! leaderElection: { lease: agent, namespace: agent-system, duration: 15s, renew: 10s }
+//! shard: eu-1                # only the hosts labelled shard: eu-1; Lease agent-eu-1
 //! ```
 
 mod defaults;
@@ -112,6 +113,11 @@ pub struct Config {
     /// the holder applies, the others observe (README, "High availability of the agent").
     #[serde(default)]
     pub leader_election: Option<LeaderElectionConfig>,
+    /// Manage only the inventory hosts labelled `shard: NAME` (and what lies wholly in
+    /// that shard: its clusters; the Kubernetes API when the control plane is in it).
+    /// With `leaderElection:`, the Lease is `<lease>-<shard>` (README, "Sharding").
+    #[serde(default)]
+    pub shard: Option<String>,
 }
 
 /// `cluster:` in agent.yaml: the two decisions about a Pacemaker cluster that belong
@@ -410,6 +416,11 @@ impl Config {
             );
         }
         if let Some((key, message, hint)) = self.leader_election.as_ref().and_then(|l| l.problem())
+        {
+            return fail(key, message, hint);
+        }
+        if let Some((key, message, hint)) =
+            ha::shard_problem(self.shard.as_deref(), self.leader_election.as_ref())
         {
             return fail(key, message, hint);
         }

@@ -22,7 +22,7 @@
 
 use crate::rendered::Rendered;
 use crate::validate::Prepared;
-use schema::{DesiredState, Diagnostic};
+use schema::DesiredState;
 use serde_json::Value;
 
 /// The part of `rendered` that the agent of `shard` manages (module docs).
@@ -95,31 +95,28 @@ pub fn unknown(state: &DesiredState, shard: &str) -> Option<String> {
 
 /// A prepared commit as the agent of `shard` sees it: its render narrowed by
 /// [`scope`]. `Err`: no host carries `shard`. Without a shard the commit is kept
-/// whole; on a sharded inventory a warning says that this agent manages every shard.
+/// whole (see [`unsharded_warning`]).
 pub fn narrow(mut prepared: Prepared, shard: Option<&str>) -> Result<Prepared, String> {
-    let state = &prepared.state;
-    match shard {
-        Some(s) => {
-            if let Some(why) = unknown(state, s) {
-                return Err(why);
-            }
-            prepared.rendered = scope(state, &prepared.rendered, s);
+    if let Some(s) = shard {
+        if let Some(why) = unknown(&prepared.state, s) {
+            return Err(why);
         }
-        None => {
-            let shards = state.shards();
-            if !shards.is_empty() {
-                let list = shards.into_iter().collect::<Vec<_>>().join(", ");
-                let msg = format!(
-                    "the inventory is sharded ({list}) but this agent has no `shard:`: it manages every host of every shard"
-                );
-                let hint = "set `shard:` in agent.yaml; an agent without one beside the shards' agents should keep the host-level targets and nodes on `observe` (e.g. to apply workloads no shard owns)";
-                prepared
-                    .warnings
-                    .push(Diagnostic::warning("", 0, 0, msg).with_hint(hint));
-            }
-        }
+        prepared.rendered = scope(&prepared.state, &prepared.rendered, s);
     }
     Ok(prepared)
+}
+
+/// An agent without `shard:` on a sharded inventory manages every shard: allowed (an
+/// operator's `agent diff` of everything; workloads no shard owns), but said, since
+/// beside the shards' agents it would write their hosts too.
+pub fn unsharded_warning(state: &DesiredState, shard: Option<&str>) -> Option<String> {
+    let shards = state.shards();
+    (shard.is_none() && !shards.is_empty()).then(|| {
+        let list = shards.into_iter().collect::<Vec<_>>().join(", ");
+        format!(
+            "the inventory is sharded ({list}) but this agent has no `shard:`: it manages every host of every shard (set `shard:` in agent.yaml; beside the shards' agents, keep the host-level targets and nodes on `observe`)"
+        )
+    })
 }
 
 #[cfg(test)]

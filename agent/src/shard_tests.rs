@@ -132,7 +132,7 @@ fn a_cluster_wide_extra_entry_goes_with_the_kubernetes_api() {
 }
 
 #[test]
-fn narrow_refuses_an_unknown_shard_and_warns_an_agent_of_no_shard() {
+fn narrow_refuses_an_unknown_shard_and_an_agent_of_no_shard_is_warned() {
     let e = narrow(prepared(INVENTORY), Some("c")).unwrap_err();
     assert!(
         e.contains("shard `c`") && e.contains("the shards are: a, b"),
@@ -146,9 +146,13 @@ fn narrow_refuses_an_unknown_shard_and_warns_an_agent_of_no_shard() {
 
     let whole = narrow(prepared(INVENTORY), None).unwrap();
     assert_eq!(whole.rendered, prepared(INVENTORY).rendered);
-    assert_eq!(whole.warnings.len(), 1);
-    assert!(whole.warnings[0].message.contains("sharded (a, b)"));
-    assert!(narrow(prepared(&plain), None).unwrap().warnings.is_empty());
+    let w = unsharded_warning(&whole.state, None).expect("a warning");
+    assert!(
+        w.contains("sharded (a, b)") && w.contains("every host"),
+        "{w}"
+    );
+    assert_eq!(unsharded_warning(&whole.state, Some("a")), None);
+    assert_eq!(unsharded_warning(&prepared(&plain).state, None), None);
 
     let b = narrow(prepared(INVENTORY), Some("b")).unwrap();
     assert_eq!(hosts(&b.rendered), ["gw-b", "lb1", "lb2"]);
