@@ -76,6 +76,30 @@ fn extra_part(v: &Value, owns: &dyn Fn(&str) -> bool, owns_kube: bool) -> Option
     (kept.as_array().is_none_or(|a| !a.is_empty())).then_some(kept)
 }
 
+/// The desired state as the web view's live readers of the agent of `shard` see it
+/// (they read the inventory and the clusters, not the render): only the shard's hosts
+/// and the clusters whose nodes are all in it. `None`: the whole state.
+pub fn live_state<'s>(
+    state: &'s DesiredState,
+    shard: Option<&str>,
+) -> std::borrow::Cow<'s, DesiredState> {
+    let Some(shard) = shard else {
+        return std::borrow::Cow::Borrowed(state);
+    };
+    let mut s = state.clone();
+    s.clusters.retain(|c| {
+        c.doc
+            .spec
+            .nodes
+            .iter()
+            .all(|n| state.shard_of(n) == Some(shard))
+    });
+    if let Some(inv) = &mut s.inventory {
+        inv.doc.spec.hosts.retain(|h| h.shard() == Some(shard));
+    }
+    std::borrow::Cow::Owned(s)
+}
+
 /// Why `shard` cannot be served from `state`: no host carries it.
 pub fn unknown(state: &DesiredState, shard: &str) -> Option<String> {
     let shards = state.shards();

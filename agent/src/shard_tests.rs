@@ -157,3 +157,16 @@ fn narrow_refuses_an_unknown_shard_and_an_agent_of_no_shard_is_warned() {
     let b = narrow(prepared(INVENTORY), Some("b")).unwrap();
     assert_eq!(hosts(&b.rendered), ["gw-b", "lb1", "lb2"]);
 }
+
+#[test]
+fn the_live_view_of_a_shard_reads_only_its_hosts_and_clusters() {
+    let p = prepared(INVENTORY);
+    let a = live_state(&p.state, Some("a"));
+    let names: Vec<&str> = a.hosts().iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["gw-a", "w1", "cp"]);
+    assert!(a.clusters.is_empty());
+    let b = live_state(&p.state, Some("b"));
+    assert_eq!(b.clusters.len(), 1);
+    assert_eq!(b.hosts_with_role(schema::Role::Balancer).count(), 2);
+    assert_eq!(*live_state(&p.state, None), p.state);
+}

@@ -245,3 +245,21 @@ fn an_invalid_revision_lists_its_errors() {
         "{md}"
     );
 }
+
+#[test]
+fn a_sharded_preview_says_which_shard_it_covers() {
+    let mut p = Preview {
+        base: rev("main", "b"),
+        head: rev("pr", "h"),
+        ..Default::default()
+    };
+    assert!(!comment(&p, GITHUB_LIMIT).contains("Shard"));
+    p.shard = Some("site-a".into());
+    let md = comment(&p, GITHUB_LIMIT);
+    assert!(
+        md.contains("Shard `site-a`: only the hosts labelled `shard: site-a`."),
+        "{md}"
+    );
+    let json = serde_json::to_value(&p).unwrap();
+    assert_eq!(json["shard"], "site-a");
+}
