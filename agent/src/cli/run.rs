@@ -190,7 +190,9 @@ async fn serve(
     }
     let mut service = Service::new(reconciler, shared.clone(), seed);
     service.diffs = Some(diff_rx);
-    if let Some(n) = crate::notify::notifier::Notifier::new(config.notify.clone()) {
+    if let Some(n) = crate::notify::notifier::Notifier::new(
+        config.notify.clone().for_shard(config.shard.as_deref()),
+    ) {
         // One task sends the commit statuses in order; the loop never waits for it.
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         service.commit_status = crate::run::commit_status::Reporter::new(tx);

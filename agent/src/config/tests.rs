@@ -295,3 +295,14 @@ fn a_shard_names_its_own_lease_and_must_make_a_valid_name() {
     let d = invalid("shard: ''\n");
     assert_eq!(d.line, 1, "{d}");
 }
+
+#[test]
+fn a_shards_commit_statuses_have_their_own_context_unless_one_is_set() {
+    let text = "shard: eu-1\nnotify:\n  github: {repository: o/r, tokenFile: t}\n  gitlab: {api: https://g/api/v4, project: p, tokenFile: t, name: mine}\n";
+    let c = Config::parse("agent.yaml", text).unwrap();
+    let n = c.notify.clone().for_shard(c.shard.as_deref());
+    assert_eq!(n.github.unwrap().context, "agent/eu-1");
+    assert_eq!(n.gitlab.unwrap().name, "mine", "an explicit name is kept");
+    let n = c.notify.clone().for_shard(None);
+    assert_eq!(n.github.unwrap().context, "agent");
+}
