@@ -9,7 +9,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LeaderElectionConfig {
-    /// Name of the `coordination.k8s.io/v1` Lease (a DNS subdomain), shared by the agents.
+    /// Name of the `coordination.k8s.io/v1` Lease (a DNS subdomain), shared by the agents;
+    /// with `shard:`, the Lease is `<lease>-<shard>` (one per shard).
     pub lease: String,
     /// Namespace of the Lease (it must exist; the agent needs get, create and update on
     /// leases there).
