@@ -27,6 +27,7 @@
 //! history: { maxAge: 30d, maxEntries: 5000 }   # agent run / apply: <stateDir>/history.db
 //! web: { authFile: web.token }   # required when listen is not loopback
 //! leaderElection: { lease: agent, namespace: agent-system, duration: 15s, renew: 10s }
+//! shard: eu-1                # only the hosts labelled shard: eu-1; Lease agent-eu-1
 //! ```
 
 mod defaults;
@@ -117,6 +118,11 @@ pub struct Config {
     /// How many independent hosts a rollout changes at once after its canary.
     #[serde(default)]
     pub rollout: RolloutConfig,
+    /// Manage only the inventory hosts labelled `shard: NAME` (and what lies wholly in
+    /// that shard: its clusters; the Kubernetes API when the control plane is in it).
+    /// With `leaderElection:`, the Lease is `<lease>-<shard>` (README, "Sharding").
+    #[serde(default)]
+    pub shard: Option<String>,
 }
 
 /// `cluster:` in agent.yaml: the two decisions about a Pacemaker cluster that belong
@@ -420,6 +426,11 @@ impl Config {
         }
         if let Some((message, hint)) = self.rollout.problem() {
             return fail("concurrency", message, hint);
+        }
+        if let Some((key, message, hint)) =
+            ha::shard_problem(self.shard.as_deref(), self.leader_election.as_ref())
+        {
+            return fail(key, message, hint);
         }
         if let Some(repo) = &self.repo {
             if repo.url.trim().is_empty() {

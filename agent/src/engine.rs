@@ -156,7 +156,7 @@ impl<'a> Engine<'a> {
         let quiet = |_: &str| {};
         let cx = self.cx(d, &quiet);
         let plans = self.plans(&cx, &self.targets()).await;
-        change_set(d.commit, &plans)
+        change_set(d, &plans)
     }
 
     /// The order `apply` would take, per target: the waves of its steps.
@@ -170,7 +170,7 @@ impl<'a> Engine<'a> {
             .zip(&plans)
             .flat_map(|(t, p)| t.waves(&cx, p))
             .collect();
-        (change_set(d.commit, &plans), waves)
+        (change_set(d, &plans), waves)
     }
 
     /// Observe, then apply every pending change in dependency order (module docs).
@@ -179,7 +179,7 @@ impl<'a> Engine<'a> {
         let targets = self.targets();
         let plans = self.plans(&cx, &targets).await;
         let mut report = ApplyReport {
-            plan: change_set(d.commit, &plans),
+            plan: change_set(d, &plans),
             ..Default::default()
         };
         let mut failed: Vec<&'static str> = Vec::new();
@@ -201,9 +201,10 @@ impl<'a> Engine<'a> {
 }
 
 /// The change set of `plans`, in a stable order.
-fn change_set(commit: &str, plans: &[Plan]) -> ChangeSet {
+fn change_set(d: &Desired<'_>, plans: &[Plan]) -> ChangeSet {
     let mut cs = ChangeSet {
-        commit: commit.to_string(),
+        commit: d.commit.to_string(),
+        shard: d.rendered.shard.clone(),
         ..Default::default()
     };
     for p in plans {

@@ -30,6 +30,7 @@ pub mod report;
 pub mod rlimit;
 pub mod run;
 pub mod secrets;
+pub mod shard;
 pub mod source;
 pub mod ssh;
 pub mod targets;

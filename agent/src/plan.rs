@@ -78,6 +78,9 @@ pub struct TargetError {
 pub struct ChangeSet {
     /// Commit of the desired state compared.
     pub commit: String,
+    /// The shard compared (`shard:` in agent.yaml); `None`: every host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     pub changes: Vec<Change>,
     pub errors: Vec<TargetError>,
 }

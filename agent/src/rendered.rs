@@ -77,6 +77,10 @@ pub struct Rendered {
     /// Node), for `agent render` and the target's own plan. Absent when empty.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The shard this render was narrowed to (`shard:` in agent.yaml, [`crate::shard`]):
+    /// it then holds only what that shard's agent manages. `None`: the whole state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 impl Rendered {

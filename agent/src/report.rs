@@ -110,6 +110,9 @@ pub fn diff_text(cs: &ChangeSet, color: bool, verbose: bool) -> String {
     }
     let mut out = String::new();
     let _ = writeln!(out, "commit {}", cs.commit);
+    if let Some(s) = &cs.shard {
+        let _ = writeln!(out, "shard {s}: only its hosts");
+    }
     for (host, blocks) in by_host {
         let _ = writeln!(out, "{host}");
         for b in blocks {
@@ -214,21 +217,16 @@ pub fn apply_text(rep: &ApplyReport) -> String {
             "drift kept by policy (reported only): {drift} object(s); see `agent diff`"
         );
     }
+    let at = match &rep.plan.shard {
+        Some(s) => format!("commit {}, shard {s}", rep.plan.commit),
+        None => format!("commit {}", rep.plan.commit),
+    };
     let _ = match (changed, bad) {
-        (0, 0) => writeln!(
-            out,
-            "in sync: nothing to apply (commit {})",
-            rep.plan.commit
-        ),
-        (_, 0) => writeln!(
-            out,
-            "converged: {changed} change(s) applied (commit {})",
-            rep.plan.commit
-        ),
+        (0, 0) => writeln!(out, "in sync: nothing to apply ({at})"),
+        (_, 0) => writeln!(out, "converged: {changed} change(s) applied ({at})"),
         _ => writeln!(
             out,
-            "NOT converged: {changed} change(s) applied, {bad} failed or skipped (commit {})",
-            rep.plan.commit
+            "NOT converged: {changed} change(s) applied, {bad} failed or skipped ({at})"
         ),
     };
     out
@@ -243,6 +241,7 @@ mod tests {
     fn diff_text_groups_by_host_and_summarises() {
         let cs = ChangeSet {
             commit: "abc".into(),
+            shard: None,
             changes: vec![
                 Change {
                     target: "balancer".into(),

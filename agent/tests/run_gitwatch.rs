@@ -66,6 +66,7 @@ fn watcher(f: &Fixture, allow_force_push: bool) -> GitWatch {
             ..Default::default()
         },
         trust: Default::default(),
+        shard: None,
     }
 }
 
@@ -175,4 +176,68 @@ fn an_unsigned_commit_is_refused_when_signatures_are_required() {
         }
         other => panic!("expected a refusal, got {:?}", other.0),
     }
+}
+
+/// `shard:`: a commit whose inventory does not carry the agent's shard is refused
+/// (saying which shards exist) and the last good one stays; an accepted commit holds
+/// only the shard's hosts.
+#[test]
+fn a_commit_without_the_agents_shard_is_refused_and_an_accepted_one_is_narrowed() {
+    let f = fixture();
+    let mut w = watcher(&f, false);
+    w.shard = Some("edge".into());
+    match w.poll(None) {
+        (Ok(Polled::Rejected { reason, .. }), None) => {
+            assert!(reason.contains("the inventory has no shards"), "{reason}")
+        }
+        other => panic!("expected a rejection, got {:?}", other.0),
+    }
+    let inv = f.work.join("inventory.yaml");
+    let text = std::fs::read_to_string(&inv).unwrap();
+    let mut labelled = text.clone();
+    for (host, shard) in [
+        ("gw", "edge"),
+        ("ha1", "lb"),
+        ("ha2", "lb"),
+        ("w1", "edge"),
+        ("w2", "lb"),
+    ] {
+        let from = format!("    - name: {host}\n");
+        labelled = labelled.replacen(
+            &from,
+            &format!("{from}      labels: {{shard: {shard}}}\n"),
+            1,
+        );
+    }
+    std::fs::write(&inv, &labelled).unwrap();
+    let sharded = commit_all(&f.work, "shards");
+    let (p, acc) = w.poll(None);
+    assert_eq!(p.unwrap(), Polled::New { commit: sharded });
+    let acc = acc.unwrap();
+    let hosts: std::collections::BTreeSet<&str> = acc
+        .prepared
+        .rendered
+        .files
+        .iter()
+        .map(|f| f.host.as_str())
+        .collect();
+    assert_eq!(hosts.into_iter().collect::<Vec<_>>(), ["gw"]);
+    assert_eq!(acc.prepared.rendered.shard.as_deref(), Some("edge"));
+    assert!(acc.prepared.rendered.cib.is_empty());
+
+    // The shard is renamed in Git: refused, naming the shards there are.
+    std::fs::write(&inv, labelled.replace("shard: edge", "shard: front")).unwrap();
+    commit_all(&f.work, "renamed");
+    match w.poll(Some(&acc)) {
+        (Ok(Polled::Rejected { reason, .. }), None) => {
+            assert!(
+                reason.contains("shard `edge`") && reason.contains("front, lb"),
+                "{reason}"
+            )
+        }
+        other => panic!("expected a rejection, got {:?}", other.0),
+    }
+    // Restarted with that shard, the saved last good commit is still narrowed to it.
+    let restored = w.restore().expect("the last good commit");
+    assert_eq!(restored.prepared.rendered.shard.as_deref(), Some("edge"));
 }

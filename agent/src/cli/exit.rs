@@ -53,7 +53,7 @@ Exit codes:
   1   differences found (agent diff)
   2   invalid desired state (validation, rendering or local checks failed)
   3   source error: path unreadable, repository unreachable, revision not found, commit refused (unsigned or signed by a key not allowed)
-  4   agent config file unreadable or invalid
+  4   agent config file unreadable or invalid, or its shard: is carried by no inventory host
   5   internal error
   6   a host or target failed: unreachable, rejected, rolled back (the rest was still done)
   7   agent drill: a goal was missed (a check failed, or refused to start on an unhealthy cluster)

@@ -65,6 +65,18 @@ pub fn run(args: &DiffArgs, config: Option<&Config>, output: Output) -> anyhow::
         Ok(p) => p,
         Err(d) => return Ok(invalid("PR head", &head_rev, &d, output)),
     };
+    // `shard:`: the preview is the shard's, like its agent's diff (base and head alike).
+    let shard = config.and_then(|c| c.shard.as_deref());
+    let (base, head) = match (
+        crate::shard::narrow(base, shard),
+        crate::shard::narrow(head, shard),
+    ) {
+        (Ok(b), Ok(h)) => (b, h),
+        (Err(why), _) | (_, Err(why)) => {
+            eprintln!("error: {why}: nothing was compared");
+            return Ok(Exit::Config);
+        }
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

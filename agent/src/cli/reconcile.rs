@@ -83,6 +83,24 @@ async fn open(
             return Ok(Opened::Invalid(Exit::Invalid));
         }
     };
+    let shard = config.and_then(|c| c.shard.as_deref());
+    if let Some(w) = crate::shard::unsharded_warning(&prepared.state, shard) {
+        tracing::warn!("{w}");
+    }
+    // The one place a shard applies: everything after sees only the shard's render.
+    let prepared = match crate::shard::narrow(prepared, shard) {
+        Ok(p) => p,
+        Err(why) => {
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::json!({"commit": snapshot.commit, "shard": shard, "error": why, "exitCode": Exit::Config.code()})
+                ),
+                Format::Text => eprintln!("error: {why}: nothing was compared or changed"),
+            }
+            return Ok(Opened::Invalid(Exit::Config));
+        }
+    };
     let pool = Pool::new(config.map(SshConfig::from).unwrap_or_default());
     let remote = SshRemote::from_inventory(pool, &prepared.state);
     let select = args.selection();

@@ -199,6 +199,7 @@ mod tests {
                 ids: vec!["vip".into()],
             }],
             extra: Default::default(),
+            shard: None,
             objects: vec![
                 serde_json::json!({"kind": "Namespace", "metadata": {"name": "keycloak"}}),
             ],

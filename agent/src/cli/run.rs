@@ -43,6 +43,7 @@ fn git_watch(c: &Config) -> anyhow::Result<GitWatch> {
         state_dir: c.state_dir.clone(),
         keys: crate::validate::SecretOptions::from_config(Some(c))?,
         trust: c.trust.clone(),
+        shard: c.shard.clone(),
     })
 }
 
@@ -93,6 +94,7 @@ async fn serve(
     let local_repo = gw.spec.location.clone();
     let mut status = Status::load(&config.state_dir).unwrap_or_default();
     (status.repo, status.next_run) = (repo, None);
+    status.shard = config.shard.clone();
     // Opened after the lock: only this process marks cut-off cycles `interrupted`.
     let history = match config.history.enabled {
         true => Some(std::sync::Mutex::new(History::open(
@@ -181,12 +183,20 @@ async fn serve(
         schedule: schedule_rx,
     };
     let seed = u64::from(std::process::id()) ^ crate::run::status::unix_now();
-    tracing::info!("agent run: started");
+    match &config.shard {
+        Some(shard) => {
+            tracing::info!(shard = %shard, "agent run: started; managing only the hosts of shard {shard}")
+        }
+        None => tracing::info!("agent run: started"),
+    }
     let mut service = Service::new(reconciler, shared.clone(), seed);
     service.diffs = Some(diff_rx);
     // One task sends the commit statuses in order; the loop never waits for it.
     let notify_grace = 2 * config.notify.timeout.unwrap_or(Duration::from_secs(10));
-    let notifications = crate::notify::notifier::Notifier::new(config.notify.clone()).map(|n| {
+    let notifications = crate::notify::notifier::Notifier::new(
+        config.notify.clone().for_shard(config.shard.as_deref()),
+    )
+    .map(|n| {
         let (tx, drain) = crate::notify::queue::start(n);
         service.commit_status = crate::run::commit_status::Reporter::new(tx);
         drain
@@ -221,8 +231,9 @@ async fn elector(
     let client = crate::kubeapi::connect(config.kubeconfig.as_deref())
         .await
         .context("leaderElection: no client for the cluster holding the Lease")?;
+    // One Lease per shard: the agents of two shards never wait for each other.
     let params = crate::lease::Params {
-        name: le.lease.clone(),
+        name: le.lease_name(config.shard.as_deref()),
         namespace: le.namespace.clone(),
         identity: le
             .identity
@@ -231,6 +242,7 @@ async fn elector(
         duration: le.duration,
         renew: le.renew,
     };
-    tracing::info!(lease = %format!("{}/{}", params.namespace, params.name), identity = %params.identity, "leader election: only the holder of the lease applies");
+    let shard = config.shard.as_deref().unwrap_or("-");
+    tracing::info!(lease = %format!("{}/{}", params.namespace, params.name), identity = %params.identity, shard, "leader election: only the holder of the lease applies");
     Ok(crate::lease::Elector::new(client, params))
 }

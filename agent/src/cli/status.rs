@@ -76,6 +76,9 @@ pub fn text(s: &Status, live: bool) -> String {
         let _ = writeln!(o, "service not answering: last state written by it");
     }
     let _ = writeln!(o, "repo      {}", s.repo);
+    if let Some(shard) = &s.shard {
+        let _ = writeln!(o, "shard     {shard} (only its hosts)");
+    }
     let _ = writeln!(o, "seen      {}", short(&s.commit_seen));
     let _ = writeln!(o, "enforcing {}", short(&s.commit_desired));
     let _ = writeln!(o, "applied   {}", short(&s.commit_applied));
@@ -193,6 +196,7 @@ mod tests {
         assert!(t.contains("SOURCE 0s ago: commit 1111 not accepted"), "{t}");
         assert!(!t.contains("next run"), "not live: no schedule shown\n{t}");
         assert!(!t.contains("lease"), "no election configured\n{t}");
+        assert!(!t.contains("shard"), "no shard configured\n{t}");
         s.leadership = Some(crate::lease::Leadership {
             role: crate::lease::Role::Follower,
             lease: "agent-system/agent".into(),
@@ -201,7 +205,9 @@ mod tests {
             transitions: Some(2),
             reason: None,
         });
+        s.shard = Some("eu-1".into());
         let t = text(&s, true);
+        assert!(t.contains("shard     eu-1 (only its hosts)\n"), "{t}");
         assert!(
             t.contains("lease     agent-system/agent follower (observes only); held by a\n"),
             "{t}"

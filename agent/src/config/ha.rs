@@ -9,7 +9,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LeaderElectionConfig {
-    /// Name of the `coordination.k8s.io/v1` Lease (a DNS subdomain), shared by the agents.
+    /// Name of the `coordination.k8s.io/v1` Lease (a DNS subdomain), shared by the agents;
+    /// with `shard:`, the Lease is `<lease>-<shard>` (one per shard).
     pub lease: String,
     /// Namespace of the Lease (it must exist; the agent needs get, create and update on
     /// leases there).
@@ -47,6 +48,15 @@ fn dns_name(s: &str, max: usize) -> bool {
 }
 
 impl LeaderElectionConfig {
+    /// The Lease this agent takes part in: `lease`, or `<lease>-<shard>` for an agent
+    /// of a shard, so that the agents of different shards never wait for each other.
+    pub fn lease_name(&self, shard: Option<&str>) -> String {
+        match shard {
+            Some(s) => format!("{}-{s}", self.lease),
+            None => self.lease.clone(),
+        }
+    }
+
     /// What is wrong, as (key to point at, message, hint).
     pub fn problem(&self) -> Option<(&'static str, String, &'static str)> {
         if !dns_name(&self.lease, 253) {
@@ -102,4 +112,28 @@ impl LeaderElectionConfig {
         }
         None
     }
+}
+
+/// What is wrong with `shard:` (alone, or as part of the Lease name), as
+/// (key to point at, message, hint).
+pub fn shard_problem(
+    shard: Option<&str>,
+    le: Option<&LeaderElectionConfig>,
+) -> Option<(&'static str, String, &'static str)> {
+    let s = shard?;
+    if s.is_empty() || !schema::validate::node::is_label_value(s) {
+        return Some((
+            "shard",
+            format!("shard `{s}` is not a label value"),
+            "the value of the hosts' `shard` label: letters, digits, '-', '_' and '.', 63 at most, e.g. `shard: eu-1`",
+        ));
+    }
+    let name = le?.lease_name(shard);
+    (!dns_name(&name, 253)).then(|| {
+        (
+            "shard",
+            format!("the Lease of shard `{s}` would be named `{name}`, which is not a valid object name"),
+            "with leaderElection the shard names the Lease `<lease>-<shard>`: use lowercase letters, digits, '-' and '.' in the shard name",
+        )
+    })
 }

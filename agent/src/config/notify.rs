@@ -46,7 +46,7 @@ pub struct GithubNotify {
     pub repository: String,
     /// File holding a token with the "Commit statuses: write" permission.
     pub token_file: PathBuf,
-    /// The status's context (default `agent`).
+    /// The status's context (default `agent`; `agent/<shard>` for an agent with `shard:`).
     #[serde(default = "agent_name")]
     pub context: String,
 }
@@ -60,7 +60,7 @@ pub struct GitlabNotify {
     pub project: String,
     /// File holding a token with the `api` scope.
     pub token_file: PathBuf,
-    /// The status's name (default `agent`).
+    /// The status's name (default `agent`; `agent/<shard>` for an agent with `shard:`).
     #[serde(default = "agent_name")]
     pub name: String,
 }
@@ -76,6 +76,25 @@ fn agent_name() -> String {
 impl NotifyConfig {
     pub fn is_empty(&self) -> bool {
         self.webhook.is_none() && self.github.is_none() && self.gitlab.is_none()
+    }
+
+    /// The statuses of an agent of `shard`: a context/name left at its default becomes
+    /// `agent/<shard>`, so that the shards' agents reporting on one commit each have
+    /// their own status instead of overwriting one another's.
+    pub fn for_shard(mut self, shard: Option<&str>) -> NotifyConfig {
+        let Some(s) = shard else { return self };
+        let own = |n: &mut String| {
+            if *n == agent_name() {
+                *n = format!("agent/{s}");
+            }
+        };
+        if let Some(g) = &mut self.github {
+            own(&mut g.context);
+        }
+        if let Some(g) = &mut self.gitlab {
+            own(&mut g.name);
+        }
+        self
     }
 
     /// Relative key and token files are relative to the config file.

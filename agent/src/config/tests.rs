@@ -277,3 +277,42 @@ fn leader_election_errors_point_at_the_key() {
     let d = invalid("leaderElection:\n  lease: a\n  namespace: ns\n  extra: 1\n");
     assert_eq!(d.line, 4, "{d}");
 }
+
+#[test]
+fn a_shard_names_its_own_lease_and_must_make_a_valid_name() {
+    let c = Config::parse(
+        "agent.yaml",
+        "shard: eu-1\nleaderElection: { lease: agent, namespace: agent-system }\n",
+    )
+    .unwrap();
+    assert_eq!(c.shard.as_deref(), Some("eu-1"));
+    let le = c.leader_election.unwrap();
+    assert_eq!(le.lease_name(c.shard.as_deref()), "agent-eu-1");
+    assert_eq!(le.lease_name(None), "agent");
+    // A valid label value alone, without leader election.
+    assert!(Config::parse("agent.yaml", "shard: EU_1\n").is_ok());
+    // The same shard cannot name a Lease: pointed at `shard:`.
+    let d = invalid("interval: 5s\nleaderElection: { lease: agent, namespace: ns }\nshard: EU_1\n");
+    assert_eq!((d.line, d.column), (3, 1), "{d}");
+    assert!(d.message.contains("`agent-EU_1`"), "{d}");
+    assert!(d
+        .hint
+        .as_deref()
+        .unwrap_or_default()
+        .contains("<lease>-<shard>"));
+    let d = invalid("shard: 'a b'\n");
+    assert!(d.message.contains("not a label value"), "{d}");
+    let d = invalid("shard: ''\n");
+    assert_eq!(d.line, 1, "{d}");
+}
+
+#[test]
+fn a_shards_commit_statuses_have_their_own_context_unless_one_is_set() {
+    let text = "shard: eu-1\nnotify:\n  github: {repository: o/r, tokenFile: t}\n  gitlab: {api: https://g/api/v4, project: p, tokenFile: t, name: mine}\n";
+    let c = Config::parse("agent.yaml", text).unwrap();
+    let n = c.notify.clone().for_shard(c.shard.as_deref());
+    assert_eq!(n.github.unwrap().context, "agent/eu-1");
+    assert_eq!(n.gitlab.unwrap().name, "mine", "an explicit name is kept");
+    let n = c.notify.clone().for_shard(None);
+    assert_eq!(n.github.unwrap().context, "agent");
+}

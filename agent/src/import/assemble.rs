@@ -322,6 +322,7 @@ mod tests {
             host_key: None,
             roles: vec![r],
             overrides: Default::default(),
+            labels: Default::default(),
             node: None,
         };
         InventorySpec {

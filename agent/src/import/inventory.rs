@@ -90,6 +90,7 @@ pub fn synthetic_inventory(s: &Sources) -> (InventorySpec, String) {
                 host_key: None,
                 roles: vec![*r],
                 overrides: Default::default(),
+                labels: Default::default(),
                 node: None,
             })
             .collect(),

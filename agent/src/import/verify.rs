@@ -39,6 +39,7 @@ fn state(role: Role) -> DesiredState {
         host_key: None,
         roles: vec![role],
         overrides: HostOverrides::default(),
+        labels: Default::default(),
         node: None,
     };
     DesiredState {

@@ -50,10 +50,14 @@ async fn cluster(test: &str) -> Env {
 
 impl Env {
     fn elector(&self, who: &str) -> Elector {
+        self.elector_on(&self.lease, who)
+    }
+
+    fn elector_on(&self, lease: &str, who: &str) -> Elector {
         Elector::new(
             self.client.clone(),
             Params {
-                name: self.lease.clone(),
+                name: lease.into(),
                 namespace: NS.into(),
                 identity: who.into(),
                 duration: Duration::from_secs(1),
@@ -221,5 +225,47 @@ async fn the_loop_calls_back_on_leadership_and_stops_when_done() {
         1,
         "once per tenure"
     );
+    env.done().await;
+}
+
+/// The Lease an agent of `shard` takes part in, as `agent run` names it from agent.yaml.
+fn shard_lease(lease: &str, shard: &str) -> String {
+    let yaml = format!("shard: {shard}\nleaderElection: {{lease: {lease}, namespace: {NS}}}\n");
+    let c = crate::config::Config::parse("agent.yaml", &yaml).expect("config");
+    c.leader_election.unwrap().lease_name(c.shard.as_deref())
+}
+
+#[tokio::test]
+async fn two_shards_hold_two_leases_at_once_and_never_wait_for_each_other() {
+    let env = cluster("shards").await;
+    let (la, lb) = (shard_lease(&env.lease, "a"), shard_lease(&env.lease, "b"));
+    assert_eq!(la, format!("{}-a", env.lease));
+    let api = lease_api(&env.client);
+    for l in [&la, &lb] {
+        let _ = api.delete(l, &Default::default()).await;
+    }
+    let (a1, a2) = (env.elector_on(&la, "a1"), env.elector_on(&la, "a2"));
+    let (b1, b2) = (env.elector_on(&lb, "b1"), env.elector_on(&lb, "b2"));
+    assert!(a1.round().await, "a1 leads shard a");
+    assert!(b1.round().await, "b1 leads shard b while a1 leads a");
+    assert!(!a2.round().await && !b2.round().await);
+    // Both leaders may write at the same time: each fence asks only its own Lease.
+    assert!(a1.may_start().is_ok() && b1.may_start().is_ok());
+    assert!(a2.may_start().unwrap_err().contains("held by a1"));
+    assert!(b2.may_start().unwrap_err().contains("held by b1"));
+    assert_eq!(a1.view().lease, format!("{NS}/{la}"));
+    for (l, holder) in [(&la, "a1"), (&lb, "b1")] {
+        let spec = api.get(l).await.unwrap().spec.unwrap();
+        assert_eq!(spec.holder_identity.as_deref(), Some(holder));
+    }
+    // Shard a's leader goes: its follower takes over; shard b is not disturbed.
+    a1.release().await;
+    assert!(a2.round().await, "a2 takes shard a's lease at once");
+    // b1 renews (a renewal is not a new tenure) and still leads; b2 still follows.
+    assert!(!b1.round().await && b1.is_leader() && b1.may_start().is_ok());
+    assert!(!b2.round().await && !b2.is_leader());
+    for l in [&la, &lb] {
+        let _ = api.delete(l, &Default::default()).await;
+    }
     env.done().await;
 }

@@ -131,6 +131,7 @@ pub fn build(i: Inputs<'_>) -> Preview {
         inventory: i.inventory,
         errors: errors(i.apply, i.drift),
         sections,
+        shard: i.head_rendered.shard.clone(),
     }
 }
 

@@ -64,6 +64,9 @@ fn head(p: &Preview, out: &mut String) {
          never from this PR.\n",
         rev(&p.base)
     );
+    if let Some(s) = &p.shard {
+        let _ = writeln!(out, "Shard `{s}`: only the hosts labelled `shard: {s}`.\n");
+    }
     if !p.differs() && p.inventory.hosts.is_empty() && p.errors.is_empty() {
         let _ = writeln!(
             out,

@@ -45,6 +45,7 @@ fn all_created(r: &Rendered, masker: &Masker) -> ChangeSet {
         .collect();
     ChangeSet {
         commit: "c".into(),
+        shard: None,
         changes,
         errors: vec![],
     }
@@ -192,6 +193,7 @@ fn drift_is_shown_apart_from_the_prs_change() {
     };
     let cs = |c| ChangeSet {
         commit: "c".into(),
+        shard: None,
         changes: vec![c],
         errors: vec![],
     };
@@ -242,4 +244,22 @@ fn an_invalid_revision_lists_its_errors() {
         ),
         "{md}"
     );
+}
+
+#[test]
+fn a_sharded_preview_says_which_shard_it_covers() {
+    let mut p = Preview {
+        base: rev("main", "b"),
+        head: rev("pr", "h"),
+        ..Default::default()
+    };
+    assert!(!comment(&p, GITHUB_LIMIT).contains("Shard"));
+    p.shard = Some("site-a".into());
+    let md = comment(&p, GITHUB_LIMIT);
+    assert!(
+        md.contains("Shard `site-a`: only the hosts labelled `shard: site-a`."),
+        "{md}"
+    );
+    let json = serde_json::to_value(&p).unwrap();
+    assert_eq!(json["shard"], "site-a");
 }

@@ -118,6 +118,9 @@ pub struct Preview {
     pub sections: Vec<Section>,
     /// What could not be observed (hosts unreachable…), masked.
     pub errors: Vec<TargetError>,
+    /// `shard:` of the agent's config: the preview covers only that shard's hosts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 impl Preview {

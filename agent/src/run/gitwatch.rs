@@ -36,6 +36,9 @@ pub struct GitWatch {
     /// Signed-commit policy: an unsigned or unknown-key commit is refused (the last
     /// good commit stays enforced).
     pub trust: TrustConfig,
+    /// `shard:` of agent.yaml (read at start): an accepted commit's render is narrowed
+    /// to it ([`crate::shard::narrow`]); a commit no host of which carries it is refused.
+    pub shard: Option<String>,
 }
 
 impl GitWatch {
@@ -106,6 +109,10 @@ impl GitWatch {
                 return (Ok(Polled::Rejected { commit, reason }), None);
             }
         };
+        let prepared = match self.narrow(prepared) {
+            Ok(p) => p,
+            Err(reason) => return (Ok(Polled::Rejected { commit, reason }), None),
+        };
         if let Err(e) = save(&self.state_dir, &snap) {
             tracing::warn!("cannot save the last known good commit: {e}");
         }
@@ -120,10 +127,22 @@ impl GitWatch {
     pub fn restore(&self) -> Option<Accepted> {
         let snap = load(&self.state_dir).ok()?;
         let prepared = prepare_with(&snap, &self.keys).ok()?;
+        let prepared = self.narrow(prepared).ok()?;
         Some(Accepted {
             snapshot: snap,
             prepared,
         })
+    }
+}
+
+impl GitWatch {
+    /// The shard's part of a loaded commit (the whole commit without `shard:`).
+    fn narrow(&self, prepared: Prepared) -> Result<Prepared, String> {
+        let shard = self.shard.as_deref();
+        if let Some(w) = crate::shard::unsharded_warning(&prepared.state, shard) {
+            tracing::warn!("{w}");
+        }
+        crate::shard::narrow(prepared, shard)
     }
 }
 

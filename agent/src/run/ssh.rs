@@ -171,8 +171,9 @@ impl Reconciler for SshReconciler {
             .chain(observe.names())
             .map(|n| n.to_string())
             .collect();
+        let shard = acc.prepared.rendered.shard.as_deref().unwrap_or("-");
         for f in &out.applied {
-            tracing::info!(commit, target = %f.target, host = f.host.as_deref().unwrap_or("-"), object = %f.object, cause = cause.as_str(), "change applied");
+            tracing::info!(commit, shard, target = %f.target, host = f.host.as_deref().unwrap_or("-"), object = %f.object, cause = cause.as_str(), "change applied");
         }
         // Errors and drift are logged by the loop (run::logs): once, not every cycle.
         Some(out)

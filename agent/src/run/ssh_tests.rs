@@ -29,6 +29,7 @@ fn policies_split_targets_between_correct_and_observe() {
 fn observed_changes_are_drift_not_applied() {
     let cs = ChangeSet {
         commit: "c".into(),
+        shard: None,
         changes: vec![
             change("gateway", Some("gw"), Action::Update),
             change("gateway", Some("gw"), Action::Unchanged),

@@ -27,9 +27,12 @@ pub async fn live(r: &mut SshReconciler) -> Option<LiveView> {
     let pool = r.pool(&config).await;
     let remote = SshRemote::from_inventory(pool, &acc.prepared.state);
     let kubeconfig = config.kubeconfig.clone();
+    // A sharded agent reads live only its shard's hosts and clusters.
+    let state =
+        crate::shard::live_state(&acc.prepared.state, acc.prepared.rendered.shard.as_deref());
     let cx = Context {
         remote: &remote,
-        state: &acc.prepared.state,
+        state: &state,
         objects: &acc.prepared.rendered.objects,
         kubeconfig: kubeconfig.as_deref(),
     };

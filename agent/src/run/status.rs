@@ -17,6 +17,10 @@ pub const FILE: &str = "status.json";
 pub struct Status {
     /// Repository URL and branch followed.
     pub repo: String,
+    /// `shard:` of agent.yaml: the inventory hosts labelled with it are all this agent
+    /// manages (README, "Sharding").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     /// Branch head at the last successful poll.
     pub commit_seen: Option<String>,
     /// The commit being enforced (the last one accepted: the last known good).

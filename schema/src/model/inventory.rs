@@ -3,6 +3,11 @@
 use super::node::NodeRegistration;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The host label naming a host's shard: the group of hosts one agent (or one leader
+/// of several, one Lease per shard) manages (`shard:` in agent.yaml).
+pub const SHARD_LABEL: &str = "shard";
 
 /// What a host is for. Targets pick their hosts by role unless a document names hosts explicitly.
 #[derive(
@@ -72,6 +77,10 @@ pub struct Host {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_key: Option<String>,
     pub roles: Vec<Role>,
+    /// Labels of the host, `key: value` (Kubernetes label syntax); `shard: NAME` puts
+    /// the host in a shard.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
     /// Per-host overrides of managed paths and commands (non-standard layouts).
     #[serde(default, skip_serializing_if = "HostOverrides::is_empty")]
     pub overrides: HostOverrides,
@@ -92,6 +101,10 @@ impl Host {
     }
     pub fn use_sudo(&self, defaults: &HostDefaults) -> bool {
         self.sudo.or(defaults.sudo).unwrap_or(false)
+    }
+    /// The host's shard: its label `shard`.
+    pub fn shard(&self) -> Option<&str> {
+        self.labels.get(SHARD_LABEL).map(String::as_str)
     }
 }
 

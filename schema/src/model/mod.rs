@@ -22,7 +22,7 @@ pub use node::*;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::source_map::Origin;
 
@@ -124,5 +124,25 @@ impl DesiredState {
     /// Hosts holding `role`, in inventory order.
     pub fn hosts_with_role(&self, role: Role) -> impl Iterator<Item = &Host> {
         self.hosts().iter().filter(move |h| h.roles.contains(&role))
+    }
+
+    // Which shard owns what: the facts validation and a sharded agent go by.
+    /// Every shard some host carries, sorted.
+    pub fn shards(&self) -> BTreeSet<&str> {
+        self.hosts().iter().filter_map(Host::shard).collect()
+    }
+
+    /// The shard of inventory host `name` (`None`: no such host, or no label).
+    pub fn shard_of(&self, name: &str) -> Option<&str> {
+        self.host(name).and_then(Host::shard)
+    }
+
+    /// The shard that owns the Kubernetes API (workloads and every other
+    /// cluster-wide object): the shard of the control-plane hosts. `None` when there
+    /// is no control-plane host (or it has no shard): then no shard owns it, only an
+    /// agent without `shard:` does. Validation keeps the control plane in one shard.
+    pub fn kube_shard(&self) -> Option<&str> {
+        self.hosts_with_role(Role::ControlPlane)
+            .find_map(Host::shard)
     }
 }

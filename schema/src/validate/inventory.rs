@@ -81,6 +81,7 @@ pub(super) fn check(cx: &mut Cx) {
             }
         }
         super::node::check(cx, doc, i, h);
+        super::shard::labels(cx, doc, i, h);
         if h.roles.is_empty() {
             let hint = "add roles (gateway, balancer, worker, control-plane) or remove the host"
                 .to_string();

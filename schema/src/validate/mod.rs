@@ -17,6 +17,7 @@ pub mod haproxy_names;
 mod inventory;
 pub mod net;
 pub mod node;
+mod shard;
 mod workloads;
 
 use crate::diag::Diagnostics;
@@ -44,6 +45,7 @@ pub(crate) fn check(state: &DesiredState, failed: &BTreeSet<String>) -> Diagnost
     };
     if !inventory_unknown {
         inventory::check(&mut cx);
+        shard::check(&mut cx);
     }
     gateway::check(&mut cx);
     balancer::check(&mut cx);
