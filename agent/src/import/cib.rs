@@ -16,6 +16,7 @@
 //! canonical form; a typed element that differs is kept verbatim instead.
 
 mod constraints;
+mod containers;
 mod normal;
 mod primitive;
 mod source;

@@ -59,18 +59,16 @@ fn a_cib_is_typed_raw_or_left_alone_and_means_the_same() {
     assert_eq!(s.nodes, ["ha1", "ha2"]);
     assert_eq!(s.properties.keys().collect::<Vec<_>>(), ["stonith-enabled"]);
     assert_eq!(s.vip.as_ref().unwrap().ip, "10.77.0.100");
-    assert_eq!(s.resources[0].class, ResourceClass::Stonith);
+    assert_eq!(s.resources[0].class, Some(ResourceClass::Stonith));
     assert_eq!(out.secrets, ["spec.resources[0].params.password"]);
-    assert!(
-        s.raw.resources[0].starts_with("<group id=\"web\">"),
-        "{:?}",
-        s.raw
-    );
+    assert_eq!(s.groups[0].id, "web");
+    assert_eq!(s.groups[0].members[0].agent.as_deref(), Some("haproxy"));
     assert_eq!(s.constraints.locations[0].id, "loc-fence");
-    assert!(
-        s.raw.constraints[0].contains("web-with-vip"),
-        "colocation with a raw group stays raw"
+    assert_eq!(
+        s.constraints.colocations[0].with_rsc, "vip",
+        "a colocation of a typed group is typed"
     );
+    assert!(s.raw.is_empty(), "{:?}", s.raw);
     let sum = &out.summaries[0];
     assert!(sum
         .items

@@ -3,6 +3,8 @@
 //! agent owns only the CIB ids declared here; resources and constraints it did
 //! not declare are reported, never removed.
 
+use super::hacluster_primitive::Resource;
+use super::hacluster_rsc::{Bundle, Group, ResourceClone};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,12 +32,87 @@ pub struct HaClusterSpec {
     /// Other primitive resources (HAProxy...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<Resource>,
+    /// Resource templates (`<template>`): a primitive's definition that resources
+    /// name with `template:` instead of `class`/`type`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub templates: Vec<Resource>,
+    /// Groups (`<group>`): members start in list order on one node, stop in reverse.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<Group>,
+    /// Clones (`<clone>`) of one resource or group, promotable or not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clones: Vec<ResourceClone>,
+    /// Bundles (`<bundle>`): a container image run as replicas, optionally with one
+    /// resource inside.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bundles: Vec<Bundle>,
     #[serde(default)]
     pub constraints: Constraints,
-    /// Escape hatch: CIB elements the model cannot express (groups, clones, bundles,
-    /// constraints with rules or sets), verbatim XML, owned by their top-level ids.
+    /// Escape hatch: CIB elements the model cannot express (e.g. attribute sets with
+    /// rules), verbatim XML, owned by their top-level ids.
     #[serde(default, skip_serializing_if = "CibRaw::is_empty")]
     pub raw: CibRaw,
+}
+
+impl HaClusterSpec {
+    /// Every primitive of the cluster with its path (`spec.groups[0].members[1]`),
+    /// templates excluded.
+    pub fn primitives(&self) -> Vec<(String, &Resource)> {
+        fn group<'s>(out: &mut Vec<(String, &'s Resource)>, at: &str, g: &'s Group) {
+            for (j, m) in g.members.iter().enumerate() {
+                out.push((format!("{at}.members[{j}]"), m));
+            }
+        }
+        let mut out = Vec::new();
+        for (i, r) in self.resources.iter().enumerate() {
+            out.push((format!("spec.resources[{i}]"), r));
+        }
+        for (i, g) in self.groups.iter().enumerate() {
+            group(&mut out, &format!("spec.groups[{i}]"), g);
+        }
+        for (i, c) in self.clones.iter().enumerate() {
+            if let Some(r) = &c.resource {
+                out.push((format!("spec.clones[{i}].resource"), r));
+            }
+            if let Some(g) = &c.group {
+                group(&mut out, &format!("spec.clones[{i}].group"), g);
+            }
+        }
+        for (i, b) in self.bundles.iter().enumerate() {
+            if let Some(r) = &b.resource {
+                out.push((format!("spec.bundles[{i}].resource"), r));
+            }
+        }
+        out
+    }
+
+    /// Every resource id constraints may name (with the path of its `id`): primitives,
+    /// templates, groups, clones, bundles, the VIP.
+    pub fn resource_ids(&self) -> Vec<(String, String)> {
+        let mut ids = Vec::new();
+        if let Some(v) = &self.vip {
+            ids.push(("spec.vip.id".to_string(), v.id.clone()));
+        }
+        for (at, r) in self.primitives() {
+            ids.push((format!("{at}.id"), r.id.clone()));
+        }
+        for (i, t) in self.templates.iter().enumerate() {
+            ids.push((format!("spec.templates[{i}].id"), t.id.clone()));
+        }
+        for (i, g) in self.groups.iter().enumerate() {
+            ids.push((format!("spec.groups[{i}].id"), g.id.clone()));
+        }
+        for (i, c) in self.clones.iter().enumerate() {
+            ids.push((format!("spec.clones[{i}].id"), c.id.clone()));
+            if let Some(g) = &c.group {
+                ids.push((format!("spec.clones[{i}].group.id"), g.id.clone()));
+            }
+        }
+        for (i, b) in self.bundles.iter().enumerate() {
+            ids.push((format!("spec.bundles[{i}].id"), b.id.clone()));
+        }
+        ids
+    }
 }
 
 /// Verbatim CIB elements, one XML element per entry, by `<configuration>` section.
@@ -91,59 +168,6 @@ fn vip_id() -> String {
 }
 fn ten_seconds() -> String {
     "10s".into()
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Resource {
-    /// CIB id.
-    pub id: String,
-    pub class: ResourceClass,
-    /// OCF provider (`heartbeat`, `pacemaker`); only for class `ocf`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
-    /// Agent type (`IPaddr2`, `haproxy`...).
-    #[serde(rename = "type")]
-    pub agent: String,
-    /// Instance attributes.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub params: BTreeMap<String, String>,
-    /// Meta attributes.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub meta: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub ops: Vec<Operation>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ResourceClass {
-    Ocf,
-    Lsb,
-    Systemd,
-    /// A fencing device (`stonith:fence_ipmilan`...).
-    Stonith,
-}
-
-impl ResourceClass {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceClass::Ocf => "ocf",
-            ResourceClass::Lsb => "lsb",
-            ResourceClass::Systemd => "systemd",
-            ResourceClass::Stonith => "stonith",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Operation {
-    /// `monitor`, `start`, `stop`...
-    pub name: String,
-    pub interval: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]

@@ -10,6 +10,8 @@ mod app;
 mod balancer;
 mod gateway;
 mod hacluster;
+mod hacluster_primitive;
+mod hacluster_rsc;
 mod inventory;
 mod node;
 
@@ -17,6 +19,8 @@ pub use app::*;
 pub use balancer::*;
 pub use gateway::*;
 pub use hacluster::*;
+pub use hacluster_primitive::*;
+pub use hacluster_rsc::*;
 pub use inventory::*;
 pub use node::*;
 

@@ -1,6 +1,7 @@
 //! HaCluster checks: nodes are balancers, the VIP fits their subnet, CIB ids and references.
 
 use super::cx::{unique_names, Cx};
+use super::hacluster_rsc;
 use super::net;
 use crate::load::hints::closest;
 use crate::model::*;
@@ -117,13 +118,12 @@ fn vip(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec, v: &Vip) {
 }
 
 fn resources(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
-    let mut ids = Vec::new();
-    if let Some(v) = &spec.vip {
-        ids.push((doc, "spec.vip.id".to_string(), v.id.clone()));
-    }
-    for (i, r) in spec.resources.iter().enumerate() {
-        ids.push((doc, format!("spec.resources[{i}].id"), r.id.clone()));
-    }
+    let mut ids: Vec<(&Origin, String, String)> = spec
+        .resource_ids()
+        .into_iter()
+        .chain(hacluster_rsc::mapping_ids(spec))
+        .map(|(p, id)| (doc, p, id))
+        .collect();
     let k = &spec.constraints;
     let cons = k
         .colocations
@@ -157,32 +157,7 @@ fn resources(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
         }
     }
     cx.unique("CIB id", ids);
-    for (i, r) in spec.resources.iter().enumerate() {
-        let at = format!("spec.resources[{i}]");
-        match (r.class, &r.provider) {
-            (ResourceClass::Ocf, None) => {
-                let hint = "add `provider: heartbeat` (or the agent's provider)".to_string();
-                cx.error(
-                    doc,
-                    &format!("{at}.class"),
-                    format!("ocf resource `{}` has no provider", r.id),
-                    Some(hint),
-                );
-            }
-            (class, Some(_)) if class != ResourceClass::Ocf => {
-                let hint = "remove `provider`: only class `ocf` has providers".to_string();
-                let msg = format!("{} resource `{}` has a provider", class.as_str(), r.id);
-                cx.error(doc, &format!("{at}.provider"), msg, Some(hint));
-            }
-            _ => {}
-        }
-        for (j, op) in r.ops.iter().enumerate() {
-            cx.duration(doc, &format!("{at}.ops[{j}].interval"), &op.interval, true);
-            if let Some(t) = &op.timeout {
-                cx.duration(doc, &format!("{at}.ops[{j}].timeout"), t, true);
-            }
-        }
-    }
+    hacluster_rsc::check(cx, doc, spec);
 }
 
 /// Every `id="..."` value in a raw XML text (an over-approximation of the resource ids
@@ -195,10 +170,8 @@ fn xml_ids(xml: &str) -> Vec<&str> {
 }
 
 fn constraints(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
-    let mut declared: Vec<&str> = spec.resources.iter().map(|r| r.id.as_str()).collect();
-    if let Some(v) = &spec.vip {
-        declared.push(&v.id);
-    }
+    let typed: Vec<String> = spec.resource_ids().into_iter().map(|(_, id)| id).collect();
+    let mut declared: Vec<&str> = typed.iter().map(String::as_str).collect();
     // Constraints may name raw resources and their members (groups, clones, bundles).
     declared.extend(spec.raw.resources.iter().flat_map(|x| xml_ids(x)));
     let rsc = |cx: &mut Cx, path: String, id: &str| {

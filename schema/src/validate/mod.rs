@@ -13,6 +13,7 @@ pub(crate) mod cx;
 mod frontend;
 mod gateway;
 mod hacluster;
+pub mod hacluster_rsc;
 pub mod haproxy_names;
 mod inventory;
 pub mod net;

@@ -10,13 +10,8 @@ use schema::{Colocation, Location, Order};
 
 impl Builder<'_, '_> {
     fn typed_ids(&self) -> Vec<String> {
-        self.out
-            .spec
-            .resources
-            .iter()
-            .map(|r| r.id.clone())
-            .chain(self.out.spec.vip.iter().map(|v| v.id.clone()))
-            .collect()
+        let spec = &self.out.spec;
+        spec.resource_ids().into_iter().map(|(_, id)| id).collect()
     }
 
     pub(super) fn constraint(&mut self, e: Node) {

@@ -12,6 +12,7 @@
 //! sets are shared with Pacemaker's own entries such as `dc-version`), whole
 //! primitives, and constraints.
 
+use super::render_rsc::{self, el, nvpairs};
 use super::xml::Elem;
 use crate::rendered::{header, source_name, CibFragment, RenderError};
 use schema::{Document, HaClusterSpec, Located, Operation, Resource, ResourceClass};
@@ -21,29 +22,6 @@ use std::collections::BTreeMap;
 pub const PROPERTY_SET: &str = "cib-bootstrap-options";
 /// The `meta_attributes` set pcs uses for resource defaults.
 pub const DEFAULTS_SET: &str = "rsc_defaults-meta_attributes";
-
-/// An element with `attrs` (in order) and no children.
-fn el(name: &str, attrs: &[(&str, &str)]) -> Elem {
-    let mut e = Elem::new(name);
-    for (k, v) in attrs {
-        e.set_attr(k, v);
-    }
-    e
-}
-
-/// A set of nvpairs (`<set-kind id=set>`), its nvpair ids added to `ids`.
-fn nvpairs(kind: &str, set: &str, attrs: &BTreeMap<String, String>, ids: &mut Vec<String>) -> Elem {
-    let mut e = el(kind, &[("id", set)]);
-    for (name, value) in attrs {
-        let id = format!("{set}-{name}");
-        e.children.push(el(
-            "nvpair",
-            &[("id", &id), ("name", name), ("value", value)],
-        ));
-        ids.push(id);
-    }
-    e
-}
 
 /// Renders one cluster document. Fails only when a `raw` entry is not one XML element
 /// with an `id`.
@@ -73,8 +51,28 @@ pub fn render(doc: &Located<Document<HaClusterSpec>>) -> Result<CibFragment, Ren
     }
     let mut resources_el = Elem::new("resources");
     for r in resources(spec) {
-        resources_el.children.push(primitive(&r));
+        resources_el
+            .children
+            .push(render_rsc::primitive(&r, "primitive"));
         ids.push(r.id.clone());
+    }
+    for t in &spec.templates {
+        resources_el
+            .children
+            .push(render_rsc::primitive(t, "template"));
+        ids.push(t.id.clone());
+    }
+    for g in &spec.groups {
+        resources_el.children.push(render_rsc::group(g));
+        ids.push(g.id.clone());
+    }
+    for c in &spec.clones {
+        resources_el.children.push(render_rsc::clone(c));
+        ids.push(c.id.clone());
+    }
+    for b in &spec.bundles {
+        resources_el.children.push(render_rsc::bundle(b));
+        ids.push(b.id.clone());
     }
     for (i, raw) in spec.raw.resources.iter().enumerate() {
         let e = raw_element(raw, &source, &format!("raw.resources[{i}]"))?;
@@ -172,59 +170,20 @@ fn resources(spec: &HaClusterSpec) -> Vec<Resource> {
         }
         out.push(Resource {
             id: v.id.clone(),
-            class: ResourceClass::Ocf,
+            class: Some(ResourceClass::Ocf),
             provider: Some("heartbeat".into()),
-            agent: "IPaddr2".into(),
+            agent: Some("IPaddr2".into()),
             params,
-            meta: BTreeMap::new(),
             ops: vec![Operation {
                 name: "monitor".into(),
                 interval: v.monitor_interval.clone(),
-                timeout: None,
+                ..Operation::default()
             }],
+            ..Resource::default()
         });
     }
     out.extend(spec.resources.iter().cloned());
     out
-}
-
-fn primitive(r: &Resource) -> Elem {
-    let mut p = el("primitive", &[("id", &r.id), ("class", r.class.as_str())]);
-    if let (Some(provider), ResourceClass::Ocf) = (&r.provider, r.class) {
-        p.set_attr("provider", provider);
-    }
-    p.set_attr("type", &r.agent);
-    let mut ignored = Vec::new();
-    for (kind, attrs) in [
-        ("instance_attributes", &r.params),
-        ("meta_attributes", &r.meta),
-    ] {
-        if !attrs.is_empty() {
-            let set = format!("{}-{kind}", r.id);
-            p.children.push(nvpairs(kind, &set, attrs, &mut ignored));
-        }
-    }
-    if !r.ops.is_empty() {
-        let mut ops = Elem::new("operations");
-        for op in &r.ops {
-            let id = op_id(&r.id, op);
-            let mut e = el(
-                "op",
-                &[("id", &id), ("name", &op.name), ("interval", &op.interval)],
-            );
-            if let Some(t) = &op.timeout {
-                e.set_attr("timeout", t);
-            }
-            ops.children.push(e);
-        }
-        p.children.push(ops);
-    }
-    p
-}
-
-/// pcs' operation id: `<resource>-<op>-interval-<interval>`.
-pub fn op_id(rsc: &str, op: &Operation) -> String {
-    format!("{rsc}-{}-interval-{}", op.name, op.interval)
 }
 
 /// A whole CIB holding only `f`: an empty configuration with the cluster's nodes

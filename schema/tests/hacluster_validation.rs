@@ -1,0 +1,124 @@
+//! HaCluster's typed groups, clones, bundles, templates and operation attributes:
+//! a valid cluster using all of them loads, and each mistake gives one error at
+//! the value (file, line, column), saying what is wrong and what would be right.
+
+mod common;
+
+use common::*;
+use schema::load_files;
+
+const HA: &str = "cluster/lb.yml";
+const AT: &str = "  constraints:\n";
+
+/// The fixture's cluster with `extra` inserted before its constraints.
+fn with(extra: &str) -> Vec<(String, Vec<u8>)> {
+    let mut files = apply(&[]);
+    let f = files.iter_mut().find(|(p, _)| p == HA).unwrap();
+    let text = String::from_utf8(f.1.clone()).unwrap();
+    assert_eq!(text.matches(AT).count(), 1);
+    f.1 = text.replacen(AT, &format!("{extra}{AT}"), 1).into_bytes();
+    files
+}
+
+const VALID: &str = "  templates:
+    - {id: dummy-t, class: ocf, provider: pacemaker, type: Dummy}
+  groups:
+    - id: web
+      meta: {target-role: Started}
+      members:
+        - {id: fs, class: ocf, provider: heartbeat, type: Filesystem, params: {device: /dev/sdb1, directory: /srv, fstype: ext4}}
+        - id: app
+          template: dummy-t
+          utilization: {cpu: \"2\"}
+          ops:
+            - {name: monitor, interval: 10s, timeout: 20s, onFail: restart, params: {OCF_CHECK_LEVEL: \"10\"}}
+  clones:
+    - id: db-clone
+      meta: {promotable: \"true\", promoted-max: \"1\"}
+      resource:
+        id: db
+        class: ocf
+        provider: pacemaker
+        type: Stateful
+        ops:
+          - {name: monitor, interval: 10s, role: Promoted}
+          - {name: monitor, interval: 11s, role: Unpromoted, enabled: false}
+  bundles:
+    - id: cache
+      container: {runtime: podman, image: 'registry.example:5000/redis:7', replicas: 2}
+      network:
+        ipRangeStart: 192.168.100.200
+        controlPort: 3121
+        portMappings: [{port: 6379}, {range: 7000-7010}]
+      storage:
+        - {sourceDir: /var/lib/redis, targetDir: /data, options: rw}
+      resource: {id: redis, class: ocf, provider: heartbeat, type: redis}
+";
+
+#[test]
+fn a_cluster_with_groups_clones_bundles_and_templates_is_valid() {
+    let state = load_files(&to_files(with(VALID))).unwrap_or_else(|d| panic!("{d}"));
+    let spec = &state.clusters[0].doc.spec;
+    assert_eq!(
+        spec.groups[0].members[1].template.as_deref(),
+        Some("dummy-t")
+    );
+    assert_eq!(spec.clones[0].primitives()[0].id, "db");
+    assert_eq!(
+        spec.bundles[0]
+            .network
+            .as_ref()
+            .unwrap()
+            .port_mappings
+            .len(),
+        2
+    );
+    assert_eq!(spec.primitives().len(), 5, "haproxy, fs, app, db, redis");
+}
+
+/// One mistake: (what it replaces in VALID, by what), the text the error points at
+/// (its first occurrence after the edit), words of the message, a word of the hint.
+const CASES: &[(&str, &str, &str, &[&str], &str)] = &[
+    ("template: dummy-t", "template: dumy-t", "dumy-t", &["template `dumy-t` is not declared"], "did you mean `dummy-t`?"),
+    ("onFail: restart", "onFail: reboot", "reboot", &["unknown onFail `reboot`"], "one of ignore, block"),
+    ("role: Promoted}", "role: Leader}", "Leader", &["unknown role `Leader`"], "Promoted"),
+    ("interval: 11s,", "interval: 11 s,", "11 s", &["`11 s` is not a duration"], "10s"),
+    ("      resource:\n        id: db", "      group: {id: dbg, members: []}\n      resource:\n        id: db", "id: db-clone", &["clone `db-clone` needs exactly one of `resource` and `group`"], "one `group:`"),
+    ("    - id: web\n      meta: {target-role: Started}\n      members:\n", "    - id: web\n      meta: {target-role: Started}\n      members: []\n    - id: web2\n      members:\n", "[]", &["group `web` has no members"], "members:"),
+    ("{port: 6379}", "{port: 6379, range: 1-2}", "{port: 6379, range", &["exactly one of `port` and `range`"], "range: 3000-3100"),
+    ("{range: 7000-7010}", "{range: 7010-7000}", "7010-7000", &["`7010-7000` is not a port range"], "FIRST-LAST"),
+    ("{sourceDir: /var/lib/redis,", "{sourceDir: /var/lib/redis, sourceDirRoot: /x,", "{sourceDir", &["exactly one of `sourceDir` and `sourceDirRoot`"], "one per replica"),
+    ("image: 'registry.example:5000/redis:7'", "image: ''", "''", &["bundle `cache` has no image"], "container image"),
+    ("ipRangeStart: 192.168.100.200", "ipRangeStart: 192.168.100", "192.168.100\n", &["`192.168.100` is not an IP address"], "192.168.100.200"),
+    ("{id: fs, class: ocf, provider: heartbeat, type: Filesystem,", "{id: fs, class: ocf, type: Filesystem,", "ocf, type: Filesystem", &["ocf resource `fs` has no provider"], "provider: heartbeat"),
+    ("        class: ocf\n        provider: pacemaker\n        type: Stateful\n", "        provider: pacemaker\n        type: Stateful\n", "id: db\n", &["resource `db` has no class"], "template:"),
+    ("{id: redis,", "{id: fs,", "fs, class: ocf, provider: heartbeat, type: redis", &["duplicate CIB id `fs`"], "unique"),
+    ("runtime: podman", "runtime: lxc", "lxc", &["unknown value `lxc`", "container.runtime"], "`docker`, `podman`"),
+];
+
+#[test]
+fn each_mistake_in_a_typed_resource_is_one_error_at_its_value() {
+    let mut failures = Vec::new();
+    for (from, to, at, words, hint) in CASES {
+        assert_eq!(VALID.matches(from).count(), 1, "`{from}` must occur once");
+        let files = with(&VALID.replacen(from, to, 1));
+        let d = match load_files(&to_files(files.clone())) {
+            Ok(_) => {
+                failures.push(format!("[{to}] loaded without error"));
+                continue;
+            }
+            Err(d) => d,
+        };
+        let errors: Vec<_> = d.errors().collect();
+        let text = &files.iter().find(|(p, _)| p == HA).unwrap().1;
+        let (line, column) = position_of(text, at, 1);
+        let ok = errors.len() == 1
+            && (errors[0].file.as_str(), errors[0].line, errors[0].column) == (HA, line, column)
+            && words.iter().all(|w| errors[0].message.contains(w))
+            && errors[0].hint.as_deref().unwrap_or_default().contains(hint);
+        if !ok {
+            failures.push(format!("[{to}] expected one error at {HA}:{line}:{column} ({words:?}, hint {hint:?}), got:\n{d}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
