@@ -122,3 +122,116 @@ fn each_mistake_in_a_typed_resource_is_one_error_at_its_value() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+const ORDERS: &str = "    orders:\n";
+const RULES: &str = "    locations:
+      - id: db-on-ssd
+        rsc: db-clone
+        resourceDiscovery: exclusive
+        rules:
+          - score: \"100\"
+            role: Promoted
+            booleanOp: and
+            expressions:
+              - {attribute: disk, operation: eq, value: ssd}
+              - {attribute: rack, operation: defined}
+              - date: {operation: date_spec, spec: {hours: 9-16, weekdays: 1-5}}
+    colocations2:
+";
+
+/// The VALID cluster plus RULES as its locations.
+fn with_rules(rules: &str) -> Vec<(String, Vec<u8>)> {
+    let mut files = with(VALID);
+    let f = files.iter_mut().find(|(p, _)| p == HA).unwrap();
+    let text = String::from_utf8(f.1.clone()).unwrap();
+    let rules = rules.replace("    colocations2:\n", "");
+    f.1 = text
+        .replacen(ORDERS, &format!("{rules}{ORDERS}"), 1)
+        .into_bytes();
+    files
+}
+
+#[test]
+fn location_rules_are_typed_and_checked() {
+    let state = load_files(&to_files(with_rules(RULES))).unwrap_or_else(|d| panic!("{d}"));
+    let l = &state.clusters[0].doc.spec.constraints.locations[0];
+    assert_eq!(l.rules[0].expressions.len(), 3);
+    let cases: &[(&str, &str, &str, &str, &str)] = &[
+        (
+            "operation: eq, value: ssd",
+            "operation: equals, value: ssd",
+            "equals",
+            "unknown operation `equals`",
+            "not_defined",
+        ),
+        (
+            "operation: defined}",
+            "operation: defined, value: x}",
+            "defined, value",
+            "`defined` takes no value",
+            "value:",
+        ),
+        (
+            "score: \"100\"",
+            "score: lots",
+            "lots",
+            "`lots` is not a Pacemaker score",
+            "INFINITY",
+        ),
+        (
+            "weekdays: 1-5",
+            "weekday: 1-5",
+            "1-5}}",
+            "unknown spec field `weekday`",
+            "weekdays",
+        ),
+        (
+            "resourceDiscovery: exclusive",
+            "resourceDiscovery: sometimes",
+            "sometimes",
+            "unknown resourceDiscovery `sometimes`",
+            "exclusive",
+        ),
+        (
+            "role: Promoted\n            booleanOp",
+            "role: Boss\n            booleanOp",
+            "Boss",
+            "unknown role `Boss`",
+            "Unpromoted",
+        ),
+        (
+            "        resourceDiscovery: exclusive\n",
+            "        node: ha1\n        resourceDiscovery: exclusive\n",
+            "id: db-on-ssd",
+            "needs a node and a score, or rules",
+            "not both",
+        ),
+        (
+            "              - date: {operation: date_spec, spec: {hours: 9-16, weekdays: 1-5}}\n",
+            "              - date: {operation: gt}\n",
+            "gt}",
+            "`gt` needs `start`",
+            "ISO 8601",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (from, to, at, word, hint) in cases {
+        assert_eq!(RULES.matches(from).count(), 1, "`{from}` must occur once");
+        let files = with_rules(&RULES.replacen(from, to, 1));
+        let Err(d) = load_files(&to_files(files.clone())) else {
+            failures.push(format!("[{to}] loaded without error"));
+            continue;
+        };
+        let errors: Vec<_> = d.errors().collect();
+        let text = &files.iter().find(|(p, _)| p == HA).unwrap().1;
+        let (line, column) = position_of(text, at, 1);
+        let ok = errors.len() == 1
+            && (errors[0].file.as_str(), errors[0].line, errors[0].column) == (HA, line, column)
+            && errors[0].message.contains(word)
+            && errors[0].hint.as_deref().unwrap_or_default().contains(hint);
+        if !ok {
+            failures.push(format!("[{to}] expected one error at {HA}:{line}:{column} ({word}, hint {hint:?}), got:\n{d}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

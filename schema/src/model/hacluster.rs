@@ -5,6 +5,7 @@
 
 use super::hacluster_primitive::Resource;
 use super::hacluster_rsc::{Bundle, Group, ResourceClone};
+use super::hacluster_rules::Rule;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -182,7 +183,7 @@ pub struct Constraints {
 }
 
 /// `rsc` runs where `withRsc` runs.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Colocation {
     pub id: String,
@@ -190,10 +191,16 @@ pub struct Colocation {
     pub with_rsc: String,
     /// `INFINITY`, `-INFINITY` or an integer.
     pub score: String,
+    /// Only this role of `rsc` (`Promoted`, `Unpromoted`, `Started`, `Stopped`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rsc_role: Option<String>,
+    /// Only this role of `withRsc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_rsc_role: Option<String>,
 }
 
 /// Start `first` before `then`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Order {
     pub id: String,
@@ -202,13 +209,36 @@ pub struct Order {
     /// `Mandatory` (default), `Optional`, `Serialize`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// What of `first` comes first: `start` (default), `stop`, `promote`, `demote`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_action: Option<String>,
+    /// What of `then` follows (default: `firstAction`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub then_action: Option<String>,
+    /// `false`: no reverse order for stopping (default `true` except `Serialize`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symmetrical: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+/// Where `rsc` may run: on `node` with `score`, or where `rules` hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Location {
     pub id: String,
     pub rsc: String,
-    pub node: String,
-    pub score: String,
+    /// A node (with `score`; or `rules` instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    /// `INFINITY`, `-INFINITY` or an integer (with `node`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<String>,
+    /// Only for this role of `rsc` (`Promoted`, `Unpromoted`, `Started`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// `always` (default), `never` or `exclusive`: where Pacemaker probes for `rsc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_discovery: Option<String>,
+    /// Rules instead of `node`/`score`: each gives its score where it holds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
 }

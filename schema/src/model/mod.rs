@@ -12,6 +12,7 @@ mod gateway;
 mod hacluster;
 mod hacluster_primitive;
 mod hacluster_rsc;
+mod hacluster_rules;
 mod inventory;
 mod node;
 
@@ -21,6 +22,7 @@ pub use gateway::*;
 pub use hacluster::*;
 pub use hacluster_primitive::*;
 pub use hacluster_rsc::*;
+pub use hacluster_rules::*;
 pub use inventory::*;
 pub use node::*;
 

@@ -1,8 +1,8 @@
 //! HaCluster checks: nodes are balancers, the VIP fits their subnet, CIB ids and references.
 
 use super::cx::{unique_names, Cx};
-use super::hacluster_rsc;
 use super::net;
+use super::{hacluster_rsc, hacluster_rules};
 use crate::load::hints::closest;
 use crate::model::*;
 use std::net::IpAddr;
@@ -158,6 +158,7 @@ fn resources(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
     }
     cx.unique("CIB id", ids);
     hacluster_rsc::check(cx, doc, spec);
+    hacluster_rules::check(cx, doc, spec);
 }
 
 /// Every `id="..."` value in a raw XML text (an over-approximation of the resource ids
@@ -217,16 +218,18 @@ fn constraints(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
     for (i, l) in k.locations.iter().enumerate() {
         let at = format!("spec.constraints.locations[{i}]");
         rsc(cx, format!("{at}.rsc"), &l.rsc);
-        if !spec.nodes.contains(&l.node) {
+        if let Some(node) = l.node.as_ref().filter(|n| !spec.nodes.contains(n)) {
             let hint = format!("one of the cluster's nodes: {}", spec.nodes.join(", "));
             cx.error(
                 doc,
                 &format!("{at}.node"),
-                format!("`{}` is not a node of this cluster", l.node),
+                format!("`{node}` is not a node of this cluster"),
                 Some(hint),
             );
         }
-        scores.push((format!("{at}.score"), &l.score));
+        if let Some(score) = &l.score {
+            scores.push((format!("{at}.score"), score));
+        }
     }
     for (path, s) in scores {
         if !net::is_score(s) {

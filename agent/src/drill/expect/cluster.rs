@@ -113,24 +113,25 @@ pub fn judge(spec: &HaClusterSpec, view: &ClusterView) -> Vec<Expectation> {
             ok,
         ));
     }
-    for loc in spec
+    for (loc, node, score) in spec
         .constraints
         .locations
         .iter()
-        .filter(|l| l.score.contains("INFINITY"))
+        .filter_map(|l| Some((l, l.node.as_deref()?, l.score.as_deref()?)))
+        .filter(|(_, _, score)| score.contains("INFINITY"))
     {
         let at = view.status.holder(&loc.rsc);
-        let banned = loc.score.starts_with('-');
+        let banned = score.starts_with('-');
         out.push(Expectation::new(
             format!("location {}", loc.id),
             format!(
                 "{} {} {}",
                 loc.rsc,
                 if banned { "not on" } else { "on" },
-                loc.node
+                node
             ),
             format!("on {}", at.unwrap_or("-")),
-            at.is_some_and(|n| (n == loc.node) != banned),
+            at.is_some_and(|n| (n == node) != banned),
         ));
     }
     out

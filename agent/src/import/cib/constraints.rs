@@ -1,17 +1,229 @@
-//! Constraints: typed when they are plain colocations, orders or locations between
-//! typed resources; stray `cli-*` ones left alone; the rest verbatim.
+//! Constraints: typed when the model expresses them (colocations, orders,
+//! locations with a node or rules) between typed resources; stray `cli-*` ones
+//! left alone; the rest verbatim.
 
+use super::primitive::only_attrs;
 use super::typed::Builder;
-use super::xml::{attrs, elements};
+use super::xml::elements;
 use crate::import::summary::Fate;
 use roxmltree::Node;
+use schema::validate::hacluster_rsc::ROLES;
 use schema::validate::net;
-use schema::{Colocation, Location, Order};
+use schema::{Colocation, DateExpression, Expression, Location, Order, Rule, DATE_FIELDS};
+
+type Parsed<T> = Result<T, String>;
+
+fn role(e: Node, k: &str) -> Parsed<Option<String>> {
+    match e.attribute(k) {
+        Some(r) if !ROLES.contains(&r) => Err(format!("role `{r}`")),
+        r => Ok(r.map(String::from)),
+    }
+}
+
+fn within(e: Node, k: &str, set: &[&str]) -> Parsed<Option<String>> {
+    match e.attribute(k) {
+        Some(v) if !set.contains(&v) => Err(format!("`{k}` `{v}`")),
+        v => Ok(v.map(String::from)),
+    }
+}
+
+fn score(e: Node, k: &str) -> Parsed<Option<String>> {
+    match e.attribute(k) {
+        Some(s) if !net::is_score(s) => Err(format!("score `{s}`")),
+        s => Ok(s.map(String::from)),
+    }
+}
+
+fn leaf(e: Node) -> Parsed<()> {
+    match elements(e).next() {
+        Some(c) => Err(format!("a <{}> inside", c.tag_name().name())),
+        None => Ok(()),
+    }
+}
+
+fn date_fields(e: Node) -> Parsed<std::collections::BTreeMap<String, String>> {
+    only_attrs(e, DATE_FIELDS)?;
+    leaf(e)?;
+    let a = e.attributes().filter(|a| a.name() != "id");
+    Ok(a.map(|a| (a.name().to_string(), a.value().to_string()))
+        .collect())
+}
+
+fn expression(e: Node) -> Parsed<Expression> {
+    match e.tag_name().name() {
+        "expression" => {
+            only_attrs(
+                e,
+                &["attribute", "operation", "value", "type", "value-source"],
+            )?;
+            leaf(e)?;
+            let ops = [
+                "lt",
+                "gt",
+                "lte",
+                "gte",
+                "eq",
+                "ne",
+                "defined",
+                "not_defined",
+            ];
+            Ok(Expression {
+                attribute: Some(e.attribute("attribute").ok_or("no attribute")?.into()),
+                operation: Some(within(e, "operation", &ops)?.ok_or("no operation")?),
+                value: e.attribute("value").map(String::from),
+                kind: within(e, "type", &["string", "integer", "number", "version"])?,
+                value_source: within(e, "value-source", &["literal", "param", "meta"])?,
+                date: None,
+            })
+        }
+        "date_expression" => {
+            only_attrs(e, &["operation", "start", "end"])?;
+            let ops = ["gt", "lt", "in_range", "date_spec"];
+            let mut d = DateExpression {
+                operation: within(e, "operation", &ops)?.unwrap_or_else(|| "in_range".into()),
+                start: e.attribute("start").map(String::from),
+                end: e.attribute("end").map(String::from),
+                ..DateExpression::default()
+            };
+            for c in elements(e) {
+                match c.tag_name().name() {
+                    "date_spec" if d.spec.is_empty() => d.spec = date_fields(c)?,
+                    "duration" if d.duration.is_empty() => d.duration = date_fields(c)?,
+                    other => return Err(format!("a date expression with <{other}>")),
+                }
+            }
+            Ok(Expression {
+                date: Some(d),
+                ..Expression::default()
+            })
+        }
+        other => Err(format!("a rule with <{other}>")),
+    }
+}
+
+fn rule(e: Node) -> Parsed<Rule> {
+    if !e.has_tag_name("rule") {
+        return Err(format!("a location with <{}>", e.tag_name().name()));
+    }
+    only_attrs(e, &["score", "score-attribute", "role", "boolean-op"])?;
+    let mut r = Rule {
+        score: score(e, "score")?,
+        score_attribute: e.attribute("score-attribute").map(String::from),
+        role: role(e, "role")?,
+        boolean_op: within(e, "boolean-op", &["and", "or"])?,
+        expressions: Vec::new(),
+    };
+    for c in elements(e) {
+        r.expressions.push(expression(c)?);
+    }
+    if r.expressions.is_empty() {
+        return Err("a rule without expressions".into());
+    }
+    Ok(r)
+}
 
 impl Builder<'_, '_> {
     fn typed_ids(&self) -> Vec<String> {
         let spec = &self.out.spec;
         spec.resource_ids().into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// The value of `k`, which must name a typed resource.
+    fn known(&self, e: Node, k: &str) -> Parsed<String> {
+        let v = e.attribute(k).ok_or(format!("no `{k}`"))?;
+        if !self.typed_ids().iter().any(|t| t == v) {
+            return Err(format!("a resource kept verbatim (`{v}`)"));
+        }
+        Ok(v.to_string())
+    }
+
+    fn typed_constraint(&mut self, e: Node, id: String) -> Parsed<()> {
+        let c = match e.tag_name().name() {
+            "rsc_colocation" => {
+                only_attrs(
+                    e,
+                    &["rsc", "with-rsc", "score", "rsc-role", "with-rsc-role"],
+                )?;
+                leaf(e)?;
+                let co = Colocation {
+                    id,
+                    rsc: self.known(e, "rsc")?,
+                    with_rsc: self.known(e, "with-rsc")?,
+                    score: score(e, "score")?.ok_or("no score")?,
+                    rsc_role: role(e, "rsc-role")?,
+                    with_rsc_role: role(e, "with-rsc-role")?,
+                };
+                self.out.spec.constraints.colocations.push(co);
+                return Ok(());
+            }
+            "rsc_order" => {
+                let attrs = [
+                    "first",
+                    "then",
+                    "kind",
+                    "first-action",
+                    "then-action",
+                    "symmetrical",
+                ];
+                only_attrs(e, &attrs)?;
+                leaf(e)?;
+                let actions = ["start", "stop", "promote", "demote"];
+                let o = Order {
+                    id,
+                    first: self.known(e, "first")?,
+                    then: self.known(e, "then")?,
+                    kind: within(e, "kind", &["Mandatory", "Optional", "Serialize"])?,
+                    first_action: within(e, "first-action", &actions)?.filter(|a| a != "start"),
+                    then_action: within(e, "then-action", &actions)?,
+                    symmetrical: match e.attribute("symmetrical") {
+                        None => None,
+                        Some("true") => Some(true),
+                        Some("false") => Some(false),
+                        Some(o) => return Err(format!("`symmetrical` spelled `{o}`")),
+                    },
+                };
+                // `then-action` defaults to `first-action`: written only when it differs.
+                let first = o.first_action.clone().unwrap_or_else(|| "start".into());
+                let o = Order {
+                    then_action: o.then_action.clone().filter(|t| *t != first),
+                    ..o
+                };
+                self.out.spec.constraints.orders.push(o);
+                return Ok(());
+            }
+            "rsc_location" => {
+                only_attrs(e, &["rsc", "node", "score", "role", "resource-discovery"])?;
+                let mut l = Location {
+                    id,
+                    rsc: self.known(e, "rsc")?,
+                    node: e.attribute("node").map(String::from),
+                    score: score(e, "score")?,
+                    role: role(e, "role")?,
+                    resource_discovery: within(
+                        e,
+                        "resource-discovery",
+                        &["always", "never", "exclusive"],
+                    )?,
+                    rules: Vec::new(),
+                };
+                if let Some(n) = &l.node {
+                    if !self.out.spec.nodes.contains(n) {
+                        return Err(format!("node `{n}` is not a cluster node"));
+                    }
+                }
+                for r in elements(e) {
+                    l.rules.push(rule(r)?);
+                }
+                let fixed = l.node.is_some() && l.score.is_some() && l.rules.is_empty();
+                if !fixed && (l.node.is_some() || l.score.is_some() || l.rules.is_empty()) {
+                    return Err("a location without node and score, or rules".into());
+                }
+                l
+            }
+            other => return Err(format!("a <{other}> (not modelled)")),
+        };
+        self.out.spec.constraints.locations.push(c);
+        Ok(())
     }
 
     pub(super) fn constraint(&mut self, e: Node) {
@@ -26,71 +238,21 @@ impl Builder<'_, '_> {
         if self.banned.contains(&id) {
             return self.raw(e, false, "its typed form would not be the same");
         }
-        let typed = self.typed_ids();
-        let known = |k: &str| e.attribute(k).is_some_and(|r| typed.iter().any(|t| t == r));
-        let a = attrs(e);
-        let only = |allowed: &[&str]| {
-            a.iter().all(|(k, _)| allowed.contains(k)) && elements(e).next().is_none()
-        };
-        let score_ok = e.attribute("score").is_some_and(net::is_score);
-        let c = &mut self.out.spec.constraints;
-        let ok = match e.tag_name().name() {
-            "rsc_colocation"
-                if only(&["id", "rsc", "with-rsc", "score"])
-                    && known("rsc")
-                    && known("with-rsc")
-                    && score_ok =>
-            {
-                c.colocations.push(Colocation {
-                    id,
-                    rsc: e.attribute("rsc").unwrap().into(),
-                    with_rsc: e.attribute("with-rsc").unwrap().into(),
-                    score: e.attribute("score").unwrap().into(),
-                });
-                true
+        if !net::is_xml_id(&id) {
+            return self.raw(e, false, "an id the model does not take");
+        }
+        match self.typed_constraint(e, id) {
+            Ok(()) => {
+                self.count(e, Fate::Typed, "");
+                for d in e.descendants().skip(1).filter(|d| d.is_element()) {
+                    self.count(d, Fate::Typed, "");
+                }
             }
-            "rsc_order"
-                if only(&["id", "first", "then", "kind", "first-action", "then-action"])
-                    && known("first")
-                    && known("then")
-                    && e.attribute("first-action").is_none_or(|x| x == "start")
-                    && e.attribute("then-action").is_none_or(|x| x == "start")
-                    && e.attribute("kind")
-                        .is_none_or(|k| ["Mandatory", "Optional", "Serialize"].contains(&k)) =>
-            {
-                c.orders.push(Order {
-                    id,
-                    first: e.attribute("first").unwrap().into(),
-                    then: e.attribute("then").unwrap().into(),
-                    kind: e.attribute("kind").map(String::from),
-                });
-                true
-            }
-            "rsc_location"
-                if only(&["id", "rsc", "node", "score"])
-                    && known("rsc")
-                    && score_ok
-                    && e.attribute("node")
-                        .is_some_and(|n| self.out.spec.nodes.iter().any(|x| x == n)) =>
-            {
-                c.locations.push(Location {
-                    id,
-                    rsc: e.attribute("rsc").unwrap().into(),
-                    node: e.attribute("node").unwrap().into(),
-                    score: e.attribute("score").unwrap().into(),
-                });
-                true
-            }
-            _ => false,
-        };
-        if ok {
-            self.count(e, Fate::Typed, "");
-        } else {
-            self.raw(
+            Err(why) => self.raw(
                 e,
                 false,
-                "a constraint with rules, roles, sets or a resource kept verbatim",
-            );
+                &format!("a constraint the model does not type: {why}"),
+            ),
         }
     }
 }

@@ -82,8 +82,15 @@ pub fn canonical(e: &Elem) -> String {
         })
         .map(canonical)
         .collect();
-    // Group members start in order; everything else is a set.
-    if e.name != "group" {
+    // Group members start in order (wherever the group's own sets are); everything
+    // else is a set.
+    if e.name == "group" {
+        let (mut sets, members): (Vec<String>, Vec<String>) = children
+            .into_iter()
+            .partition(|c| !c.starts_with("<primitive "));
+        sets.sort();
+        children = sets.into_iter().chain(members).collect();
+    } else {
         children.sort();
     }
     let a: Vec<String> = attrs.iter().map(|(k, v)| format!("{k}={v:?}")).collect();

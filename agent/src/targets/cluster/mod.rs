@@ -32,6 +32,7 @@ pub mod observe;
 pub mod plan;
 pub mod preview;
 pub mod render;
+pub mod render_constraints;
 pub mod render_rsc;
 pub mod settle;
 pub mod status;

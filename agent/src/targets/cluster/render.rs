@@ -12,6 +12,7 @@
 //! sets are shared with Pacemaker's own entries such as `dc-version`), whole
 //! primitives, and constraints.
 
+use super::render_constraints;
 use super::render_rsc::{self, el, nvpairs};
 use super::xml::Elem;
 use crate::rendered::{header, source_name, CibFragment, RenderError};
@@ -80,48 +81,7 @@ pub fn render(doc: &Located<Document<HaClusterSpec>>) -> Result<CibFragment, Ren
         resources_el.children.push(e);
     }
     let mut constraints = Elem::new("constraints");
-    let c = &spec.constraints;
-    for co in &c.colocations {
-        constraints.children.push(el(
-            "rsc_colocation",
-            &[
-                ("id", &co.id),
-                ("rsc", &co.rsc),
-                ("with-rsc", &co.with_rsc),
-                ("score", &co.score),
-            ],
-        ));
-        ids.push(co.id.clone());
-    }
-    for o in &c.orders {
-        let mut e = el(
-            "rsc_order",
-            &[
-                ("id", &o.id),
-                ("first", &o.first),
-                ("then", &o.then),
-                ("first-action", "start"),
-                ("then-action", "start"),
-            ],
-        );
-        if let Some(k) = &o.kind {
-            e.set_attr("kind", k);
-        }
-        constraints.children.push(e);
-        ids.push(o.id.clone());
-    }
-    for l in &c.locations {
-        constraints.children.push(el(
-            "rsc_location",
-            &[
-                ("id", &l.id),
-                ("rsc", &l.rsc),
-                ("node", &l.node),
-                ("score", &l.score),
-            ],
-        ));
-        ids.push(l.id.clone());
-    }
+    constraints.children = render_constraints::constraints(&spec.constraints, &mut ids);
     for (i, raw) in spec.raw.constraints.iter().enumerate() {
         let e = raw_element(raw, &source, &format!("raw.constraints[{i}]"))?;
         ids.push(e.id().unwrap_or_default().to_string());
