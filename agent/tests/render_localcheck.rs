@@ -191,7 +191,7 @@ fn apache_check_needs_the_modules_the_site_uses() {
 #[test]
 fn crm_verify_rejects_a_constraint_on_an_undeclared_resource() {
     let mut s = sample_state();
-    s.clusters[0].doc.spec.constraints.colocations[0].with_rsc = "nope".into();
+    s.clusters[0].doc.spec.constraints.colocations[0].with_rsc = Some("nope".into());
     let r = run(&s);
     if !ran(&r, "crm_verify") {
         return;

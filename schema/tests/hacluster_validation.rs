@@ -235,3 +235,75 @@ fn location_rules_are_typed_and_checked() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+const SETS: &str = "    tickets:
+      - {id: t1, ticket: site-a, rsc: db-clone, rscRole: Promoted, lossPolicy: demote}
+      - id: t2
+        ticket: site-b
+        sets:
+          - {resources: [web, cache], role: Started, sequential: false}
+";
+
+#[test]
+fn tickets_and_resource_sets_are_typed_and_checked() {
+    let state = load_files(&to_files(with_rules(SETS))).unwrap_or_else(|d| panic!("{d}"));
+    let t = &state.clusters[0].doc.spec.constraints.tickets;
+    assert_eq!(t[1].sets[0].resources, ["web", "cache"]);
+    let cases: &[(&str, &str, &str, &str, &str)] = &[
+        (
+            "lossPolicy: demote",
+            "lossPolicy: panic",
+            "panic",
+            "unknown lossPolicy `panic`",
+            "freeze",
+        ),
+        (
+            "[web, cache]",
+            "[web, cahce]",
+            "cahce",
+            "resource `cahce` is not declared",
+            "did you mean `cache`?",
+        ),
+        (
+            "[web, cache]",
+            "[]",
+            "[]",
+            "a resource set without resources",
+            "resources:",
+        ),
+        (
+            "        ticket: site-b\n",
+            "        ticket: site-b\n        rsc: web\n",
+            "id: t2",
+            "needs its resources or its sets",
+            "not both",
+        ),
+        (
+            "role: Started,",
+            "role: Running,",
+            "Running",
+            "unknown role `Running`",
+            "Started",
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (from, to, at, word, hint) in cases {
+        assert_eq!(SETS.matches(from).count(), 1, "`{from}` must occur once");
+        let files = with_rules(&SETS.replacen(from, to, 1));
+        let Err(d) = load_files(&to_files(files.clone())) else {
+            failures.push(format!("[{to}] loaded without error"));
+            continue;
+        };
+        let errors: Vec<_> = d.errors().collect();
+        let text = &files.iter().find(|(p, _)| p == HA).unwrap().1;
+        let (line, column) = position_of(text, at, 1);
+        let ok = errors.len() == 1
+            && (errors[0].file.as_str(), errors[0].line, errors[0].column) == (HA, line, column)
+            && errors[0].message.contains(word)
+            && errors[0].hint.as_deref().unwrap_or_default().contains(hint);
+        if !ok {
+            failures.push(format!("[{to}] expected one error at {HA}:{line}:{column} ({word}, hint {hint:?}), got:\n{d}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -65,7 +65,8 @@ fn a_cib_is_typed_raw_or_left_alone_and_means_the_same() {
     assert_eq!(s.groups[0].members[0].agent.as_deref(), Some("haproxy"));
     assert_eq!(s.constraints.locations[0].id, "loc-fence");
     assert_eq!(
-        s.constraints.colocations[0].with_rsc, "vip",
+        s.constraints.colocations[0].with_rsc.as_deref(),
+        Some("vip"),
         "a colocation of a typed group is typed"
     );
     assert!(s.raw.is_empty(), "{:?}", s.raw);

@@ -180,15 +180,66 @@ pub struct Constraints {
     pub orders: Vec<Order>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub locations: Vec<Location>,
+    /// Resources that run only where a ticket is granted (`rsc_ticket`, multi-site).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tickets: Vec<Ticket>,
 }
 
-/// `rsc` runs where `withRsc` runs.
+/// An ordered list of resources inside a constraint (`<resource_set>`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceSet {
+    /// Resource ids, in order.
+    pub resources: Vec<String>,
+    /// `false`: the members need no order or colocation among themselves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<bool>,
+    /// `false` (orders): any one member started is enough for the next set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_all: Option<bool>,
+    /// Orders: `start`, `stop`, `promote`, `demote`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Only this role of the members (`Promoted`, `Started`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    /// Orders: `Mandatory`, `Optional`, `Serialize`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// `rsc` (or the `sets`) run only where `ticket` is granted.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Ticket {
+    pub id: String,
+    pub ticket: String,
+    /// The resource (or `sets`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rsc: Option<String>,
+    /// Only this role of `rsc`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rsc_role: Option<String>,
+    /// When the ticket is lost: `stop`, `demote`, `fence`, `freeze`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<ResourceSet>,
+}
+
+/// `rsc` runs where `withRsc` runs (or the members of `sets` together).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Colocation {
     pub id: String,
-    pub rsc: String,
-    pub with_rsc: String,
+    /// With `withRsc`; or `sets` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rsc: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_rsc: Option<String>,
+    /// Each set is placed with the next (instead of `rsc`/`withRsc`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<ResourceSet>,
     /// `INFINITY`, `-INFINITY` or an integer.
     pub score: String,
     /// Only this role of `rsc` (`Promoted`, `Unpromoted`, `Started`, `Stopped`).
@@ -199,13 +250,19 @@ pub struct Colocation {
     pub with_rsc_role: Option<String>,
 }
 
-/// Start `first` before `then`.
+/// Start `first` before `then` (or each of `sets` before the next).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Order {
     pub id: String,
-    pub first: String,
-    pub then: String,
+    /// With `then`; or `sets` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub then: Option<String>,
+    /// Each set starts after the one before (instead of `first`/`then`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<ResourceSet>,
     /// `Mandatory` (default), `Optional`, `Serialize`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
@@ -225,7 +282,15 @@ pub struct Order {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Location {
     pub id: String,
-    pub rsc: String,
+    /// The resource (or `rscPattern`, or `sets`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rsc: Option<String>,
+    /// A regular expression over resource ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rsc_pattern: Option<String>,
+    /// The resources this location applies to, instead of `rsc`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets: Vec<ResourceSet>,
     /// A node (with `score`; or `rules` instead).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<String>,

@@ -142,6 +142,12 @@ fn resources(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
             .enumerate()
             .map(|(i, c)| (format!("locations[{i}]"), &c.id)),
     );
+    let cons = cons.chain(
+        k.tickets
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("tickets[{i}]"), &c.id)),
+    );
     for (p, id) in cons {
         ids.push((doc, format!("spec.constraints.{p}.id"), id.clone()));
     }
@@ -190,17 +196,16 @@ fn constraints(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
         }
     };
     let k = &spec.constraints;
+    for (path, id) in hacluster_rules::references(cx, doc, k) {
+        rsc(cx, path, &id);
+    }
     let mut scores = Vec::new();
     for (i, c) in k.colocations.iter().enumerate() {
         let at = format!("spec.constraints.colocations[{i}]");
-        rsc(cx, format!("{at}.rsc"), &c.rsc);
-        rsc(cx, format!("{at}.withRsc"), &c.with_rsc);
         scores.push((format!("{at}.score"), &c.score));
     }
     for (i, o) in k.orders.iter().enumerate() {
         let at = format!("spec.constraints.orders[{i}]");
-        rsc(cx, format!("{at}.first"), &o.first);
-        rsc(cx, format!("{at}.then"), &o.then);
         if let Some(kind) = o
             .kind
             .as_deref()
@@ -217,7 +222,6 @@ fn constraints(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
     }
     for (i, l) in k.locations.iter().enumerate() {
         let at = format!("spec.constraints.locations[{i}]");
-        rsc(cx, format!("{at}.rsc"), &l.rsc);
         if let Some(node) = l.node.as_ref().filter(|n| !spec.nodes.contains(n)) {
             let hint = format!("one of the cluster's nodes: {}", spec.nodes.join(", "));
             cx.error(

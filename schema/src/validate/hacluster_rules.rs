@@ -21,6 +21,91 @@ const TYPES: &[&str] = &["string", "integer", "number", "version"];
 const SOURCES: &[&str] = &["literal", "param", "meta"];
 const DATE_OPS: &[&str] = &["gt", "lt", "in_range", "date_spec"];
 
+const KINDS: &[&str] = &["Mandatory", "Optional", "Serialize"];
+const LOSS: &[&str] = &["stop", "demote", "fence", "freeze"];
+
+/// The resources one constraint names: two (`a`, `b`: field name and value), one, or
+/// its sets. Reports a constraint that has both or neither; returns (path, id) of
+/// every named resource.
+fn named(
+    cx: &mut Cx,
+    doc: &Origin,
+    at: &str,
+    fields: &[(&str, &Option<String>)],
+    sets: &[ResourceSet],
+) -> Vec<(String, String)> {
+    let given = fields.iter().filter(|(_, v)| v.is_some()).count();
+    let names: Vec<String> = fields.iter().map(|(f, _)| format!("`{f}`")).collect();
+    if (given == fields.len()) != sets.is_empty() || (given != 0 && given != fields.len()) {
+        let hint = format!("{}, or `sets:` (not both)", names.join(" and "));
+        let msg = "a constraint needs its resources or its sets".to_string();
+        cx.error(doc, at, msg, Some(hint));
+    }
+    let mut out: Vec<(String, String)> = fields
+        .iter()
+        .filter_map(|(f, v)| Some((format!("{at}.{f}"), (*v).clone()?)))
+        .collect();
+    for (i, set) in sets.iter().enumerate() {
+        let sat = format!("{at}.sets[{i}]");
+        if set.resources.is_empty() {
+            let hint = "list resource ids under `resources:`".to_string();
+            let msg = "a resource set without resources";
+            cx.error(doc, &format!("{sat}.resources"), msg, Some(hint));
+        }
+        for (j, r) in set.resources.iter().enumerate() {
+            out.push((format!("{sat}.resources[{j}]"), r.clone()));
+        }
+        if let Some(a) = &set.action {
+            one_of(cx, doc, &format!("{sat}.action"), ACTIONS, a, "action");
+        }
+        if let Some(r) = &set.role {
+            one_of(cx, doc, &format!("{sat}.role"), ROLES, r, "role");
+        }
+        if let Some(k) = &set.kind {
+            one_of(cx, doc, &format!("{sat}.kind"), KINDS, k, "kind");
+        }
+    }
+    out
+}
+
+/// Every resource the constraints name, with its path (checked by the caller).
+pub(super) fn references(cx: &mut Cx, doc: &Origin, k: &Constraints) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (i, c) in k.colocations.iter().enumerate() {
+        let at = format!("spec.constraints.colocations[{i}]");
+        let f = [("rsc", &c.rsc), ("withRsc", &c.with_rsc)];
+        out.extend(named(cx, doc, &at, &f, &c.sets));
+    }
+    for (i, o) in k.orders.iter().enumerate() {
+        let at = format!("spec.constraints.orders[{i}]");
+        out.extend(named(
+            cx,
+            doc,
+            &at,
+            &[("first", &o.first), ("then", &o.then)],
+            &o.sets,
+        ));
+    }
+    for (i, l) in k.locations.iter().enumerate() {
+        let at = format!("spec.constraints.locations[{i}]");
+        let patterned = l.rsc_pattern.is_some() && l.rsc.is_none() && l.sets.is_empty();
+        if !patterned {
+            out.extend(named(cx, doc, &at, &[("rsc", &l.rsc)], &l.sets));
+        }
+    }
+    for (i, t) in k.tickets.iter().enumerate() {
+        let at = format!("spec.constraints.tickets[{i}]");
+        out.extend(named(cx, doc, &at, &[("rsc", &t.rsc)], &t.sets));
+        if let Some(r) = &t.rsc_role {
+            one_of(cx, doc, &format!("{at}.rscRole"), ROLES, r, "role");
+        }
+        if let Some(p) = &t.loss_policy {
+            one_of(cx, doc, &format!("{at}.lossPolicy"), LOSS, p, "lossPolicy");
+        }
+    }
+    out
+}
+
 pub(super) fn check(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
     let k = &spec.constraints;
     for (i, c) in k.colocations.iter().enumerate() {

@@ -9,7 +9,9 @@ use crate::import::summary::Fate;
 use roxmltree::Node;
 use schema::validate::hacluster_rsc::ROLES;
 use schema::validate::net;
-use schema::{Colocation, DateExpression, Expression, Location, Order, Rule, DATE_FIELDS};
+use schema::{
+    Colocation, DateExpression, Expression, Location, Order, ResourceSet, Rule, Ticket, DATE_FIELDS,
+};
 
 type Parsed<T> = Result<T, String>;
 
@@ -122,7 +124,54 @@ fn rule(e: Node) -> Parsed<Rule> {
     Ok(r)
 }
 
+fn boolean(e: Node, k: &str) -> Parsed<Option<bool>> {
+    match e.attribute(k) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(o) => Err(format!("`{k}` spelled `{o}`")),
+    }
+}
+
+const ACTIONS: &[&str] = &["start", "stop", "promote", "demote"];
+const KINDS: &[&str] = &["Mandatory", "Optional", "Serialize"];
+
 impl Builder<'_, '_> {
+    /// The `<resource_set>` children of `e` (every other child refused).
+    fn sets(&self, e: Node) -> Parsed<Vec<ResourceSet>> {
+        let mut out = Vec::new();
+        for s in elements(e) {
+            if !s.has_tag_name("resource_set") {
+                return Err(format!("a <{}> inside", s.tag_name().name()));
+            }
+            only_attrs(s, &["sequential", "require-all", "action", "role", "kind"])?;
+            let mut set = ResourceSet {
+                resources: Vec::new(),
+                sequential: boolean(s, "sequential")?,
+                require_all: boolean(s, "require-all")?,
+                action: within(s, "action", ACTIONS)?,
+                role: role(s, "role")?,
+                kind: within(s, "kind", KINDS)?,
+            };
+            for r in elements(s) {
+                if !r.has_tag_name("resource_ref") || r.attributes().count() != 1 {
+                    return Err("a resource set with more than references".into());
+                }
+                set.resources.push(self.known(r, "id")?);
+            }
+            if set.resources.is_empty() {
+                return Err("an empty resource set".into());
+            }
+            out.push(set);
+        }
+        Ok(out)
+    }
+
+    /// `k`'s resource when the element names one, else `None` (then it has sets).
+    fn maybe(&self, e: Node, k: &str) -> Parsed<Option<String>> {
+        e.attribute(k).map(|_| self.known(e, k)).transpose()
+    }
+
     fn typed_ids(&self) -> Vec<String> {
         let spec = &self.out.spec;
         spec.resource_ids().into_iter().map(|(_, id)| id).collect()
@@ -144,15 +193,20 @@ impl Builder<'_, '_> {
                     e,
                     &["rsc", "with-rsc", "score", "rsc-role", "with-rsc-role"],
                 )?;
-                leaf(e)?;
                 let co = Colocation {
                     id,
-                    rsc: self.known(e, "rsc")?,
-                    with_rsc: self.known(e, "with-rsc")?,
+                    rsc: self.maybe(e, "rsc")?,
+                    with_rsc: self.maybe(e, "with-rsc")?,
+                    sets: self.sets(e)?,
                     score: score(e, "score")?.ok_or("no score")?,
                     rsc_role: role(e, "rsc-role")?,
                     with_rsc_role: role(e, "with-rsc-role")?,
                 };
+                if co.rsc.is_some() != co.with_rsc.is_some()
+                    || co.rsc.is_some() != co.sets.is_empty()
+                {
+                    return Err("a colocation without rsc and with-rsc, or sets".into());
+                }
                 self.out.spec.constraints.colocations.push(co);
                 return Ok(());
             }
@@ -166,22 +220,22 @@ impl Builder<'_, '_> {
                     "symmetrical",
                 ];
                 only_attrs(e, &attrs)?;
-                leaf(e)?;
-                let actions = ["start", "stop", "promote", "demote"];
                 let o = Order {
                     id,
-                    first: self.known(e, "first")?,
-                    then: self.known(e, "then")?,
-                    kind: within(e, "kind", &["Mandatory", "Optional", "Serialize"])?,
-                    first_action: within(e, "first-action", &actions)?.filter(|a| a != "start"),
-                    then_action: within(e, "then-action", &actions)?,
-                    symmetrical: match e.attribute("symmetrical") {
-                        None => None,
-                        Some("true") => Some(true),
-                        Some("false") => Some(false),
-                        Some(o) => return Err(format!("`symmetrical` spelled `{o}`")),
-                    },
+                    first: self.maybe(e, "first")?,
+                    then: self.maybe(e, "then")?,
+                    sets: self.sets(e)?,
+                    kind: within(e, "kind", KINDS)?,
+                    first_action: within(e, "first-action", ACTIONS)?.filter(|a| a != "start"),
+                    then_action: within(e, "then-action", ACTIONS)?,
+                    symmetrical: boolean(e, "symmetrical")?,
                 };
+                if o.first.is_some() != o.then.is_some() || o.first.is_some() != o.sets.is_empty() {
+                    return Err("an order without first and then, or sets".into());
+                }
+                if !o.sets.is_empty() && (o.first_action.is_some() || o.then_action.is_some()) {
+                    return Err("an order of sets with actions".into());
+                }
                 // `then-action` defaults to `first-action`: written only when it differs.
                 let first = o.first_action.clone().unwrap_or_else(|| "start".into());
                 let o = Order {
@@ -192,10 +246,20 @@ impl Builder<'_, '_> {
                 return Ok(());
             }
             "rsc_location" => {
-                only_attrs(e, &["rsc", "node", "score", "role", "resource-discovery"])?;
+                let attrs = [
+                    "rsc",
+                    "rsc-pattern",
+                    "node",
+                    "score",
+                    "role",
+                    "resource-discovery",
+                ];
+                only_attrs(e, &attrs)?;
                 let mut l = Location {
                     id,
-                    rsc: self.known(e, "rsc")?,
+                    rsc: self.maybe(e, "rsc")?,
+                    rsc_pattern: e.attribute("rsc-pattern").map(String::from),
+                    sets: Vec::new(),
                     node: e.attribute("node").map(String::from),
                     score: score(e, "score")?,
                     role: role(e, "role")?,
@@ -212,13 +276,45 @@ impl Builder<'_, '_> {
                     }
                 }
                 for r in elements(e) {
+                    if r.has_tag_name("resource_set") {
+                        continue;
+                    }
                     l.rules.push(rule(r)?);
+                }
+                let with_sets: Vec<Node> = elements(e)
+                    .filter(|c| c.has_tag_name("resource_set"))
+                    .collect();
+                if !with_sets.is_empty() {
+                    if !l.rules.is_empty() {
+                        return Err("a location with rules and sets".into());
+                    }
+                    l.sets = self.sets(e)?;
+                }
+                let whom = [l.rsc.is_some(), l.rsc_pattern.is_some(), !l.sets.is_empty()];
+                if whom.iter().filter(|b| **b).count() != 1 {
+                    return Err("a location without one of rsc, rsc-pattern, sets".into());
                 }
                 let fixed = l.node.is_some() && l.score.is_some() && l.rules.is_empty();
                 if !fixed && (l.node.is_some() || l.score.is_some() || l.rules.is_empty()) {
                     return Err("a location without node and score, or rules".into());
                 }
                 l
+            }
+            "rsc_ticket" => {
+                only_attrs(e, &["ticket", "rsc", "rsc-role", "loss-policy"])?;
+                let t = Ticket {
+                    id,
+                    ticket: e.attribute("ticket").ok_or("no ticket")?.into(),
+                    rsc: self.maybe(e, "rsc")?,
+                    rsc_role: role(e, "rsc-role")?,
+                    loss_policy: within(e, "loss-policy", &["stop", "demote", "fence", "freeze"])?,
+                    sets: self.sets(e)?,
+                };
+                if t.rsc.is_some() != t.sets.is_empty() {
+                    return Err("a ticket without rsc, or sets".into());
+                }
+                self.out.spec.constraints.tickets.push(t);
+                return Ok(());
             }
             other => return Err(format!("a <{other}> (not modelled)")),
         };

@@ -55,15 +55,14 @@ pub fn empty(summary: FileSummary, name: &str) -> Imported<HaClusterSpec> {
 }
 
 /// Ids named in canonical difference lines (`id="vip"`).
+/// Only the top-level element's id counts (the first on its line): the ids inside
+/// are its members or the resources it names, which may well be the same.
 pub fn ids_in(differences: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for d in differences {
-        for part in d.split("id=\"").skip(1) {
-            if let Some(id) = part.split('"').next() {
-                if !out.iter().any(|o| o == id) {
-                    out.push(id.to_string());
-                }
-            }
+        let first = d.split(" id=\"").nth(1).and_then(|p| p.split('"').next());
+        if let Some(id) = first.filter(|id| !out.iter().any(|o| o == id)) {
+            out.push(id.to_string());
         }
     }
     out

@@ -1,11 +1,12 @@
-//! `HaCluster` constraints → CIB elements: colocations, orders, locations with rules.
+//! `HaCluster` constraints → CIB elements: colocations, orders, locations with rules,
+//! tickets, resource sets.
 //!
 //! Generated ids follow pcs' habits: `<constraint>-rule`, `<rule>-expr`,
 //! `<expr>-datespec`, `<expr>-duration`.
 
 use super::render_rsc::el;
 use super::xml::Elem;
-use schema::{Constraints, DateExpression, Expression, Rule};
+use schema::{Constraints, DateExpression, Expression, ResourceSet, Rule};
 
 /// Sets `k` when `v` is some.
 fn opt(e: &mut Elem, k: &str, v: Option<&str>) {
@@ -26,44 +27,36 @@ fn nth(base: &str, i: usize) -> String {
 pub fn constraints(c: &Constraints, ids: &mut Vec<String>) -> Vec<Elem> {
     let mut out = Vec::new();
     for co in &c.colocations {
-        let mut e = el(
-            "rsc_colocation",
-            &[
-                ("id", &co.id),
-                ("rsc", &co.rsc),
-                ("with-rsc", &co.with_rsc),
-                ("score", &co.score),
-            ],
-        );
+        let mut e = el("rsc_colocation", &[("id", &co.id)]);
+        opt(&mut e, "rsc", co.rsc.as_deref());
+        opt(&mut e, "with-rsc", co.with_rsc.as_deref());
+        e.set_attr("score", &co.score);
         opt(&mut e, "rsc-role", co.rsc_role.as_deref());
         opt(&mut e, "with-rsc-role", co.with_rsc_role.as_deref());
+        sets(&mut e, &co.id, &co.sets);
         out.push(e);
         ids.push(co.id.clone());
     }
     for o in &c.orders {
         let first = o.first_action.as_deref().unwrap_or("start");
         let then = o.then_action.as_deref().unwrap_or(first);
-        let mut e = el(
-            "rsc_order",
-            &[
-                ("id", &o.id),
-                ("first", &o.first),
-                ("then", &o.then),
-                ("first-action", first),
-                ("then-action", then),
-            ],
-        );
+        let mut e = el("rsc_order", &[("id", &o.id)]);
+        if let (Some(f), Some(t)) = (&o.first, &o.then) {
+            e.set_attr("first", f);
+            e.set_attr("then", t);
+            e.set_attr("first-action", first);
+            e.set_attr("then-action", then);
+        }
         opt(&mut e, "kind", o.kind.as_deref());
-        opt(
-            &mut e,
-            "symmetrical",
-            o.symmetrical.map(|b| if b { "true" } else { "false" }),
-        );
+        opt(&mut e, "symmetrical", o.symmetrical.map(bool_text));
+        sets(&mut e, &o.id, &o.sets);
         out.push(e);
         ids.push(o.id.clone());
     }
     for l in &c.locations {
-        let mut e = el("rsc_location", &[("id", &l.id), ("rsc", &l.rsc)]);
+        let mut e = el("rsc_location", &[("id", &l.id)]);
+        opt(&mut e, "rsc", l.rsc.as_deref());
+        opt(&mut e, "rsc-pattern", l.rsc_pattern.as_deref());
         opt(&mut e, "node", l.node.as_deref());
         opt(&mut e, "score", l.score.as_deref());
         opt(&mut e, "role", l.role.as_deref());
@@ -72,13 +65,47 @@ pub fn constraints(c: &Constraints, ids: &mut Vec<String>) -> Vec<Elem> {
             "resource-discovery",
             l.resource_discovery.as_deref(),
         );
+        sets(&mut e, &l.id, &l.sets);
         for (i, r) in l.rules.iter().enumerate() {
             e.children.push(rule(&nth(&format!("{}-rule", l.id), i), r));
         }
         out.push(e);
         ids.push(l.id.clone());
     }
+    for t in &c.tickets {
+        let mut e = el("rsc_ticket", &[("id", &t.id), ("ticket", &t.ticket)]);
+        opt(&mut e, "rsc", t.rsc.as_deref());
+        opt(&mut e, "rsc-role", t.rsc_role.as_deref());
+        opt(&mut e, "loss-policy", t.loss_policy.as_deref());
+        sets(&mut e, &t.id, &t.sets);
+        out.push(e);
+        ids.push(t.id.clone());
+    }
     out
+}
+
+fn bool_text(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// `<resource_set>`s, ids `<constraint>_set`, `<constraint>_set-1`... (pcs' habit).
+fn sets(e: &mut Elem, owner: &str, sets: &[ResourceSet]) {
+    for (i, s) in sets.iter().enumerate() {
+        let mut x = el("resource_set", &[("id", &nth(&format!("{owner}_set"), i))]);
+        opt(&mut x, "sequential", s.sequential.map(bool_text));
+        opt(&mut x, "require-all", s.require_all.map(bool_text));
+        opt(&mut x, "action", s.action.as_deref());
+        opt(&mut x, "role", s.role.as_deref());
+        opt(&mut x, "kind", s.kind.as_deref());
+        for r in &s.resources {
+            x.children.push(el("resource_ref", &[("id", r)]));
+        }
+        e.children.push(x);
+    }
 }
 
 fn rule(id: &str, r: &Rule) -> Elem {
