@@ -94,3 +94,31 @@ fn not_xml_is_an_error_with_a_line() {
     assert_eq!(out.summaries[0].errors.len(), 1);
     assert!(out.summaries[0].errors[0].message.starts_with("not a CIB"));
 }
+
+#[test]
+fn operation_defaults_are_typed_and_merge_like_resource_defaults() {
+    let cib = CIB.replace(
+        "    <nodes>",
+        "    <op_defaults>\n      <meta_attributes id=\"op-options\">\n        <nvpair id=\"op-options-timeout\" name=\"timeout\" value=\"240s\"/>\n      </meta_attributes>\n    </op_defaults>\n    <nodes>",
+    );
+    let src = CibSource {
+        host: None,
+        path: "cib.xml",
+        text: &cib,
+        cluster_name: None,
+        node_addresses: None,
+    };
+    let out = import(&src, "lab");
+    assert_eq!(out.spec.operation_defaults["timeout"], "240s");
+    let live = Elem::parse(&cib).unwrap();
+    assert_eq!(differences(&live, &out.spec).unwrap(), Vec::<String>::new());
+    // A different value is a difference (the merge writes the declared one).
+    let mut spec = out.spec.clone();
+    spec.operation_defaults
+        .insert("timeout".into(), "60s".into());
+    let d = differences(&live, &spec).unwrap();
+    assert!(
+        d.iter().any(|l| l.contains("op_defaults | timeout=60s")),
+        "{d:?}"
+    );
+}

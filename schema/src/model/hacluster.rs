@@ -27,6 +27,10 @@ pub struct HaClusterSpec {
     /// `rsc_defaults` meta attributes (`resource-stickiness`...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub resource_defaults: BTreeMap<String, String>,
+    /// `op_defaults` meta attributes (`timeout`, `record-pending`...): what every
+    /// operation gets unless it says otherwise.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub operation_defaults: BTreeMap<String, String>,
     /// The floating IP (`ocf:heartbeat:IPaddr2`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vip: Option<Vip>,

@@ -38,6 +38,7 @@ pub fn empty(summary: FileSummary, name: &str) -> Imported<HaClusterSpec> {
             corosync: None,
             properties: BTreeMap::new(),
             resource_defaults: BTreeMap::new(),
+            operation_defaults: BTreeMap::new(),
             vip: None,
             resources: Vec::new(),
             templates: Vec::new(),
@@ -141,6 +142,8 @@ impl<'a, 'd> Builder<'a, 'd> {
             .collect();
         self.out.spec.resource_defaults =
             self.nvpairs(section("rsc_defaults"), "resource defaults");
+        self.out.spec.operation_defaults =
+            self.nvpairs(section("op_defaults"), "operation defaults");
         if let Some(r) = section("resources") {
             for e in elements(r) {
                 self.resource(e);
@@ -154,7 +157,12 @@ impl<'a, 'd> Builder<'a, 'd> {
         for s in elements(conf) {
             if !matches!(
                 s.tag_name().name(),
-                "crm_config" | "rsc_defaults" | "resources" | "constraints" | "nodes"
+                "crm_config"
+                    | "rsc_defaults"
+                    | "op_defaults"
+                    | "resources"
+                    | "constraints"
+                    | "nodes"
             ) {
                 for e in elements(s) {
                     self.count(

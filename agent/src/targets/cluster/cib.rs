@@ -44,6 +44,8 @@ pub struct ConfigView {
     pub properties: BTreeMap<String, String>,
     /// `rsc_defaults` meta attribute nvpairs by name.
     pub rsc_defaults: BTreeMap<String, String>,
+    /// `op_defaults` meta attribute nvpairs by name.
+    pub op_defaults: BTreeMap<String, String>,
     /// Top-level resources (primitive, group, clone...) by id.
     pub resources: BTreeMap<String, Elem>,
     /// Constraints by id.
@@ -72,6 +74,7 @@ impl ConfigView {
         ConfigView {
             properties: nvpairs("crm_config"),
             rsc_defaults: nvpairs("rsc_defaults"),
+            op_defaults: nvpairs("op_defaults"),
             resources: by_id("resources"),
             constraints: by_id("constraints"),
         }

@@ -200,19 +200,24 @@ pub fn compare(live: &ConfigView, want: &ConfigView, policy: &ClusterPolicy) -> 
         };
         out.push(change(format!("property/{name}"), action, notes));
     }
-    for (name, value) in &want.rsc_defaults {
-        let (action, notes) = match live.rsc_defaults.get(name) {
-            Some(l) if l == value => (Action::Unchanged, vec![]),
-            Some(l) => (
-                Action::Update,
-                vec![format!("rsc_defaults {name} {l} → {value}")],
-            ),
-            None => (
-                Action::Create,
-                vec![format!("rsc_defaults {name} (unset) → {value}")],
-            ),
-        };
-        out.push(change(format!("rsc_defaults/{name}"), action, notes));
+    for (section, want_map, live_map) in [
+        ("rsc_defaults", &want.rsc_defaults, &live.rsc_defaults),
+        ("op_defaults", &want.op_defaults, &live.op_defaults),
+    ] {
+        for (name, value) in want_map {
+            let (action, notes) = match live_map.get(name) {
+                Some(l) if l == value => (Action::Unchanged, vec![]),
+                Some(l) => (
+                    Action::Update,
+                    vec![format!("{section} {name} {l} → {value}")],
+                ),
+                None => (
+                    Action::Create,
+                    vec![format!("{section} {name} (unset) → {value}")],
+                ),
+            };
+            out.push(change(format!("{section}/{name}"), action, notes));
+        }
     }
     for (id, w) in &want.resources {
         let (action, notes) = match live.resources.get(id) {

@@ -1,7 +1,7 @@
 //! `HaCluster` → the CIB fragment for the ids the document declares.
 //!
 //! The XML has the shape of the CIB's `<configuration>` children, under a
-//! `<cib-fragment>` root: `crm_config`, `rsc_defaults`, `resources`,
+//! `<cib-fragment>` root: `crm_config`, `rsc_defaults`, `op_defaults` (when declared), `resources`,
 //! `constraints`. Ids follow pcs' naming habits (checked against pcs 0.11 on
 //! a scratch CIB), so a cluster first built by hand with pcs is recognised
 //! rather than duplicated: `cib-bootstrap-options-stonith-enabled`,
@@ -23,6 +23,8 @@ use std::collections::BTreeMap;
 pub const PROPERTY_SET: &str = "cib-bootstrap-options";
 /// The `meta_attributes` set pcs uses for resource defaults.
 pub const DEFAULTS_SET: &str = "rsc_defaults-meta_attributes";
+/// The `meta_attributes` set pcs uses for operation defaults.
+pub const OP_DEFAULTS_SET: &str = "op_defaults-meta_attributes";
 
 /// Renders one cluster document. Fails only when a `raw` entry is not one XML element
 /// with an `id`.
@@ -49,6 +51,16 @@ pub fn render(doc: &Located<Document<HaClusterSpec>>) -> Result<CibFragment, Ren
             &mut ids,
         );
         defaults.children.push(set);
+    }
+    let mut op_defaults = Elem::new("op_defaults");
+    if !spec.operation_defaults.is_empty() {
+        let set = nvpairs(
+            "meta_attributes",
+            OP_DEFAULTS_SET,
+            &spec.operation_defaults,
+            &mut ids,
+        );
+        op_defaults.children.push(set);
     }
     let mut resources_el = Elem::new("resources");
     for r in resources(spec) {
@@ -89,6 +101,9 @@ pub fn render(doc: &Located<Document<HaClusterSpec>>) -> Result<CibFragment, Ren
     }
     let mut root = Elem::new("cib-fragment");
     root.children = vec![crm, defaults, resources_el, constraints];
+    if !op_defaults.children.is_empty() {
+        root.children.insert(2, op_defaults);
+    }
     ids.sort();
     Ok(CibFragment {
         cluster: doc.doc.metadata.name.clone(),
@@ -181,6 +196,9 @@ pub fn full_cib(f: &CibFragment) -> Result<String, String> {
         section("constraints"),
         section("rsc_defaults"),
     ];
+    if let Some(o) = frag.child("op_defaults") {
+        config.children.push(o.clone());
+    }
     let mut cib = el(
         "cib",
         &[
