@@ -122,3 +122,27 @@ fn operation_defaults_are_typed_and_merge_like_resource_defaults() {
         "{d:?}"
     );
 }
+
+#[test]
+fn a_password_anywhere_in_a_typed_resource_is_a_secret() {
+    let cib = CIB.replace(
+        "<primitive id=\"haproxy\" class=\"lsb\" type=\"haproxy\"/>",
+        "<primitive id=\"haproxy\" class=\"lsb\" type=\"haproxy\"><operations><op id=\"m\" name=\"monitor\" interval=\"10s\"><instance_attributes id=\"mi\"><nvpair id=\"mp\" name=\"check_password\" value=\"s3cret\"/></instance_attributes></op></operations></primitive>",
+    );
+    let src = CibSource {
+        host: None,
+        path: "cib.xml",
+        text: &cib,
+        cluster_name: None,
+        node_addresses: None,
+    };
+    let out = import(&src, "lab");
+    assert_eq!(
+        out.secrets,
+        [
+            "spec.resources[0].params.password",
+            "spec.groups[0].members[0].ops[0].params.check_password"
+        ]
+    );
+    assert_eq!(out.secret_values, ["hunter2", "s3cret"]);
+}

@@ -326,13 +326,27 @@ impl<'a, 'd> Builder<'a, 'd> {
 
     /// Every typed parameter that holds a password, as a secret.
     fn secrets(&mut self) {
-        for (at, r) in self.out.spec.primitives() {
-            for (k, v) in &r.params {
-                if is_secret_param(k) {
-                    self.out.secrets.push(format!("{at}.params.{k}"));
-                    self.out.secret_values.push(v.clone());
-                }
+        let spec = &self.out.spec;
+        let templates = spec.templates.iter().enumerate();
+        let templates = templates.map(|(i, t)| (format!("spec.templates[{i}]"), t));
+        let mut maps: Vec<(String, &std::collections::BTreeMap<String, String>)> = Vec::new();
+        for (at, r) in spec.primitives().into_iter().chain(templates) {
+            maps.push((format!("{at}.params"), &r.params));
+            maps.push((format!("{at}.meta"), &r.meta));
+            for (j, op) in r.ops.iter().enumerate() {
+                maps.push((format!("{at}.ops[{j}].params"), &op.params));
+                maps.push((format!("{at}.ops[{j}].meta"), &op.meta));
             }
+        }
+        let mut found = Vec::new();
+        for (at, map) in maps {
+            for (k, v) in map.iter().filter(|(k, _)| is_secret_param(k)) {
+                found.push((format!("{at}.{k}"), v.clone()));
+            }
+        }
+        for (path, value) in found {
+            self.out.secrets.push(path);
+            self.out.secret_values.push(value);
         }
     }
 
