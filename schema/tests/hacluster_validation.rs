@@ -307,3 +307,50 @@ fn tickets_and_resource_sets_are_typed_and_checked() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn a_location_may_name_remote_guest_and_bundle_nodes_but_not_an_unknown_one() {
+    let extra = "  bundles:
+    - id: cache
+      container: {runtime: podman, image: 'img:1', replicas: 2}
+      network: {controlPort: 3121}
+      resource: {id: redis, class: ocf, provider: heartbeat, type: redis}
+";
+    let base = format!(
+        "{extra}  groups:\n    - id: g\n      members:\n        - {{id: compute-1, class: ocf, provider: pacemaker, type: remote, params: {{server: 10.0.0.5}}}}\n        - {{id: vm, class: ocf, provider: heartbeat, type: VirtualDomain, meta: {{remote-node: guest-1}}}}\n"
+    );
+    for node in ["compute-1", "guest-1", "cache-1", "ha2"] {
+        let mut files = with(&base);
+        let f = files.iter_mut().find(|(p, _)| p == HA).unwrap();
+        let text = String::from_utf8(f.1.clone()).unwrap().replacen(
+            "    orders:\n",
+            &format!("    locations:\n      - {{id: l, rsc: redis, node: {node}, score: '10'}}\n    orders:\n"),
+            1,
+        );
+        f.1 = text.into_bytes();
+        load_files(&to_files(files)).unwrap_or_else(|d| panic!("{node}: {d}"));
+    }
+    let mut files = with(&base);
+    let f = files.iter_mut().find(|(p, _)| p == HA).unwrap();
+    let text = String::from_utf8(f.1.clone()).unwrap().replacen(
+        "    orders:\n",
+        "    locations:\n      - {id: l, rsc: redis, node: cache-2, score: '10'}\n    orders:\n",
+        1,
+    );
+    f.1 = text.into_bytes();
+    let d = load_files(&to_files(files)).unwrap_err();
+    let e: Vec<_> = d.errors().collect();
+    assert_eq!(e.len(), 1, "{d}");
+    assert!(
+        e[0].message
+            .contains("`cache-2` is not a node of this cluster"),
+        "{d}"
+    );
+    assert!(
+        e[0].hint
+            .as_deref()
+            .unwrap()
+            .contains("ha1, ha2, compute-1, guest-1, cache-0, cache-1"),
+        "{d}"
+    );
+}

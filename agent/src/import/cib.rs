@@ -7,7 +7,7 @@
 //! colocations, orders, locations (node and score, or rules) and tickets, with
 //! roles and resource sets, between typed resources. Kept verbatim (`raw`, owned by
 //! id): what the model cannot express (attribute sets with rules, the legacy
-//! `<master>`, rule references, locations on nodes outside the cluster). Left on
+//! `<master>`, rule references, locations on nodes the cluster does not know). Left on
 //! the cluster, never owned: what Pacemaker maintains (`dc-version`…), conditional
 //! property and default sets, nodes' attributes, alerts, ACLs, tags, fencing
 //! levels, stray `cli-*` constraints, the status section, and any element holding a

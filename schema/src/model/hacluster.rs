@@ -91,6 +91,28 @@ impl HaClusterSpec {
         out
     }
 
+    /// Every node name a location may use: the cluster nodes, then the Pacemaker
+    /// Remote nodes (`ocf:pacemaker:remote` primitives, by id), the guest nodes
+    /// (the `remote-node` meta attribute of a primitive) and the replicas of each
+    /// bundle that runs a resource (`<bundle>-0`, `<bundle>-1`...).
+    pub fn node_names(&self) -> Vec<String> {
+        let mut out = self.nodes.clone();
+        for (_, r) in self.primitives() {
+            let remote =
+                r.agent.as_deref() == Some("remote") && r.provider.as_deref() == Some("pacemaker");
+            if remote {
+                out.push(r.id.clone());
+            }
+            out.extend(r.meta.get("remote-node").cloned());
+        }
+        for b in self.bundles.iter().filter(|b| b.resource.is_some()) {
+            let c = &b.container;
+            let n = c.replicas.unwrap_or(1).max(c.promoted_max.unwrap_or(0));
+            out.extend((0..n).map(|i| format!("{}-{i}", b.id)));
+        }
+        out
+    }
+
     /// Every resource id constraints may name (with the path of its `id`): primitives,
     /// templates, groups, clones, bundles, the VIP.
     pub fn resource_ids(&self) -> Vec<(String, String)> {
@@ -279,6 +301,14 @@ pub struct Order {
     /// `false`: no reverse order for stopping (default `true` except `Serialize`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symmetrical: Option<bool>,
+    /// `false`: `then` may start once any instance of a clone `first` has
+    /// (Pacemaker's `require-all`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_all: Option<bool>,
+    /// Deprecated in Pacemaker for `kind` (0: `Optional`, else `Mandatory`), still
+    /// read: kept for configurations that use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<String>,
 }
 
 /// Where `rsc` may run: on `node` with `score`, or where `rules` hold.

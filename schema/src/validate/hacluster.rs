@@ -222,8 +222,12 @@ fn constraints(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
     }
     for (i, l) in k.locations.iter().enumerate() {
         let at = format!("spec.constraints.locations[{i}]");
-        if let Some(node) = l.node.as_ref().filter(|n| !spec.nodes.contains(n)) {
-            let hint = format!("one of the cluster's nodes: {}", spec.nodes.join(", "));
+        let nodes = spec.node_names();
+        if let Some(node) = l.node.as_ref().filter(|n| !nodes.contains(n)) {
+            let hint = format!(
+                "one of the cluster's nodes: {} (or a remote, guest or bundle node it declares)",
+                nodes.join(", ")
+            );
             cx.error(
                 doc,
                 &format!("{at}.node"),

@@ -218,6 +218,8 @@ impl Builder<'_, '_> {
                     "first-action",
                     "then-action",
                     "symmetrical",
+                    "require-all",
+                    "score",
                 ];
                 only_attrs(e, &attrs)?;
                 let o = Order {
@@ -229,6 +231,8 @@ impl Builder<'_, '_> {
                     first_action: within(e, "first-action", ACTIONS)?.filter(|a| a != "start"),
                     then_action: within(e, "then-action", ACTIONS)?,
                     symmetrical: boolean(e, "symmetrical")?,
+                    require_all: boolean(e, "require-all")?,
+                    score: score(e, "score")?,
                 };
                 if o.first.is_some() != o.then.is_some() || o.first.is_some() != o.sets.is_empty() {
                     return Err("an order without first and then, or sets".into());
@@ -271,8 +275,8 @@ impl Builder<'_, '_> {
                     rules: Vec::new(),
                 };
                 if let Some(n) = &l.node {
-                    if !self.out.spec.nodes.contains(n) {
-                        return Err(format!("node `{n}` is not a cluster node"));
+                    if !self.out.spec.node_names().contains(n) {
+                        return Err(format!("node `{n}` is not a node of the cluster"));
                     }
                 }
                 for r in elements(e) {

@@ -49,6 +49,8 @@ pub fn constraints(c: &Constraints, ids: &mut Vec<String>) -> Vec<Elem> {
         }
         opt(&mut e, "kind", o.kind.as_deref());
         opt(&mut e, "symmetrical", o.symmetrical.map(bool_text));
+        opt(&mut e, "require-all", o.require_all.map(bool_text));
+        opt(&mut e, "score", o.score.as_deref());
         sets(&mut e, &o.id, &o.sets);
         out.push(e);
         ids.push(o.id.clone());
