@@ -146,3 +146,31 @@ fn a_password_anywhere_in_a_typed_resource_is_a_secret() {
     );
     assert_eq!(out.secret_values, ["hunter2", "s3cret"]);
 }
+
+#[test]
+fn a_colocation_by_rack_without_influence_is_typed_and_means_the_same() {
+    let cib = CIB.replace(
+        "<rsc_colocation id=\"web-with-vip\" rsc=\"web\" with-rsc=\"vip\" score=\"INFINITY\"/>",
+        "<rsc_colocation id=\"web-with-vip\" rsc=\"web\" with-rsc=\"vip\" score=\"500\" node-attribute=\"rack\" influence=\"false\" rsc-role=\"Started\"/>",
+    );
+    let src = CibSource {
+        host: None,
+        path: "cib.xml",
+        text: &cib,
+        cluster_name: None,
+        node_addresses: None,
+    };
+    let out = import(&src, "lab");
+    let c = &out.spec.constraints.colocations[0];
+    assert_eq!(
+        (
+            c.node_attribute.as_deref(),
+            c.influence,
+            c.rsc_role.as_deref()
+        ),
+        (Some("rack"), Some(false), Some("Started"))
+    );
+    let live = Elem::parse(&cib).unwrap();
+    assert_eq!(differences(&live, &out.spec).unwrap(), Vec::<String>::new());
+    assert!(out.spec.raw.is_empty());
+}

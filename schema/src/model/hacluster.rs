@@ -274,6 +274,13 @@ pub struct Colocation {
     /// Only this role of `withRsc`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub with_rsc_role: Option<String>,
+    /// Together means the same value of this node attribute (default `#uname`: the
+    /// same node), e.g. a rack or a site.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_attribute: Option<String>,
+    /// `false`: `withRsc` does not move to follow `rsc` (Pacemaker's `influence`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub influence: Option<bool>,
 }
 
 /// Start `first` before `then` (or each of `sets` before the next).

@@ -191,7 +191,15 @@ impl Builder<'_, '_> {
             "rsc_colocation" => {
                 only_attrs(
                     e,
-                    &["rsc", "with-rsc", "score", "rsc-role", "with-rsc-role"],
+                    &[
+                        "rsc",
+                        "with-rsc",
+                        "score",
+                        "rsc-role",
+                        "with-rsc-role",
+                        "node-attribute",
+                        "influence",
+                    ],
                 )?;
                 let co = Colocation {
                     id,
@@ -201,6 +209,8 @@ impl Builder<'_, '_> {
                     score: score(e, "score")?.ok_or("no score")?,
                     rsc_role: role(e, "rsc-role")?,
                     with_rsc_role: role(e, "with-rsc-role")?,
+                    node_attribute: e.attribute("node-attribute").map(String::from),
+                    influence: boolean(e, "influence")?,
                 };
                 if co.rsc.is_some() != co.with_rsc.is_some()
                     || co.rsc.is_some() != co.sets.is_empty()

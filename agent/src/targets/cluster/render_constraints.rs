@@ -33,6 +33,8 @@ pub fn constraints(c: &Constraints, ids: &mut Vec<String>) -> Vec<Elem> {
         e.set_attr("score", &co.score);
         opt(&mut e, "rsc-role", co.rsc_role.as_deref());
         opt(&mut e, "with-rsc-role", co.with_rsc_role.as_deref());
+        opt(&mut e, "node-attribute", co.node_attribute.as_deref());
+        opt(&mut e, "influence", co.influence.map(bool_text));
         sets(&mut e, &co.id, &co.sets);
         out.push(e);
         ids.push(co.id.clone());
