@@ -3,11 +3,11 @@
 //! Same shape as the other importers ([`import`], [`normal`]). Typed: cluster
 //! properties, resource and operation defaults from unconditional sets; primitives
 //! of any class (attributes, utilization, operations with their own attributes),
-//! templates, groups, clones, bundles; the first simple `IPaddr2` as the VIP;
-//! colocations, orders, locations (node and score, or rules) and tickets, with
+//! templates, groups, clones (and the legacy `<master>`), bundles; the first
+//! simple `IPaddr2` as the VIP; colocations, orders, locations (node and score, or rules) and tickets, with
 //! roles and resource sets, between typed resources. Kept verbatim (`raw`, owned by
-//! id): what the model cannot express (attribute sets with rules, the legacy
-//! `<master>`, rule references, locations on nodes the cluster does not know). Left on
+//! id): what the model cannot express (attribute sets with rules, rule
+//! references, locations on nodes the cluster does not know). Left on
 //! the cluster, never owned: what Pacemaker maintains (`dc-version`…), conditional
 //! property and default sets, nodes' attributes, alerts, ACLs, tags, fencing
 //! levels, stray `cli-*` constraints, the status section, and any element holding a

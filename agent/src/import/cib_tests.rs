@@ -174,3 +174,25 @@ fn a_colocation_by_rack_without_influence_is_typed_and_means_the_same() {
     assert_eq!(differences(&live, &out.spec).unwrap(), Vec::<String>::new());
     assert!(out.spec.raw.is_empty());
 }
+
+#[test]
+fn a_legacy_master_is_a_typed_clone_written_back_as_master() {
+    let cib = CIB.replace(
+        "      <group id=\"web\">",
+        "      <master id=\"ms-drbd\"><meta_attributes id=\"ms-m\"><nvpair id=\"ms-m1\" name=\"master-max\" value=\"1\"/></meta_attributes>\n        <primitive id=\"drbd\" class=\"ocf\" provider=\"linbit\" type=\"drbd\"><instance_attributes id=\"d-i\"><nvpair id=\"d-i1\" name=\"drbd_resource\" value=\"r0\"/></instance_attributes></primitive></master>\n      <group id=\"web\">",
+    );
+    let src = CibSource {
+        host: None,
+        path: "cib.xml",
+        text: &cib,
+        cluster_name: None,
+        node_addresses: None,
+    };
+    let out = import(&src, "lab");
+    let c = &out.spec.clones[0];
+    assert!(c.master);
+    assert_eq!(c.resource.as_ref().unwrap().params["drbd_resource"], "r0");
+    let live = Elem::parse(&cib).unwrap();
+    assert_eq!(differences(&live, &out.spec).unwrap(), Vec::<String>::new());
+    assert!(out.spec.raw.is_empty(), "{:?}", out.spec.raw);
+}

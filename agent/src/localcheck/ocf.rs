@@ -145,7 +145,7 @@ fn nested<'a>(e: &'a Elem, out: &mut Vec<&'a Elem>) {
     for c in &e.children {
         match c.name.as_str() {
             "primitive" => out.push(c),
-            "group" | "clone" | "bundle" => nested(c, out),
+            "group" | "clone" | "master" | "bundle" => nested(c, out),
             _ => {}
         }
     }

@@ -39,6 +39,10 @@ pub struct ResourceClone {
     /// The cloned group (exactly one of `resource` and `group`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<Group>,
+    /// `true`: written as the deprecated `<master>` element older clusters have (a
+    /// promotable clone; Pacemaker 2 reads it like `<clone>` with `promotable: "true"`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub master: bool,
 }
 
 impl ResourceClone {

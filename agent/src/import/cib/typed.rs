@@ -290,6 +290,10 @@ impl<'a, 'd> Builder<'a, 'd> {
             }),
             "group" => containers::group(e).map(|g| spec.groups.push(g)),
             "clone" => containers::clone(e).map(|c| spec.clones.push(c)),
+            "master" => containers::clone(e).map(|c| {
+                spec.clones
+                    .push(schema::ResourceClone { master: true, ..c })
+            }),
             "bundle" => containers::bundle(e).map(|b| spec.bundles.push(b)),
             other => Err(format!("a <{other}> (not modelled)")),
         };

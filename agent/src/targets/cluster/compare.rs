@@ -125,7 +125,7 @@ pub fn primitive_notes(id: &str, live: &Primitive, want: &Primitive) -> Vec<Stri
 
 /// The resources a group, clone or bundle holds, in order.
 fn members(e: &Elem) -> Vec<&Elem> {
-    let kinds = ["primitive", "group", "clone", "bundle"];
+    let kinds = ["primitive", "group", "clone", "master", "bundle"];
     let held = e
         .children
         .iter()

@@ -44,7 +44,10 @@ fn primitives_in<'a>(e: &'a Elem, out: &mut Vec<(&'a str, &'a Elem)>) {
         out.push((e.id().unwrap_or_default(), e));
     }
     for c in &e.children {
-        if matches!(c.name.as_str(), "primitive" | "group" | "clone" | "bundle") {
+        if matches!(
+            c.name.as_str(),
+            "primitive" | "group" | "clone" | "master" | "bundle"
+        ) {
             primitives_in(c, out);
         }
     }

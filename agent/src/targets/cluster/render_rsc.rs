@@ -140,7 +140,8 @@ pub fn group(g: &Group) -> Elem {
 }
 
 pub fn clone(c: &ResourceClone) -> Elem {
-    let mut e = el("clone", &[("id", &c.id)]);
+    let tag = if c.master { "master" } else { "clone" };
+    let mut e = el(tag, &[("id", &c.id)]);
     opt(&mut e, "description", c.description.as_deref());
     sets(&mut e, &c.id, &[("meta_attributes", &c.meta)]);
     if let Some(r) = &c.resource {
