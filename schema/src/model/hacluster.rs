@@ -146,10 +146,12 @@ impl HaClusterSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CibRaw {
-    /// Elements of `<resources>` (`<group>`, `<clone>`, `<bundle>`, `<primitive>`...).
+    /// Elements of `<resources>` the model cannot express (e.g. a primitive whose
+    /// attribute sets have rules).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resources: Vec<String>,
-    /// Elements of `<constraints>` (`<rsc_location>` with rules, resource sets...).
+    /// Elements of `<constraints>` the model cannot express (e.g. a location on a
+    /// node the cluster does not know).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub constraints: Vec<String>,
 }
