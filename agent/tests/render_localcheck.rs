@@ -191,7 +191,7 @@ fn apache_check_needs_the_modules_the_site_uses() {
 #[test]
 fn crm_verify_rejects_a_constraint_on_an_undeclared_resource() {
     let mut s = sample_state();
-    s.clusters[0].doc.spec.constraints.colocations[0].with_rsc = "nope".into();
+    s.clusters[0].doc.spec.constraints.colocations[0].with_rsc = Some("nope".into());
     let r = run(&s);
     if !ran(&r, "crm_verify") {
         return;
@@ -274,24 +274,21 @@ fn unknown_ocf_agent_and_parameter_are_errors() {
     let mut s = sample_state();
     s.clusters[0].doc.spec.resources.push(schema::Resource {
         id: "typo".into(),
-        class: schema::ResourceClass::Ocf,
+        class: Some(schema::ResourceClass::Ocf),
         provider: Some("heartbeat".into()),
-        agent: "IPadr2".into(),
-        params: Default::default(),
-        meta: Default::default(),
-        ops: vec![],
+        agent: Some("IPadr2".into()),
+        ..Default::default()
     });
     let mut extra = std::collections::BTreeMap::new();
     extra.insert("ip".to_string(), "10.77.0.101".to_string());
     extra.insert("netmask".to_string(), "24".to_string());
     s.clusters[0].doc.spec.resources.push(schema::Resource {
         id: "vip2".into(),
-        class: schema::ResourceClass::Ocf,
+        class: Some(schema::ResourceClass::Ocf),
         provider: Some("heartbeat".into()),
-        agent: "IPaddr2".into(),
+        agent: Some("IPaddr2".into()),
         params: extra,
-        meta: Default::default(),
-        ops: vec![],
+        ..Default::default()
     });
     let r = run(&s);
     if !has_resource_agents(&r) {
@@ -314,12 +311,10 @@ fn a_required_agent_parameter_must_be_declared() {
     let mut s = sample_state();
     s.clusters[0].doc.spec.resources.push(schema::Resource {
         id: "vip3".into(),
-        class: schema::ResourceClass::Ocf,
+        class: Some(schema::ResourceClass::Ocf),
         provider: Some("heartbeat".into()),
-        agent: "IPaddr2".into(),
-        params: Default::default(),
-        meta: Default::default(),
-        ops: vec![],
+        agent: Some("IPaddr2".into()),
+        ..Default::default()
     });
     let r = run(&s);
     if has_resource_agents(&r) {

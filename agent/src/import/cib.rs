@@ -1,13 +1,15 @@
 //! A CIB (`cibadmin -Q`) → `HaCluster` spec.
 //!
 //! Same shape as the other importers ([`import`], [`normal`]). Typed: cluster
-//! properties and resource defaults from unconditional sets, primitives (ocf, lsb,
-//! systemd, stonith) with one set of params and meta and plain operations, the first
-//! simple `IPaddr2` as the VIP, and colocation/order/location constraints between
-//! typed resources. Kept verbatim (`raw`, owned by id): groups, clones, bundles,
-//! primitives beyond that, constraints with rules, roles, sets or tickets. Left on
+//! properties, resource and operation defaults from unconditional sets; primitives
+//! of any class (attributes, utilization, operations with their own attributes),
+//! templates, groups, clones (and the legacy `<master>`), bundles; the first
+//! simple `IPaddr2` as the VIP; colocations, orders, locations (node and score, or rules) and tickets, with
+//! roles and resource sets, between typed resources. Kept verbatim (`raw`, owned by
+//! id): what the model cannot express (attribute sets with rules, rule
+//! references, locations on nodes the cluster does not know). Left on
 //! the cluster, never owned: what Pacemaker maintains (`dc-version`…), conditional
-//! property sets, `op_defaults`, nodes' attributes, alerts, ACLs, tags, fencing
+//! property and default sets, nodes' attributes, alerts, ACLs, tags, fencing
 //! levels, stray `cli-*` constraints, the status section, and any element holding a
 //! password the model cannot type (it would have to be written in clear).
 //!
@@ -16,6 +18,7 @@
 //! canonical form; a typed element that differs is kept verbatim instead.
 
 mod constraints;
+mod containers;
 mod normal;
 mod primitive;
 mod source;

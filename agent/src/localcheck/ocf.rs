@@ -123,8 +123,9 @@ fn primitives(xml: &str) -> Vec<Primitive> {
     let Some(resources) = root.child("resources") else {
         return Vec::new();
     };
-    resources
-        .all("primitive")
+    let mut all = Vec::new();
+    nested(resources, &mut all);
+    all.into_iter()
         .filter(|p| p.attr("class") == Some("ocf"))
         .map(|p| Primitive {
             id: p.id().unwrap_or_default().into(),
@@ -137,6 +138,17 @@ fn primitives(xml: &str) -> Vec<Primitive> {
                 .collect(),
         })
         .collect()
+}
+
+/// The primitives of `e`'s children, and of the groups, clones and bundles there.
+fn nested<'a>(e: &'a Elem, out: &mut Vec<&'a Elem>) {
+    for c in &e.children {
+        match c.name.as_str() {
+            "primitive" => out.push(c),
+            "group" | "clone" | "master" | "bundle" => nested(c, out),
+            _ => {}
+        }
+    }
 }
 
 /// `(name, required)` of every `<parameter>` in an agent's meta-data.
@@ -174,9 +186,11 @@ mod tests {
         let xml = "<cib-fragment><resources>\n<primitive id=\"vip\" class=\"ocf\" provider=\"heartbeat\" type=\"IPaddr2\">\n\
                    <instance_attributes id=\"vip-instance_attributes\">\n<nvpair id=\"a\" name=\"ip\" value=\"1\"/>\n\
                    </instance_attributes>\n<meta_attributes id=\"m\">\n<nvpair id=\"b\" name=\"target-role\" value=\"x\"/>\n\
-                   </meta_attributes>\n</primitive>\n<primitive id=\"h\" class=\"lsb\" type=\"haproxy\">\n</primitive>\n</resources></cib-fragment>";
+                   </meta_attributes>\n</primitive>\n<primitive id=\"h\" class=\"lsb\" type=\"haproxy\">\n</primitive>\n\
+                   <clone id=\"c\"><group id=\"g\"><primitive id=\"d\" class=\"ocf\" provider=\"pacemaker\" type=\"Dummy\"/></group></clone>\n</resources></cib-fragment>";
         let p = primitives(xml);
-        assert_eq!(p.len(), 1);
+        assert_eq!(p.len(), 2, "the one in a group in a clone too");
+        assert_eq!((p[1].id.as_str(), p[1].agent.as_str()), ("d", "Dummy"));
         assert_eq!(
             (
                 p[0].id.as_str(),

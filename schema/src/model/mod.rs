@@ -10,6 +10,9 @@ mod app;
 mod balancer;
 mod gateway;
 mod hacluster;
+mod hacluster_primitive;
+mod hacluster_rsc;
+mod hacluster_rules;
 mod inventory;
 mod node;
 
@@ -17,6 +20,9 @@ pub use app::*;
 pub use balancer::*;
 pub use gateway::*;
 pub use hacluster::*;
+pub use hacluster_primitive::*;
+pub use hacluster_rsc::*;
+pub use hacluster_rules::*;
 pub use inventory::*;
 pub use node::*;
 

@@ -2,6 +2,7 @@
 
 use super::cx::{unique_names, Cx};
 use super::net;
+use super::{hacluster_rsc, hacluster_rules};
 use crate::load::hints::closest;
 use crate::model::*;
 use std::net::IpAddr;
@@ -117,13 +118,12 @@ fn vip(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec, v: &Vip) {
 }
 
 fn resources(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
-    let mut ids = Vec::new();
-    if let Some(v) = &spec.vip {
-        ids.push((doc, "spec.vip.id".to_string(), v.id.clone()));
-    }
-    for (i, r) in spec.resources.iter().enumerate() {
-        ids.push((doc, format!("spec.resources[{i}].id"), r.id.clone()));
-    }
+    let mut ids: Vec<(&Origin, String, String)> = spec
+        .resource_ids()
+        .into_iter()
+        .chain(hacluster_rsc::mapping_ids(spec))
+        .map(|(p, id)| (doc, p, id))
+        .collect();
     let k = &spec.constraints;
     let cons = k
         .colocations
@@ -142,6 +142,12 @@ fn resources(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
             .enumerate()
             .map(|(i, c)| (format!("locations[{i}]"), &c.id)),
     );
+    let cons = cons.chain(
+        k.tickets
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("tickets[{i}]"), &c.id)),
+    );
     for (p, id) in cons {
         ids.push((doc, format!("spec.constraints.{p}.id"), id.clone()));
     }
@@ -157,32 +163,8 @@ fn resources(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
         }
     }
     cx.unique("CIB id", ids);
-    for (i, r) in spec.resources.iter().enumerate() {
-        let at = format!("spec.resources[{i}]");
-        match (r.class, &r.provider) {
-            (ResourceClass::Ocf, None) => {
-                let hint = "add `provider: heartbeat` (or the agent's provider)".to_string();
-                cx.error(
-                    doc,
-                    &format!("{at}.class"),
-                    format!("ocf resource `{}` has no provider", r.id),
-                    Some(hint),
-                );
-            }
-            (class, Some(_)) if class != ResourceClass::Ocf => {
-                let hint = "remove `provider`: only class `ocf` has providers".to_string();
-                let msg = format!("{} resource `{}` has a provider", class.as_str(), r.id);
-                cx.error(doc, &format!("{at}.provider"), msg, Some(hint));
-            }
-            _ => {}
-        }
-        for (j, op) in r.ops.iter().enumerate() {
-            cx.duration(doc, &format!("{at}.ops[{j}].interval"), &op.interval, true);
-            if let Some(t) = &op.timeout {
-                cx.duration(doc, &format!("{at}.ops[{j}].timeout"), t, true);
-            }
-        }
-    }
+    hacluster_rsc::check(cx, doc, spec);
+    hacluster_rules::check(cx, doc, spec);
 }
 
 /// Every `id="..."` value in a raw XML text (an over-approximation of the resource ids
@@ -195,10 +177,8 @@ fn xml_ids(xml: &str) -> Vec<&str> {
 }
 
 fn constraints(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
-    let mut declared: Vec<&str> = spec.resources.iter().map(|r| r.id.as_str()).collect();
-    if let Some(v) = &spec.vip {
-        declared.push(&v.id);
-    }
+    let typed: Vec<String> = spec.resource_ids().into_iter().map(|(_, id)| id).collect();
+    let mut declared: Vec<&str> = typed.iter().map(String::as_str).collect();
     // Constraints may name raw resources and their members (groups, clones, bundles).
     declared.extend(spec.raw.resources.iter().flat_map(|x| xml_ids(x)));
     let rsc = |cx: &mut Cx, path: String, id: &str| {
@@ -216,17 +196,16 @@ fn constraints(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
         }
     };
     let k = &spec.constraints;
+    for (path, id) in hacluster_rules::references(cx, doc, k) {
+        rsc(cx, path, &id);
+    }
     let mut scores = Vec::new();
     for (i, c) in k.colocations.iter().enumerate() {
         let at = format!("spec.constraints.colocations[{i}]");
-        rsc(cx, format!("{at}.rsc"), &c.rsc);
-        rsc(cx, format!("{at}.withRsc"), &c.with_rsc);
         scores.push((format!("{at}.score"), &c.score));
     }
     for (i, o) in k.orders.iter().enumerate() {
         let at = format!("spec.constraints.orders[{i}]");
-        rsc(cx, format!("{at}.first"), &o.first);
-        rsc(cx, format!("{at}.then"), &o.then);
         if let Some(kind) = o
             .kind
             .as_deref()
@@ -243,17 +222,22 @@ fn constraints(cx: &mut Cx, doc: &Origin, spec: &HaClusterSpec) {
     }
     for (i, l) in k.locations.iter().enumerate() {
         let at = format!("spec.constraints.locations[{i}]");
-        rsc(cx, format!("{at}.rsc"), &l.rsc);
-        if !spec.nodes.contains(&l.node) {
-            let hint = format!("one of the cluster's nodes: {}", spec.nodes.join(", "));
+        let nodes = spec.node_names();
+        if let Some(node) = l.node.as_ref().filter(|n| !nodes.contains(n)) {
+            let hint = format!(
+                "one of the cluster's nodes: {} (or a remote, guest or bundle node it declares)",
+                nodes.join(", ")
+            );
             cx.error(
                 doc,
                 &format!("{at}.node"),
-                format!("`{}` is not a node of this cluster", l.node),
+                format!("`{node}` is not a node of this cluster"),
                 Some(hint),
             );
         }
-        scores.push((format!("{at}.score"), &l.score));
+        if let Some(score) = &l.score {
+            scores.push((format!("{at}.score"), score));
+        }
     }
     for (path, s) in scores {
         if !net::is_score(s) {

@@ -13,6 +13,8 @@ pub(crate) mod cx;
 mod frontend;
 mod gateway;
 mod hacluster;
+pub mod hacluster_rsc;
+mod hacluster_rules;
 pub mod haproxy_names;
 mod inventory;
 pub mod net;

@@ -73,8 +73,8 @@ pub async fn run<R: Remote>(d: &Drill<'_, R>) -> CheckReport {
         .constraints
         .colocations
         .iter()
-        .filter(|c| c.with_rsc == vip && !c.score.starts_with('-'))
-        .map(|c| c.rsc.clone())
+        .filter(|c| c.with_rsc.as_deref() == Some(vip.as_str()) && !c.score.starts_with('-'))
+        .filter_map(|c| c.rsc.clone())
         .collect();
 
     let gw_reqs: Vec<_> = d

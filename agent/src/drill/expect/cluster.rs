@@ -86,10 +86,11 @@ pub fn judge(spec: &HaClusterSpec, view: &ClusterView) -> Vec<Expectation> {
         ));
     }
     for col in &spec.constraints.colocations {
-        let (a, b) = (
-            view.status.holder(&col.rsc),
-            view.status.holder(&col.with_rsc),
-        );
+        // Set colocations have no single pair to check.
+        let (Some(rsc), Some(with_rsc)) = (&col.rsc, &col.with_rsc) else {
+            continue;
+        };
+        let (a, b) = (view.status.holder(rsc), view.status.holder(with_rsc));
         let apart = col.score.starts_with('-');
         let ok = match (a, b) {
             (Some(a), Some(b)) => (a == b) != apart,
@@ -99,38 +100,41 @@ pub fn judge(spec: &HaClusterSpec, view: &ClusterView) -> Vec<Expectation> {
             format!("colocation {}", col.id),
             format!(
                 "{} {} {}",
-                col.rsc,
+                rsc,
                 if apart { "apart from" } else { "with" },
-                col.with_rsc
+                with_rsc
             ),
             format!(
                 "{} on {}, {} on {}",
-                col.rsc,
+                rsc,
                 a.unwrap_or("-"),
-                col.with_rsc,
+                with_rsc,
                 b.unwrap_or("-")
             ),
             ok,
         ));
     }
-    for loc in spec
+    for (loc, rsc, node, score) in spec
         .constraints
         .locations
         .iter()
-        .filter(|l| l.score.contains("INFINITY"))
+        .filter_map(|l| {
+            Some((
+                l,
+                l.rsc.as_deref()?,
+                l.node.as_deref()?,
+                l.score.as_deref()?,
+            ))
+        })
+        .filter(|(_, _, _, score)| score.contains("INFINITY"))
     {
-        let at = view.status.holder(&loc.rsc);
-        let banned = loc.score.starts_with('-');
+        let at = view.status.holder(rsc);
+        let banned = score.starts_with('-');
         out.push(Expectation::new(
             format!("location {}", loc.id),
-            format!(
-                "{} {} {}",
-                loc.rsc,
-                if banned { "not on" } else { "on" },
-                loc.node
-            ),
+            format!("{} {} {}", rsc, if banned { "not on" } else { "on" }, node),
             format!("on {}", at.unwrap_or("-")),
-            at.is_some_and(|n| (n == loc.node) != banned),
+            at.is_some_and(|n| (n == node) != banned),
         ));
     }
     out

@@ -1,5 +1,6 @@
 //! The typed mapping of a CIB's configuration.
 
+use super::containers;
 use super::primitive::{dedent, primitive};
 use super::source::CibSource;
 use super::xml::elements;
@@ -7,7 +8,7 @@ use crate::import::doc::{Comments, Imported};
 use crate::import::summary::{Fate, FileSummary};
 use roxmltree::{Document, Node};
 use schema::validate::net;
-use schema::{CibRaw, Constraints, HaClusterSpec, Resource, ResourceClass, Vip};
+use schema::{CibRaw, Constraints, HaClusterSpec, Operation, Resource, ResourceClass, Vip};
 use std::collections::BTreeMap;
 
 /// Properties Pacemaker maintains itself.
@@ -37,8 +38,13 @@ pub fn empty(summary: FileSummary, name: &str) -> Imported<HaClusterSpec> {
             corosync: None,
             properties: BTreeMap::new(),
             resource_defaults: BTreeMap::new(),
+            operation_defaults: BTreeMap::new(),
             vip: None,
             resources: Vec::new(),
+            templates: Vec::new(),
+            groups: Vec::new(),
+            clones: Vec::new(),
+            bundles: Vec::new(),
             constraints: Constraints::default(),
             raw: CibRaw::default(),
         },
@@ -50,15 +56,14 @@ pub fn empty(summary: FileSummary, name: &str) -> Imported<HaClusterSpec> {
 }
 
 /// Ids named in canonical difference lines (`id="vip"`).
+/// Only the top-level element's id counts (the first on its line): the ids inside
+/// are its members or the resources it names, which may well be the same.
 pub fn ids_in(differences: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for d in differences {
-        for part in d.split("id=\"").skip(1) {
-            if let Some(id) = part.split('"').next() {
-                if !out.iter().any(|o| o == id) {
-                    out.push(id.to_string());
-                }
-            }
+        let first = d.split(" id=\"").nth(1).and_then(|p| p.split('"').next());
+        if let Some(id) = first.filter(|id| !out.iter().any(|o| o == id)) {
+            out.push(id.to_string());
         }
     }
     out
@@ -137,6 +142,8 @@ impl<'a, 'd> Builder<'a, 'd> {
             .collect();
         self.out.spec.resource_defaults =
             self.nvpairs(section("rsc_defaults"), "resource defaults");
+        self.out.spec.operation_defaults =
+            self.nvpairs(section("op_defaults"), "operation defaults");
         if let Some(r) = section("resources") {
             for e in elements(r) {
                 self.resource(e);
@@ -150,7 +157,12 @@ impl<'a, 'd> Builder<'a, 'd> {
         for s in elements(conf) {
             if !matches!(
                 s.tag_name().name(),
-                "crm_config" | "rsc_defaults" | "resources" | "constraints" | "nodes"
+                "crm_config"
+                    | "rsc_defaults"
+                    | "op_defaults"
+                    | "resources"
+                    | "constraints"
+                    | "nodes"
             ) {
                 for e in elements(s) {
                     self.count(
@@ -161,6 +173,7 @@ impl<'a, 'd> Builder<'a, 'd> {
                 }
             }
         }
+        self.secrets();
         self.out.comments.add(
             "spec.nodes",
             format!("from the <nodes> of {}", self.src.label()),
@@ -253,25 +266,48 @@ impl<'a, 'd> Builder<'a, 'd> {
             .add(at, format!("{}:{line}: {why}", self.src.label()));
     }
 
+    fn typed(&mut self, e: Node) {
+        self.count(e, Fate::Typed, "");
+        for d in e.descendants().skip(1).filter(|d| d.is_element()) {
+            self.count(d, Fate::Typed, "");
+        }
+    }
+
     fn resource(&mut self, e: Node) {
         let id = e.attribute("id").unwrap_or("");
         if self.banned.iter().any(|b| b == id) {
             return self.raw(e, true, "its typed form would not be the same");
         }
-        if !e.has_tag_name("primitive") {
-            return self.raw(
-                e,
-                true,
-                &format!("a <{}> (not modelled)", e.tag_name().name()),
-            );
+        let spec = &mut self.out.spec;
+        let done = match e.tag_name().name() {
+            "primitive" => return self.top_primitive(e),
+            "template" => primitive(e).and_then(|t| match t.template {
+                Some(_) => Err("a template naming a template".into()),
+                None => {
+                    spec.templates.push(t);
+                    Ok(())
+                }
+            }),
+            "group" => containers::group(e).map(|g| spec.groups.push(g)),
+            "clone" => containers::clone(e).map(|c| spec.clones.push(c)),
+            "master" => containers::clone(e).map(|c| {
+                spec.clones
+                    .push(schema::ResourceClone { master: true, ..c })
+            }),
+            "bundle" => containers::bundle(e).map(|b| spec.bundles.push(b)),
+            other => Err(format!("a <{other}> (not modelled)")),
+        };
+        match done {
+            Ok(()) => self.typed(e),
+            Err(why) => self.raw(e, true, &why),
         }
+    }
+
+    fn top_primitive(&mut self, e: Node) {
         match primitive(e) {
             Ok(r) => {
                 let line = self.line(e);
-                self.count(e, Fate::Typed, "");
-                for d in e.descendants().skip(1).filter(|d| d.is_element()) {
-                    self.count(d, Fate::Typed, "");
-                }
+                self.typed(e);
                 if self.out.spec.vip.is_none() {
                     if let Some(v) = self.vip(&r) {
                         self.out.comments.add(
@@ -286,26 +322,46 @@ impl<'a, 'd> Builder<'a, 'd> {
                         return;
                     }
                 }
-                let i = self.out.spec.resources.len();
-                for (k, v) in &r.params {
-                    if is_secret_param(k) {
-                        let path = format!("spec.resources[{i}].params.{k}");
-                        self.out.secrets.push(path);
-                        self.out.secret_values.push(v.clone());
-                    }
-                }
                 self.out.spec.resources.push(r);
             }
             Err(why) => self.raw(e, true, &why),
         }
     }
 
+    /// Every typed parameter that holds a password, as a secret.
+    fn secrets(&mut self) {
+        let spec = &self.out.spec;
+        let templates = spec.templates.iter().enumerate();
+        let templates = templates.map(|(i, t)| (format!("spec.templates[{i}]"), t));
+        let mut maps: Vec<(String, &std::collections::BTreeMap<String, String>)> = Vec::new();
+        for (at, r) in spec.primitives().into_iter().chain(templates) {
+            maps.push((format!("{at}.params"), &r.params));
+            maps.push((format!("{at}.meta"), &r.meta));
+            for (j, op) in r.ops.iter().enumerate() {
+                maps.push((format!("{at}.ops[{j}].params"), &op.params));
+                maps.push((format!("{at}.ops[{j}].meta"), &op.meta));
+            }
+        }
+        let mut found = Vec::new();
+        for (at, map) in maps {
+            for (k, v) in map.iter().filter(|(k, _)| is_secret_param(k)) {
+                found.push((format!("{at}.{k}"), v.clone()));
+            }
+        }
+        for (path, value) in found {
+            self.out.secrets.push(path);
+            self.out.secret_values.push(value);
+        }
+    }
+
     /// A primitive that is exactly a VIP as the model writes it.
     fn vip(&self, r: &Resource) -> Option<Vip> {
-        if r.class != ResourceClass::Ocf
+        if r.class != Some(ResourceClass::Ocf)
             || r.provider.as_deref() != Some("heartbeat")
-            || r.agent != "IPaddr2"
+            || r.agent.as_deref() != Some("IPaddr2")
+            || r.description.is_some()
             || !r.meta.is_empty()
+            || !r.utilization.is_empty()
         {
             return None;
         }
@@ -316,7 +372,12 @@ impl<'a, 'd> Builder<'a, 'd> {
             return None;
         }
         let [op] = r.ops.as_slice() else { return None };
-        if op.name != "monitor" || op.timeout.is_some() {
+        let plain = Operation {
+            name: "monitor".into(),
+            interval: op.interval.clone(),
+            ..Operation::default()
+        };
+        if *op != plain {
             return None;
         }
         let ip: std::net::IpAddr = r.params.get("ip")?.parse().ok()?;

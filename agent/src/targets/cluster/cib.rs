@@ -44,6 +44,8 @@ pub struct ConfigView {
     pub properties: BTreeMap<String, String>,
     /// `rsc_defaults` meta attribute nvpairs by name.
     pub rsc_defaults: BTreeMap<String, String>,
+    /// `op_defaults` meta attribute nvpairs by name.
+    pub op_defaults: BTreeMap<String, String>,
     /// Top-level resources (primitive, group, clone...) by id.
     pub resources: BTreeMap<String, Elem>,
     /// Constraints by id.
@@ -72,6 +74,7 @@ impl ConfigView {
         ConfigView {
             properties: nvpairs("crm_config"),
             rsc_defaults: nvpairs("rsc_defaults"),
+            op_defaults: nvpairs("op_defaults"),
             resources: by_id("resources"),
             constraints: by_id("constraints"),
         }
@@ -232,9 +235,12 @@ pub fn constraint_view(e: &Elem) -> BTreeMap<String, String> {
     m
 }
 
+/// Without generated ids; a `resource_ref`'s id is the resource it names: kept.
 fn strip_ids(e: &Elem) -> Elem {
     let mut c = e.clone();
-    c.attrs.retain(|(k, _)| k != "id");
+    if e.name != "resource_ref" {
+        c.attrs.retain(|(k, _)| k != "id");
+    }
     c.children = e.children.iter().map(strip_ids).collect();
     c
 }
@@ -269,6 +275,15 @@ mod tests {
         let c =
             Elem::parse(r#"<rsc_colocation id="c" rsc="a" with-rsc="b" score="inf"/>"#).unwrap();
         assert_eq!(constraint_view(&c)["score"], "INFINITY");
+    }
+
+    #[test]
+    fn a_set_member_is_meaning_and_a_set_id_is_not() {
+        let a = Elem::parse(r#"<rsc_colocation id="c" score="INFINITY"><resource_set id="s1"><resource_ref id="a"/><resource_ref id="b"/></resource_set></rsc_colocation>"#).unwrap();
+        let b = Elem::parse(r#"<rsc_colocation id="c" score="INFINITY"><resource_set id="c_set"><resource_ref id="a"/><resource_ref id="b"/></resource_set></rsc_colocation>"#).unwrap();
+        let c = Elem::parse(r#"<rsc_colocation id="c" score="INFINITY"><resource_set id="s1"><resource_ref id="a"/><resource_ref id="z"/></resource_set></rsc_colocation>"#).unwrap();
+        assert_eq!(constraint_view(&a), constraint_view(&b));
+        assert_ne!(constraint_view(&a), constraint_view(&c));
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! (one per declared object, plus undeclared and stray objects found live).
 
 use super::access::ClusterPolicy;
+use super::canon::canonical;
 use super::cib::{constraint_view, ConfigView, Op, Primitive};
+use super::xml::Elem;
 use crate::plan::{Action, Change};
 use std::collections::BTreeMap;
 
@@ -121,6 +123,66 @@ pub fn primitive_notes(id: &str, live: &Primitive, want: &Primitive) -> Vec<Stri
     notes.into_iter().map(|n| format!("{id}: {n}")).collect()
 }
 
+/// The resources a group, clone or bundle holds, in order.
+fn members(e: &Elem) -> Vec<&Elem> {
+    let kinds = ["primitive", "group", "clone", "master", "bundle"];
+    let held = e
+        .children
+        .iter()
+        .filter(|c| kinds.contains(&c.name.as_str()));
+    held.filter(|c| c.id().is_some()).collect()
+}
+
+/// Notes for any resource element (primitive, template, group, clone, bundle):
+/// its own attributes, then each member's by id. Never empty when the two differ
+/// in meaning (canonical form): what has no finer note is named as a whole.
+pub fn resource_notes(id: &str, live: &Elem, want: &Elem) -> Vec<String> {
+    let mut notes = Vec::new();
+    if live.name != want.name {
+        notes.push(format!("{id}: {} → {}", live.name, want.name));
+        return notes;
+    }
+    notes.extend(primitive_notes(
+        id,
+        &Primitive::of(live),
+        &Primitive::of(want),
+    ));
+    let (lm, wm) = (members(live), members(want));
+    for w in &wm {
+        let wid = w.id().unwrap_or_default();
+        match lm.iter().find(|l| l.id() == Some(wid)) {
+            Some(l) => notes.extend(resource_notes(wid, l, w)),
+            None => notes.push(format!("{id}: member {wid} added")),
+        }
+    }
+    for l in &lm {
+        let lid = l.id().unwrap_or_default();
+        if !wm.iter().any(|w| w.id() == Some(lid)) {
+            notes.push(format!("{id}: member {lid} removed"));
+        }
+    }
+    let order = |m: &[&Elem]| {
+        m.iter()
+            .filter_map(|e| e.id())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if notes.is_empty() && order(&lm) != order(&wm) {
+        notes.push(format!(
+            "{id}: member order {} → {}",
+            order(&lm),
+            order(&wm)
+        ));
+    }
+    if notes.is_empty() && canonical(live) != canonical(want) {
+        notes.push(format!(
+            "{id}: {} definition differs (see the diff)",
+            want.name
+        ));
+    }
+    notes
+}
+
 /// Compares every declared object; lists undeclared resources/constraints and strays.
 pub fn compare(live: &ConfigView, want: &ConfigView, policy: &ClusterPolicy) -> Vec<Change> {
     let mut out = Vec::new();
@@ -138,19 +200,24 @@ pub fn compare(live: &ConfigView, want: &ConfigView, policy: &ClusterPolicy) -> 
         };
         out.push(change(format!("property/{name}"), action, notes));
     }
-    for (name, value) in &want.rsc_defaults {
-        let (action, notes) = match live.rsc_defaults.get(name) {
-            Some(l) if l == value => (Action::Unchanged, vec![]),
-            Some(l) => (
-                Action::Update,
-                vec![format!("rsc_defaults {name} {l} → {value}")],
-            ),
-            None => (
-                Action::Create,
-                vec![format!("rsc_defaults {name} (unset) → {value}")],
-            ),
-        };
-        out.push(change(format!("rsc_defaults/{name}"), action, notes));
+    for (section, want_map, live_map) in [
+        ("rsc_defaults", &want.rsc_defaults, &live.rsc_defaults),
+        ("op_defaults", &want.op_defaults, &live.op_defaults),
+    ] {
+        for (name, value) in want_map {
+            let (action, notes) = match live_map.get(name) {
+                Some(l) if l == value => (Action::Unchanged, vec![]),
+                Some(l) => (
+                    Action::Update,
+                    vec![format!("{section} {name} {l} → {value}")],
+                ),
+                None => (
+                    Action::Create,
+                    vec![format!("{section} {name} (unset) → {value}")],
+                ),
+            };
+            out.push(change(format!("{section}/{name}"), action, notes));
+        }
     }
     for (id, w) in &want.resources {
         let (action, notes) = match live.resources.get(id) {
@@ -159,7 +226,7 @@ pub fn compare(live: &ConfigView, want: &ConfigView, policy: &ClusterPolicy) -> 
                 vec![format!("{id}: create {}", Primitive::of(w).agent)],
             ),
             Some(l) => {
-                let notes = primitive_notes(id, &Primitive::of(l), &Primitive::of(w));
+                let notes = resource_notes(id, l, w);
                 (
                     if notes.is_empty() {
                         Action::Unchanged
@@ -224,7 +291,7 @@ pub fn compare(live: &ConfigView, want: &ConfigView, policy: &ClusterPolicy) -> 
     out
 }
 
-fn describe_constraint(e: &super::xml::Elem) -> String {
+fn describe_constraint(e: &Elem) -> String {
     ["rsc", "with-rsc", "first", "then", "node", "score", "role"]
         .iter()
         .filter_map(|k| e.attr(k).map(|v| format!("{k}={v}")))
@@ -235,7 +302,6 @@ fn describe_constraint(e: &super::xml::Elem) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::targets::cluster::xml::Elem;
 
     fn prim(ops: &str) -> Primitive {
         let xml = format!(
@@ -287,5 +353,54 @@ mod tests {
         assert_eq!(changes.len(), 1, "undeclared properties are not compared");
         assert_eq!(changes[0].notes, ["property stonith-enabled true → false"]);
         assert_eq!(changes[0].action, Action::Update);
+    }
+}
+
+#[cfg(test)]
+mod container_tests {
+    use super::*;
+
+    fn el(x: &str) -> Elem {
+        Elem::parse(x).unwrap()
+    }
+
+    #[test]
+    fn a_change_inside_a_clone_or_group_is_a_change_of_it() {
+        let live = el(
+            r#"<clone id="c"><group id="g"><primitive id="a" class="lsb" type="x"/>
+            <primitive id="b" class="lsb" type="y"><operations><op id="o" name="monitor" interval="10s"/></operations></primitive></group></clone>"#,
+        );
+        let want = el(
+            r#"<clone id="c"><meta_attributes id="m"><nvpair id="n" name="promotable" value="true"/></meta_attributes>
+            <group id="g"><primitive id="b" class="lsb" type="y"><operations><op id="p" name="monitor" interval="20s"/></operations></primitive>
+            <primitive id="a" class="lsb" type="x"/><primitive id="z" class="lsb" type="z"/></group></clone>"#,
+        );
+        assert_eq!(
+            resource_notes("c", &live, &want),
+            [
+                "c: meta promotable (unset) → true",
+                "b: op monitor interval 10s → 20s",
+                "g: member z added"
+            ]
+        );
+        assert_eq!(
+            resource_notes("c", &live, &live.clone()),
+            Vec::<String>::new()
+        );
+        // Only the start order differs: still a change.
+        let a = el(
+            r#"<group id="g"><primitive id="a" class="lsb" type="x"/><primitive id="b" class="lsb" type="y"/></group>"#,
+        );
+        let b = el(
+            r#"<group id="g"><primitive id="b" class="lsb" type="y"/><primitive id="a" class="lsb" type="x"/></group>"#,
+        );
+        assert_eq!(resource_notes("g", &a, &b), ["g: member order a, b → b, a"]);
+        // What has no finer note (a bundle's image) is named as a whole.
+        let b1 = el(r#"<bundle id="bu"><docker image="a:1"/></bundle>"#);
+        let b2 = el(r#"<bundle id="bu"><docker image="a:2"/></bundle>"#);
+        assert_eq!(
+            resource_notes("bu", &b1, &b2),
+            ["bu: bundle definition differs (see the diff)"]
+        );
     }
 }

@@ -16,6 +16,7 @@ use super::xml::Elem;
 pub struct Owned {
     pub properties: Vec<String>,
     pub rsc_defaults: Vec<String>,
+    pub op_defaults: Vec<String>,
     pub resources: Vec<String>,
     pub constraints: Vec<String>,
 }
@@ -26,6 +27,7 @@ impl Owned {
         Owned {
             properties: view.properties.keys().cloned().collect(),
             rsc_defaults: view.rsc_defaults.keys().cloned().collect(),
+            op_defaults: view.op_defaults.keys().cloned().collect(),
             resources: view.resources.keys().cloned().collect(),
             constraints: view.constraints.keys().cloned().collect(),
         }
@@ -55,6 +57,14 @@ pub fn merge(live: &Elem, source: &Elem, owned: &Owned, remove_strays: bool) -> 
         "meta_attributes",
         "rsc_defaults-meta_attributes",
         &owned.rsc_defaults,
+    );
+    merge_nvpairs(
+        conf,
+        src_conf,
+        "op_defaults",
+        "meta_attributes",
+        "op_defaults-meta_attributes",
+        &owned.op_defaults,
     );
     merge_by_id(conf, src_conf, "resources", &owned.resources);
     merge_by_id(conf, src_conf, "constraints", &owned.constraints);

@@ -20,6 +20,7 @@
 
 pub mod access;
 pub mod apply;
+pub mod canon;
 pub mod cib;
 pub mod compare;
 pub mod corosync;
@@ -31,6 +32,8 @@ pub mod observe;
 pub mod plan;
 pub mod preview;
 pub mod render;
+pub mod render_constraints;
+pub mod render_rsc;
 pub mod settle;
 pub mod status;
 pub mod target;

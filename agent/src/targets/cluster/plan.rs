@@ -37,13 +37,36 @@ impl ClusterPlan {
     }
 }
 
+/// Every primitive with its own class and type (not taken from a template), at any
+/// depth (in groups, clones, bundles), with its id.
+fn primitives_in<'a>(e: &'a Elem, out: &mut Vec<(&'a str, &'a Elem)>) {
+    if e.name == "primitive" && e.attr("type").is_some() {
+        out.push((e.id().unwrap_or_default(), e));
+    }
+    for c in &e.children {
+        if matches!(
+            c.name.as_str(),
+            "primitive" | "group" | "clone" | "master" | "bundle"
+        ) {
+            primitives_in(c, out);
+        }
+    }
+}
+
+fn declared_primitives(want: &ConfigView) -> Vec<(&str, &Elem)> {
+    let mut out = Vec::new();
+    for e in want.resources.values() {
+        primitives_in(e, &mut out);
+    }
+    out
+}
+
 /// Agents (`class:provider:type`) the fragment declares.
 pub fn declared_agents(fragment: &Elem) -> BTreeSet<String> {
-    ConfigView::of(fragment)
-        .resources
-        .values()
-        .filter(|e| e.name == "primitive")
-        .map(agent_of)
+    let view = ConfigView::of(fragment);
+    declared_primitives(&view)
+        .into_iter()
+        .map(|(_, e)| agent_of(e))
         .collect()
 }
 
@@ -57,7 +80,7 @@ pub fn parse_fragment(fragment: &CibFragment) -> Result<Elem, ClusterError> {
 /// Checks declared primitives against the agents' metadata from the node.
 fn validate_agents(want: &ConfigView, obs: &Observed) -> Result<(), ClusterError> {
     let mut problems = Vec::new();
-    for (id, e) in want.resources.iter().filter(|(_, e)| e.name == "primitive") {
+    for (id, e) in declared_primitives(want) {
         let agent = agent_of(e);
         let Some(Some(meta)) = obs.agents.get(&agent) else {
             problems.push(format!(

@@ -1,7 +1,7 @@
 //! `HaCluster` → the CIB fragment for the ids the document declares.
 //!
 //! The XML has the shape of the CIB's `<configuration>` children, under a
-//! `<cib-fragment>` root: `crm_config`, `rsc_defaults`, `resources`,
+//! `<cib-fragment>` root: `crm_config`, `rsc_defaults`, `op_defaults` (when declared), `resources`,
 //! `constraints`. Ids follow pcs' naming habits (checked against pcs 0.11 on
 //! a scratch CIB), so a cluster first built by hand with pcs is recognised
 //! rather than duplicated: `cib-bootstrap-options-stonith-enabled`,
@@ -12,6 +12,8 @@
 //! sets are shared with Pacemaker's own entries such as `dc-version`), whole
 //! primitives, and constraints.
 
+use super::render_constraints;
+use super::render_rsc::{self, el, nvpairs};
 use super::xml::Elem;
 use crate::rendered::{header, source_name, CibFragment, RenderError};
 use schema::{Document, HaClusterSpec, Located, Operation, Resource, ResourceClass};
@@ -21,29 +23,8 @@ use std::collections::BTreeMap;
 pub const PROPERTY_SET: &str = "cib-bootstrap-options";
 /// The `meta_attributes` set pcs uses for resource defaults.
 pub const DEFAULTS_SET: &str = "rsc_defaults-meta_attributes";
-
-/// An element with `attrs` (in order) and no children.
-fn el(name: &str, attrs: &[(&str, &str)]) -> Elem {
-    let mut e = Elem::new(name);
-    for (k, v) in attrs {
-        e.set_attr(k, v);
-    }
-    e
-}
-
-/// A set of nvpairs (`<set-kind id=set>`), its nvpair ids added to `ids`.
-fn nvpairs(kind: &str, set: &str, attrs: &BTreeMap<String, String>, ids: &mut Vec<String>) -> Elem {
-    let mut e = el(kind, &[("id", set)]);
-    for (name, value) in attrs {
-        let id = format!("{set}-{name}");
-        e.children.push(el(
-            "nvpair",
-            &[("id", &id), ("name", name), ("value", value)],
-        ));
-        ids.push(id);
-    }
-    e
-}
+/// The `meta_attributes` set pcs uses for operation defaults.
+pub const OP_DEFAULTS_SET: &str = "op_defaults-meta_attributes";
 
 /// Renders one cluster document. Fails only when a `raw` entry is not one XML element
 /// with an `id`.
@@ -71,10 +52,40 @@ pub fn render(doc: &Located<Document<HaClusterSpec>>) -> Result<CibFragment, Ren
         );
         defaults.children.push(set);
     }
+    let mut op_defaults = Elem::new("op_defaults");
+    if !spec.operation_defaults.is_empty() {
+        let set = nvpairs(
+            "meta_attributes",
+            OP_DEFAULTS_SET,
+            &spec.operation_defaults,
+            &mut ids,
+        );
+        op_defaults.children.push(set);
+    }
     let mut resources_el = Elem::new("resources");
     for r in resources(spec) {
-        resources_el.children.push(primitive(&r));
+        resources_el
+            .children
+            .push(render_rsc::primitive(&r, "primitive"));
         ids.push(r.id.clone());
+    }
+    for t in &spec.templates {
+        resources_el
+            .children
+            .push(render_rsc::primitive(t, "template"));
+        ids.push(t.id.clone());
+    }
+    for g in &spec.groups {
+        resources_el.children.push(render_rsc::group(g));
+        ids.push(g.id.clone());
+    }
+    for c in &spec.clones {
+        resources_el.children.push(render_rsc::clone(c));
+        ids.push(c.id.clone());
+    }
+    for b in &spec.bundles {
+        resources_el.children.push(render_rsc::bundle(b));
+        ids.push(b.id.clone());
     }
     for (i, raw) in spec.raw.resources.iter().enumerate() {
         let e = raw_element(raw, &source, &format!("raw.resources[{i}]"))?;
@@ -82,48 +93,7 @@ pub fn render(doc: &Located<Document<HaClusterSpec>>) -> Result<CibFragment, Ren
         resources_el.children.push(e);
     }
     let mut constraints = Elem::new("constraints");
-    let c = &spec.constraints;
-    for co in &c.colocations {
-        constraints.children.push(el(
-            "rsc_colocation",
-            &[
-                ("id", &co.id),
-                ("rsc", &co.rsc),
-                ("with-rsc", &co.with_rsc),
-                ("score", &co.score),
-            ],
-        ));
-        ids.push(co.id.clone());
-    }
-    for o in &c.orders {
-        let mut e = el(
-            "rsc_order",
-            &[
-                ("id", &o.id),
-                ("first", &o.first),
-                ("then", &o.then),
-                ("first-action", "start"),
-                ("then-action", "start"),
-            ],
-        );
-        if let Some(k) = &o.kind {
-            e.set_attr("kind", k);
-        }
-        constraints.children.push(e);
-        ids.push(o.id.clone());
-    }
-    for l in &c.locations {
-        constraints.children.push(el(
-            "rsc_location",
-            &[
-                ("id", &l.id),
-                ("rsc", &l.rsc),
-                ("node", &l.node),
-                ("score", &l.score),
-            ],
-        ));
-        ids.push(l.id.clone());
-    }
+    constraints.children = render_constraints::constraints(&spec.constraints, &mut ids);
     for (i, raw) in spec.raw.constraints.iter().enumerate() {
         let e = raw_element(raw, &source, &format!("raw.constraints[{i}]"))?;
         ids.push(e.id().unwrap_or_default().to_string());
@@ -131,6 +101,9 @@ pub fn render(doc: &Located<Document<HaClusterSpec>>) -> Result<CibFragment, Ren
     }
     let mut root = Elem::new("cib-fragment");
     root.children = vec![crm, defaults, resources_el, constraints];
+    if !op_defaults.children.is_empty() {
+        root.children.insert(2, op_defaults);
+    }
     ids.sort();
     Ok(CibFragment {
         cluster: doc.doc.metadata.name.clone(),
@@ -172,59 +145,20 @@ fn resources(spec: &HaClusterSpec) -> Vec<Resource> {
         }
         out.push(Resource {
             id: v.id.clone(),
-            class: ResourceClass::Ocf,
+            class: Some(ResourceClass::Ocf),
             provider: Some("heartbeat".into()),
-            agent: "IPaddr2".into(),
+            agent: Some("IPaddr2".into()),
             params,
-            meta: BTreeMap::new(),
             ops: vec![Operation {
                 name: "monitor".into(),
                 interval: v.monitor_interval.clone(),
-                timeout: None,
+                ..Operation::default()
             }],
+            ..Resource::default()
         });
     }
     out.extend(spec.resources.iter().cloned());
     out
-}
-
-fn primitive(r: &Resource) -> Elem {
-    let mut p = el("primitive", &[("id", &r.id), ("class", r.class.as_str())]);
-    if let (Some(provider), ResourceClass::Ocf) = (&r.provider, r.class) {
-        p.set_attr("provider", provider);
-    }
-    p.set_attr("type", &r.agent);
-    let mut ignored = Vec::new();
-    for (kind, attrs) in [
-        ("instance_attributes", &r.params),
-        ("meta_attributes", &r.meta),
-    ] {
-        if !attrs.is_empty() {
-            let set = format!("{}-{kind}", r.id);
-            p.children.push(nvpairs(kind, &set, attrs, &mut ignored));
-        }
-    }
-    if !r.ops.is_empty() {
-        let mut ops = Elem::new("operations");
-        for op in &r.ops {
-            let id = op_id(&r.id, op);
-            let mut e = el(
-                "op",
-                &[("id", &id), ("name", &op.name), ("interval", &op.interval)],
-            );
-            if let Some(t) = &op.timeout {
-                e.set_attr("timeout", t);
-            }
-            ops.children.push(e);
-        }
-        p.children.push(ops);
-    }
-    p
-}
-
-/// pcs' operation id: `<resource>-<op>-interval-<interval>`.
-pub fn op_id(rsc: &str, op: &Operation) -> String {
-    format!("{rsc}-{}-interval-{}", op.name, op.interval)
 }
 
 /// A whole CIB holding only `f`: an empty configuration with the cluster's nodes
@@ -262,6 +196,9 @@ pub fn full_cib(f: &CibFragment) -> Result<String, String> {
         section("constraints"),
         section("rsc_defaults"),
     ];
+    if let Some(o) = frag.child("op_defaults") {
+        config.children.push(o.clone());
+    }
     let mut cib = el(
         "cib",
         &[

@@ -132,3 +132,50 @@ fn full_cib_holds_nodes_and_every_section() {
     })
     .is_err());
 }
+
+#[test]
+fn containers_rules_sets_and_tickets_render_as_pacemaker_reads_them() {
+    let f = fragment(
+        "  clones:
+    - id: db-clone
+      meta: {promotable: 'true'}
+      group:
+        id: db
+        members:
+          - {id: db1, class: ocf, provider: pacemaker, type: Stateful, ops: [{name: monitor, interval: 10s, role: Promoted, onFail: block, params: {OCF_CHECK_LEVEL: '10'}}]}
+  bundles:
+    - id: web
+      container: {runtime: podman, image: 'img:1', replicas: 2}
+      network: {controlPort: 3121, portMappings: [{port: 80}]}
+      storage: [{sourceDir: /srv, targetDir: /srv, options: ro}]
+  constraints:
+    locations:
+      - id: db-where
+        rsc: db-clone
+        rules: [{score: '100', role: Promoted, expressions: [{attribute: disk, operation: eq, value: ssd}, {date: {operation: date_spec, spec: {hours: 9-16}}}]}]
+    colocations:
+      - {id: together, score: INFINITY, sets: [{resources: [web, db-clone], sequential: false}]}
+    tickets:
+      - {id: t, ticket: site-a, rsc: db-clone, lossPolicy: demote}
+",
+    );
+    for piece in [
+        "<clone id=\"db-clone\"><meta_attributes id=\"db-clone-meta_attributes\">",
+        "<group id=\"db\"><primitive id=\"db1\" class=\"ocf\" provider=\"pacemaker\" type=\"Stateful\">",
+        "<op id=\"db1-monitor-interval-10s\" name=\"monitor\" interval=\"10s\" role=\"Promoted\" on-fail=\"block\">",
+        "<nvpair id=\"db1-monitor-interval-10s-instance_attributes-OCF_CHECK_LEVEL\" name=\"OCF_CHECK_LEVEL\" value=\"10\"/>",
+        "<podman image=\"img:1\" replicas=\"2\"/>",
+        "<port-mapping id=\"web-port-map-80\" port=\"80\"/>",
+        "<storage-mapping id=\"web-storage-map\" source-dir=\"/srv\" target-dir=\"/srv\" options=\"ro\"/>",
+        "<rule id=\"db-where-rule\" score=\"100\" role=\"Promoted\">",
+        "<expression id=\"db-where-rule-expr\" attribute=\"disk\" operation=\"eq\" value=\"ssd\"/>",
+        "<date_spec id=\"db-where-rule-expr-1-datespec\" hours=\"9-16\"/>",
+        "<resource_set id=\"together_set\" sequential=\"false\"><resource_ref id=\"web\"/><resource_ref id=\"db-clone\"/>",
+        "<rsc_ticket id=\"t\" ticket=\"site-a\" rsc=\"db-clone\" loss-policy=\"demote\"/>",
+    ] {
+        // Compared without the indentation between elements.
+        let flat: String = f.xml.lines().map(str::trim).collect();
+        assert!(flat.contains(piece), "{piece}\n{}", f.xml);
+    }
+    assert_eq!(f.ids, ["db-clone", "db-where", "t", "together", "web"]);
+}
