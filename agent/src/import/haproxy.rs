@@ -21,6 +21,7 @@
 mod backend;
 mod frontend;
 pub(crate) mod normal;
+mod rules;
 mod servers;
 mod stats;
 mod tokens;

@@ -132,6 +132,8 @@ pub struct Frontend {
     /// Serve the statistics page on this frontend under this URI (`stats uri`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats_uri: Option<String>,
+    /// Named ACLs (`acl NAME CRITERION VALUES`); a name given on several entries is the
+    /// OR of them, as in HAProxy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acls: Vec<Acl>,
     /// `http-request ...` rules, verbatim after the keyword.
@@ -193,10 +195,21 @@ pub struct Backend {
     pub health_check: Option<HealthCheck>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
+    /// Named ACLs for this backend's rules (`acl NAME CRITERION VALUES`); a name given on
+    /// several entries is the OR of them, as in HAProxy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acls: Vec<Acl>,
+    /// `http-request ...` rules, in order, verbatim after the keyword (`auth realm x if !ok`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_request: Vec<String>,
+    /// `http-response ...` rules, in order, verbatim after the keyword.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_response: Vec<String>,
     /// Settings applied to every server of this backend unless the server overrides them.
     #[serde(default)]
     pub server_defaults: ServerDefaults,
-    /// Servers listed explicitly.
+    /// Servers listed explicitly (none: HAProxy answers 503, e.g. a backend that only
+    /// serves `http-request` replies or is filled at run time).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub servers: Vec<Server>,
     /// Servers derived from the inventory: one per host with this role, on this port.
@@ -290,6 +303,7 @@ pub struct ServerDefaults {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Server {
     pub name: String,
+    /// IP address (IPv6 without brackets) or DNS name.
     pub address: String,
     pub port: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]

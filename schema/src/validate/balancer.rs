@@ -1,7 +1,7 @@
 //! Balancer checks: hosts with role `balancer`, frontends, ACLs, backends, servers, durations.
 
 use super::cx::{absolute, unique_names, Cx};
-use super::frontend::{binds, frontend};
+use super::frontend::{acls, binds, frontend, rules};
 use super::haproxy_names::TIMEOUTS;
 use super::net;
 use crate::load::hints::closest;
@@ -95,14 +95,17 @@ pub(super) fn check(cx: &mut Cx) {
 
 fn backend(cx: &mut Cx, doc: &Origin, at: &str, b: &Backend) {
     if b.servers.is_empty() && b.servers_from.is_none() {
-        let hint = "add `servers:` or `serversFrom: {role: worker, port: 30080}`".to_string();
-        cx.error(
+        let hint = "add `servers:` or `serversFrom: {role: worker, port: 30080}` (without any, HAProxy answers 503)".to_string();
+        cx.warn(
             doc,
             &format!("{at}.name"),
             format!("backend `{}` has no servers", b.name),
             Some(hint),
         );
     }
+    acls(cx, doc, at, &b.acls);
+    rules(cx, doc, at, "httpRequest", &b.http_request);
+    rules(cx, doc, at, "httpResponse", &b.http_response);
     let sd = &b.server_defaults;
     if let Some(i) = &sd.inter {
         cx.duration(doc, &format!("{at}.serverDefaults.inter"), i, false);

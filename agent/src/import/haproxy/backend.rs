@@ -36,6 +36,13 @@ fn server_line<'l>(l: &'l Line) -> Option<ServerLine<'l>> {
     }
     let (addr, port) = l.word(2).rsplit_once(':')?;
     let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
+    // `[v6]:port`: the model holds the address without brackets, the renderer adds them.
+    let addr = match addr.strip_prefix('[').and_then(|a| a.strip_suffix(']')) {
+        Some(v6) if v6.parse::<std::net::Ipv6Addr>().is_ok() => v6,
+        Some(_) => return None,
+        None if addr.contains(':') => return None,
+        None => addr,
+    };
     if !net::is_address(addr) || l.words[2].text != l.raw[l.words[2].start..l.words[2].end] {
         return None;
     }
@@ -116,8 +123,8 @@ impl Builder<'_> {
         };
         let servers: Vec<&Line> = with_kw(&lines, "server");
         let parsed: Vec<Option<ServerLine>> = servers.iter().map(|l| server_line(l)).collect();
-        if servers.is_empty() || parsed.iter().any(Option::is_none) {
-            return Err("no servers, or a server address or option the model does not take".into());
+        if parsed.iter().any(Option::is_none) {
+            return Err("a server address or option the model does not take".into());
         }
         let mut parsed: Vec<ServerLine> = parsed.into_iter().flatten().collect();
         let mut names: Vec<&str> = parsed.iter().map(|p| p.server.name.as_str()).collect();
@@ -138,6 +145,9 @@ impl Builder<'_> {
             cookie: None,
             health_check: None,
             options: Vec::new(),
+            acls: Vec::new(),
+            http_request: Vec::new(),
+            http_response: Vec::new(),
             server_defaults: ServerDefaults::default(),
             servers: Vec::new(),
             servers_from: None,
@@ -172,6 +182,11 @@ impl Builder<'_> {
         b.cookie = self.cookie(&lines, &parsed, &at);
         b.health_check = self.health_check(&lines);
         b.options = self.options(&lines);
+        if let Some(r) = self.rules(&lines) {
+            b.acls = r.acls;
+            b.http_request = r.http_request;
+            b.http_response = r.http_response;
+        }
         self.promote_defaults(&mut b.server_defaults, &mut parsed, &at);
         for p in parsed {
             let mut srv = p.server;

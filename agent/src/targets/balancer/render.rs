@@ -336,6 +336,15 @@ fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
     for o in &b.options {
         line(out, format!("option {o}"));
     }
+    for a in &b.acls {
+        line(out, format!("acl {} {}", a.name, a.condition));
+    }
+    for r in &b.http_request {
+        line(out, format!("http-request {r}"));
+    }
+    for r in &b.http_response {
+        line(out, format!("http-response {r}"));
+    }
     for e in &b.extra {
         line(out, e);
     }
@@ -346,7 +355,11 @@ fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
 
 fn server_line(b: &Backend, s: &Server) -> String {
     let d = &b.server_defaults;
-    let mut l = format!("server {} {}:{}", s.name, s.address, s.port);
+    let mut l = if s.address.contains(':') {
+        format!("server {} [{}]:{}", s.name, s.address, s.port)
+    } else {
+        format!("server {} {}:{}", s.name, s.address, s.port)
+    };
     if let Some(w) = s.weight.or(d.weight) {
         let _ = write!(l, " weight {w}");
     }

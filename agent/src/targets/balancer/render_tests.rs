@@ -217,3 +217,36 @@ fn frontend_sections_in_a_fixed_order() {
          http-request set-header X-Forwarded-Proto http\n    use_backend api if api\n    default_backend web\n"
     );
 }
+
+#[test]
+fn backend_rules_precede_servers_and_v6_addresses_get_brackets() {
+    let f = &files(
+        "  backends:
+    - name: dev
+      acls:
+        - {name: auth_ok, condition: http_auth_group(customer1) dev}
+        - {name: local, condition: src 10.0.0.0/8}
+        - {name: local, condition: src 192.168.0.0/16}
+      httpRequest: [auth if !auth_ok]
+      httpResponse: [set-header X-Backend dev]
+      servers:
+        - {name: v6, address: 'fd00::4', port: 80, check: false}
+",
+    )[0];
+    let body: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| *l != "backend dev")
+        .collect();
+    assert_eq!(
+        body[2..8],
+        [
+            "    acl auth_ok http_auth_group(customer1) dev",
+            "    acl local src 10.0.0.0/8",
+            "    acl local src 192.168.0.0/16",
+            "    http-request auth if !auth_ok",
+            "    http-response set-header X-Backend dev",
+            "    server v6 [fd00::4]:80",
+        ]
+    );
+}
