@@ -66,15 +66,20 @@ fn a_hand_written_site_is_typed_and_means_the_same() {
     assert_eq!(v.server_admin.as_deref(), Some("ops@apps.lab"));
     assert!(v.proxy_preserve_host);
     assert_eq!(v.routes[0].retry, Some(0));
+    assert_eq!(v.rewrites.len(), 1);
+    assert_eq!(v.rewrites[0].substitution, "http://10.77.0.100/new/$1");
+    assert_eq!(v.rewrites[0].flags.as_deref(), Some("P,L"));
     let raw = v.raw.as_deref().unwrap();
     assert!(
         !raw.contains("ServerAdmin")
-            && raw.contains("RewriteRule")
+            && !raw.contains("RewriteRule")
             && raw.contains("Include /etc/apache2/snippets/tls.conf"),
         "{raw}"
     );
+    // mod_rewrite follows from the typed rules: the renderer enables it, the list need not.
     assert!(
-        s.modules.contains(&"rewrite".to_string()),
+        crate::targets::gateway::render::needed_modules(v).contains(&"rewrite")
+            && !s.modules.contains(&"rewrite".to_string()),
         "{:?}",
         s.modules
     );

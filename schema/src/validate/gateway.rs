@@ -50,9 +50,8 @@ pub(super) fn check(cx: &mut Cx) {
 }
 
 fn vhost(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
-    let name = v.server_name.strip_prefix("*.").unwrap_or(&v.server_name);
-    if !net::is_address(name) {
-        let hint = "a DNS name like `app.example.org` (or an IP address)".to_string();
+    if !net::is_server_name(&v.server_name) {
+        let hint = "a DNS name like `app.example.org` (or an IP address; letters, digits, `-`, `_` and dots)".to_string();
         cx.error(
             doc,
             &format!("{at}.serverName"),
@@ -63,6 +62,7 @@ fn vhost(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
     if let Some(p) = v.port {
         cx.port(doc, &format!("{at}.port"), p);
     }
+    super::gateway_site::check(cx, doc, at, v);
     if v.redirect_http && v.tls.is_none() {
         let hint = "add `tls:` or drop `redirectHttp`".to_string();
         cx.warn(

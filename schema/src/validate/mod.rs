@@ -8,10 +8,12 @@
 //!
 //! One module per kind; `net` holds the value syntaxes (addresses, durations...).
 
+pub mod apache_names;
 mod balancer;
 pub(crate) mod cx;
 mod frontend;
 mod gateway;
+mod gateway_site;
 mod hacluster;
 pub mod haproxy_names;
 mod inventory;

@@ -43,11 +43,7 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
     let nodes: Vec<&Node> = expand_modules(&b.children, ctx);
     let names = directives(&nodes, |d| d.is("ServerName"));
     let server_name = match names.as_slice() {
-        [d] if d.args.len() == 1
-            && net::is_address(d.arg(0).strip_prefix("*.").unwrap_or(d.arg(0))) =>
-        {
-            d.arg(0).to_string()
-        }
+        [d] if d.args.len() == 1 && net::is_server_name(d.arg(0)) => d.arg(0).to_string(),
         [] => return Err("it has no ServerName".into()),
         _ => return Err("a ServerName the model does not take".into()),
     };
@@ -65,6 +61,9 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         error_log: None,
         log_level: None,
         custom_logs: Vec::new(),
+        log_formats: Vec::new(),
+        server_signature: None,
+        error_documents: Default::default(),
         port: None,
         tls: None,
         redirect_http: false,
@@ -75,6 +74,7 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         cache_control: Vec::new(),
         routes: Vec::new(),
         redirects: Vec::new(),
+        rewrites: Vec::new(),
         raw: None,
     };
     for (name, slot) in [
@@ -99,10 +99,12 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         v.custom_logs = l;
         typed.extend(&logs);
     }
-    if let Some((tls, used)) = tls(&nodes) {
-        v.tls = Some(tls);
+    if let Some((mut tls, used)) = tls(&nodes) {
         typed.extend(used);
+        typed.extend(super::vhost_site::tls_settings(&nodes, &mut tls));
+        v.tls = Some(tls);
     }
+    typed.extend(super::vhost_site::settings(&nodes, &mut v));
     let default_port = if v.tls.is_some() { 443 } else { 80 };
     if port != default_port {
         v.port = Some(port);
@@ -227,6 +229,11 @@ fn tls<'n>(nodes: &[&'n Node]) -> Option<(Tls, Vec<&'n Directive>)> {
         certificate: cert.arg(0).into(),
         key: key.arg(0).into(),
         chain: chain.map(|c| c.arg(0).to_string()),
+        ca_certificate: None,
+        protocol: None,
+        cipher_suite: None,
+        honor_cipher_order: None,
+        compression: None,
         certificate_pem: None,
         key_pem: None,
     };

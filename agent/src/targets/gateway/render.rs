@@ -175,21 +175,14 @@ pub fn needed_modules(v: &VirtualHost) -> Vec<&'static str> {
     if v.redirect_http || !v.redirects.is_empty() {
         m.push("alias");
     }
+    if !v.rewrites.is_empty() {
+        m.push("rewrite");
+    }
     m
 }
 
-/// An Apache config argument: always double-quoted, `"` escaped. Backslashes
-/// stay as written (Apache only unescapes `\"` inside quotes), so regexes such
-/// as `\.css$` reach the regex engine unchanged.
-pub fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\\\""))
-}
-
-fn line(out: &mut String, text: impl AsRef<str>) {
-    out.push_str("    ");
-    out.push_str(text.as_ref());
-    out.push('\n');
-}
+pub use super::directives::quote;
+use super::directives::{line, write_rewrites, write_site_settings, write_tls_settings};
 
 fn names(out: &mut String, v: &VirtualHost) {
     line(out, format!("ServerName {}", v.server_name));
@@ -227,6 +220,7 @@ fn write_vhost(out: &mut String, v: &VirtualHost) {
     for c in &v.custom_logs {
         line(out, format!("CustomLog {c}"));
     }
+    write_site_settings(out, v);
     if let Some(t) = &v.tls {
         line(out, "SSLEngine on");
         line(out, format!("SSLCertificateFile {}", t.certificate));
@@ -234,6 +228,7 @@ fn write_vhost(out: &mut String, v: &VirtualHost) {
         if let Some(c) = &t.chain {
             line(out, format!("SSLCertificateChainFile {c}"));
         }
+        write_tls_settings(out, t);
     }
     if !v.routes.is_empty() {
         line(out, "ProxyRequests Off");
@@ -276,6 +271,7 @@ fn write_vhost(out: &mut String, v: &VirtualHost) {
             ),
         );
     }
+    write_rewrites(out, &v.rewrites);
     for r in sorted_routes(&v.routes) {
         line(out, proxy_pass(r));
         line(out, format!("ProxyPassReverse {} {}", r.path, r.upstream));

@@ -312,3 +312,62 @@ fn key_check_rejects_a_key_that_does_not_match_the_certificate() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("does not match"));
 }
+
+#[test]
+fn site_settings_tls_settings_and_rewrites() {
+    let f = &files(
+        r#"  vhosts:
+    - serverName: YOUR_SERVER_FQDN
+      logFormats: [{format: '%h "%r" %>s', nickname: short}]
+      customLogs: [/var/log/a.log short]
+      serverSignature: Off
+      errorDocuments: {404: /404.html, 503: '"Down for maintenance"'}
+      tls:
+        certificate: /c.pem
+        key: /k.pem
+        protocol: all -SSLv3
+        cipherSuite: HIGH:!aNULL
+        honorCipherOrder: true
+        compression: false
+      rewrites:
+        - conditions: [{test: '%{HTTPS}', pattern: '!=on', flags: OR}, {test: '%{REQUEST_URI}', pattern: ^/up/.*}]
+          pattern: .*
+          substitution: https://%{SERVER_NAME}%{REQUEST_URI}
+          flags: NE,R,L
+"#,
+    )[0];
+    assert!(
+        f.modules.contains(&"rewrite".to_string()),
+        "{:?}",
+        f.modules
+    );
+    let body: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| !l.starts_with("<VirtualHost"))
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "<VirtualHost *:443>",
+            "    ServerName YOUR_SERVER_FQDN",
+            "    CustomLog /var/log/a.log short",
+            "    LogFormat \"%h \\\"%r\\\" %>s\" short",
+            "    ServerSignature Off",
+            "    ErrorDocument 404 /404.html",
+            "    ErrorDocument 503 \"Down for maintenance\"",
+            "    SSLEngine on",
+            "    SSLCertificateFile /c.pem",
+            "    SSLCertificateKeyFile /k.pem",
+            "    SSLProtocol all -SSLv3",
+            "    SSLCipherSuite \"HIGH:!aNULL\"",
+            "    SSLHonorCipherOrder On",
+            "    SSLCompression Off",
+            "    RewriteEngine On",
+            "    RewriteCond %{HTTPS} !=on [OR]",
+            "    RewriteCond %{REQUEST_URI} ^/up/.*",
+            "    RewriteRule .* https://%{SERVER_NAME}%{REQUEST_URI} [NE,R,L]",
+            "</VirtualHost>",
+        ]
+    );
+}

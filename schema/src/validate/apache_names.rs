@@ -1,0 +1,89 @@
+//! Apache httpd values the gateway model checks: shared by validation and by
+//! `agent import`, which types only what validation accepts.
+
+/// `RewriteRule` flags (the name before any `=value`), long and short forms, lowercase.
+pub const REWRITE_RULE_FLAGS: &[&str] = &[
+    "b",
+    "backrefnoplus",
+    "bnp",
+    "bctls",
+    "bne",
+    "c",
+    "chain",
+    "co",
+    "cookie",
+    "dpi",
+    "discardpath",
+    "e",
+    "env",
+    "end",
+    "f",
+    "forbidden",
+    "g",
+    "gone",
+    "h",
+    "handler",
+    "l",
+    "last",
+    "n",
+    "next",
+    "nc",
+    "nocase",
+    "ne",
+    "noescape",
+    "ns",
+    "nosubreq",
+    "p",
+    "proxy",
+    "pt",
+    "passthrough",
+    "qsa",
+    "qsappend",
+    "qsd",
+    "qsdiscard",
+    "qsl",
+    "qslast",
+    "r",
+    "redirect",
+    "s",
+    "skip",
+    "t",
+    "type",
+    "unsafeallow3f",
+    "unsafeprefixstat",
+];
+
+/// `RewriteCond` flags, lowercase.
+pub const REWRITE_COND_FLAGS: &[&str] = &["nc", "nocase", "or", "ornext", "nv", "novary"];
+
+/// `SSLProtocol` protocol names, lowercase (each may be prefixed by `+` or `-`).
+pub const SSL_PROTOCOLS: &[&str] = &[
+    "all", "sslv2", "sslv3", "tlsv1", "tlsv1.1", "tlsv1.2", "tlsv1.3",
+];
+
+/// The flag names of a `[..]` list (without brackets) not in `known`, if any.
+pub fn unknown_flags<'a>(flags: &'a str, known: &[&str]) -> Vec<&'a str> {
+    flags
+        .split(',')
+        .map(str::trim)
+        .filter(|f| {
+            let name = f.split('=').next().unwrap_or_default().to_ascii_lowercase();
+            !known.contains(&name.as_str())
+        })
+        .collect()
+}
+
+/// Whether every word of an `SSLProtocol` value is a known protocol, optionally `+`/`-`.
+pub fn ssl_protocol_ok(value: &str) -> bool {
+    let mut words = value.split_whitespace().peekable();
+    words.peek().is_some()
+        && words.all(|w| {
+            let p = w.trim_start_matches(['+', '-']).to_ascii_lowercase();
+            w.len() - p.len() <= 1 && SSL_PROTOCOLS.contains(&p.as_str())
+        })
+}
+
+/// An `ErrorDocument` target httpd takes: a local path, a URL, or a quoted message.
+pub fn error_document_ok(target: &str) -> bool {
+    target.starts_with('/') || target.starts_with('"') || target.contains("://")
+}
