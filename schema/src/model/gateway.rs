@@ -86,6 +86,10 @@ pub struct VirtualHost {
     /// `RedirectMatch` rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redirects: Vec<RedirectRule>,
+    /// `<Directory>`, `<Location>` and `<Files>` sections with their access settings,
+    /// in order within each kind (httpd merges sections of one kind in file order).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<PathSection>,
     /// mod_rewrite rules, in order (rendered after `RewriteEngine On`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rewrites: Vec<Rewrite>,
@@ -266,4 +270,65 @@ pub struct RewriteCondition {
     /// Flags without brackets (`NC`, `OR`, `NV`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flags: Option<String>,
+}
+
+/// A `<Directory>`, `<Location>` or `<Files>` section (or its `…Match` form) and the
+/// access settings it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PathSection {
+    pub kind: SectionKind,
+    /// The directory, URL path or file name; a regex for the `…Match` kinds.
+    pub path: String,
+    /// `Options`: keywords (`Indexes`, `FollowSymLinks`, `None`...), all of them with
+    /// `+`/`-` (changing the inherited set) or none (replacing it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// `AllowOverride`: what `.htaccess` files may change (`None`, `All`, `AuthConfig`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_override: Vec<String>,
+    /// `Require` lines, each after the keyword (`all granted`, `ip 10.0.0.0/8`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub require: Vec<String>,
+    /// `Order` of the Apache 2.2 access rules (mod_access_compat): `allow,deny`,
+    /// `deny,allow` or `mutual-failure`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    /// `Allow from ...` lines, each the hosts after `from` (`all`, `10.0.0.0/8 ::1/128`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_from: Vec<String>,
+    /// `Deny from ...` lines, each the hosts after `from`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny_from: Vec<String>,
+    /// `SSLOptions` (`+StdEnvVars`, `+ExportCertData`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ssl_options: Vec<String>,
+    /// `ProxyPassReverse URL` lines of a `<Location>` (the path is the section's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proxy_pass_reverse: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum SectionKind {
+    Directory,
+    DirectoryMatch,
+    Location,
+    LocationMatch,
+    Files,
+    FilesMatch,
+}
+
+impl SectionKind {
+    /// The section's name in httpd's configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SectionKind::Directory => "Directory",
+            SectionKind::DirectoryMatch => "DirectoryMatch",
+            SectionKind::Location => "Location",
+            SectionKind::LocationMatch => "LocationMatch",
+            SectionKind::Files => "Files",
+            SectionKind::FilesMatch => "FilesMatch",
+        }
+    }
 }

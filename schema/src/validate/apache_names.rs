@@ -87,3 +87,44 @@ pub fn ssl_protocol_ok(value: &str) -> bool {
 pub fn error_document_ok(target: &str) -> bool {
     target.starts_with('/') || target.starts_with('"') || target.contains("://")
 }
+
+/// `Options` keywords, lowercase.
+pub const OPTIONS: &[&str] = &[
+    "all",
+    "execcgi",
+    "followsymlinks",
+    "includes",
+    "includesnoexec",
+    "indexes",
+    "multiviews",
+    "symlinksifownermatch",
+    "none",
+];
+
+/// `AllowOverride` classes (the name before any `=`), lowercase.
+pub const OVERRIDES: &[&str] = &[
+    "all",
+    "none",
+    "authconfig",
+    "fileinfo",
+    "indexes",
+    "limit",
+    "options",
+    "nonfatal",
+];
+
+/// `Order` values, lowercase.
+pub const ORDERS: &[&str] = &["allow,deny", "deny,allow", "mutual-failure"];
+
+/// What is wrong with an `Options` list, if anything.
+pub fn options_problem(options: &[String]) -> Option<String> {
+    for o in options {
+        let name = o.trim_start_matches(['+', '-']).to_ascii_lowercase();
+        if o.len() - name.len() > 1 || !OPTIONS.contains(&name.as_str()) {
+            return Some(format!("unknown option `{o}`"));
+        }
+    }
+    let signed = options.iter().filter(|o| o.starts_with(['+', '-'])).count();
+    (signed != 0 && signed != options.len())
+        .then(|| "options with `+`/`-` mixed with options without".to_string())
+}

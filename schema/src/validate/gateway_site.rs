@@ -2,7 +2,8 @@
 //! formats, mod_rewrite rules, TLS protocol settings.
 
 use super::apache_names::{
-    error_document_ok, ssl_protocol_ok, unknown_flags, REWRITE_COND_FLAGS, REWRITE_RULE_FLAGS,
+    error_document_ok, options_problem, ssl_protocol_ok, unknown_flags, ORDERS, OVERRIDES,
+    REWRITE_COND_FLAGS, REWRITE_RULE_FLAGS,
 };
 use super::cx::Cx;
 use crate::model::*;
@@ -101,6 +102,7 @@ pub(super) fn check(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
     if let Some(t) = &v.tls {
         tls(cx, doc, &format!("{at}.tls"), t);
     }
+    sections(cx, doc, at, v);
 }
 
 fn flags(
@@ -150,5 +152,74 @@ fn tls(cx: &mut Cx, doc: &Origin, at: &str, t: &Tls) {
             format!("`{c}` is not one OpenSSL cipher list"),
             Some("one list without spaces, like `HIGH:!aNULL:!MD5`".into()),
         );
+    }
+}
+
+/// `<Directory>`, `<Location>`, `<Files>` sections: paths, options, overrides, order.
+pub(super) fn sections(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
+    for (j, s) in v.sections.iter().enumerate() {
+        let sat = format!("{at}.sections[{j}]");
+        if s.path.is_empty() {
+            cx.error(
+                doc,
+                &format!("{sat}.path"),
+                "empty section path",
+                Some(
+                    "a directory like `/var/www/html`, a URL path like `/`, or a file name".into(),
+                ),
+            );
+        }
+        if let Some(p) = options_problem(&s.options) {
+            cx.error(
+                doc,
+                &format!("{sat}.options"),
+                format!("Options of <{} {}>: {p}", s.kind.as_str(), s.path),
+                Some("keywords among All, ExecCGI, FollowSymLinks, Includes, IncludesNOEXEC, Indexes, MultiViews, SymLinksIfOwnerMatch, None; all with + or -, or none".into()),
+            );
+        }
+        for (k, o) in s.allow_override.iter().enumerate() {
+            let name = o.split('=').next().unwrap_or_default().to_ascii_lowercase();
+            if !OVERRIDES.contains(&name.as_str()) {
+                cx.error(
+                    doc,
+                    &format!("{sat}.allowOverride[{k}]"),
+                    format!("unknown AllowOverride class `{o}`"),
+                    Some("one of All, None, AuthConfig, FileInfo, Indexes, Limit, Options[=...], Nonfatal=...".into()),
+                );
+            }
+        }
+        if let Some(o) = s
+            .order
+            .as_deref()
+            .filter(|o| !ORDERS.contains(&o.to_ascii_lowercase().as_str()))
+        {
+            cx.error(
+                doc,
+                &format!("{sat}.order"),
+                format!("`{o}` is not an Order"),
+                Some("`allow,deny`, `deny,allow` or `mutual-failure` (no spaces)".into()),
+            );
+        }
+        for (field, list) in [
+            ("require", &s.require),
+            ("allowFrom", &s.allow_from),
+            ("denyFrom", &s.deny_from),
+        ] {
+            for (k, r) in list.iter().enumerate() {
+                if r.split_whitespace().next().is_none() {
+                    let hint = if field == "require" {
+                        "e.g. `all granted` or `ip 10.0.0.0/8`"
+                    } else {
+                        "hosts, networks or `all`"
+                    };
+                    cx.error(
+                        doc,
+                        &format!("{sat}.{field}[{k}]"),
+                        format!("empty `{field}` entry"),
+                        Some(hint.into()),
+                    );
+                }
+            }
+        }
     }
 }

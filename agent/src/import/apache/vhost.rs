@@ -74,6 +74,7 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         cache_control: Vec::new(),
         routes: Vec::new(),
         redirects: Vec::new(),
+        sections: Vec::new(),
         rewrites: Vec::new(),
         raw: None,
     };
@@ -180,6 +181,7 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         .copied()
         .filter(|n| class_of(n) == "<location>")
         .collect();
+    let mut classes = vec!["<directory>", "<files>"];
     if let Some(c) = locations
         .iter()
         .map(|n| cache_rule(n))
@@ -187,7 +189,12 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
     {
         v.cache_control = c;
         typed_nodes.extend(&locations);
+    } else {
+        classes.push("<location>");
     }
+    let (sections, used) = super::vhost_sections::sections(&nodes, &classes);
+    v.sections = sections;
+    typed_nodes.extend(used);
     let raw: Vec<&Node> = nodes
         .iter()
         .copied()

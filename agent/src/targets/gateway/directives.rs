@@ -2,7 +2,7 @@
 //! virtual-host settings beyond proxying (logs, error documents, TLS protocol settings,
 //! mod_rewrite rules). A leaf: [`super::render`] calls it.
 
-use schema::{Rewrite, ServerSignature, Tls, VirtualHost};
+use schema::{PathSection, Rewrite, ServerSignature, Tls, VirtualHost};
 
 /// An Apache config argument: always double-quoted, `"` escaped. Backslashes
 /// stay as written (Apache only unescapes `\"` inside quotes), so regexes such
@@ -106,5 +106,39 @@ pub fn write_rewrites(out: &mut String, rewrites: &[Rewrite]) {
             l.push_str(&format!(" [{f}]"));
         }
         line(out, l);
+    }
+}
+
+/// `<Directory>`, `<Location>`, `<Files>` sections, in the document's order.
+pub fn write_sections(out: &mut String, sections: &[PathSection]) {
+    for s in sections {
+        let kind = s.kind.as_str();
+        out.push_str(&format!("    <{kind} {}>\n", quote(&s.path)));
+        let mut inner = |text: String| line(out, format!("    {text}"));
+        if !s.options.is_empty() {
+            inner(format!("Options {}", s.options.join(" ")));
+        }
+        if !s.allow_override.is_empty() {
+            inner(format!("AllowOverride {}", s.allow_override.join(" ")));
+        }
+        for r in &s.require {
+            inner(format!("Require {r}"));
+        }
+        if let Some(o) = &s.order {
+            inner(format!("Order {o}"));
+        }
+        for a in &s.allow_from {
+            inner(format!("Allow from {a}"));
+        }
+        for d in &s.deny_from {
+            inner(format!("Deny from {d}"));
+        }
+        if !s.ssl_options.is_empty() {
+            inner(format!("SSLOptions {}", s.ssl_options.join(" ")));
+        }
+        for u in &s.proxy_pass_reverse {
+            inner(format!("ProxyPassReverse {u}"));
+        }
+        out.push_str(&format!("    </{kind}>\n"));
     }
 }

@@ -178,11 +178,23 @@ pub fn needed_modules(v: &VirtualHost) -> Vec<&'static str> {
     if !v.rewrites.is_empty() {
         m.push("rewrite");
     }
+    let sections = |f: fn(&schema::PathSection) -> bool| v.sections.iter().any(f);
+    if sections(|s| s.order.is_some() || !s.allow_from.is_empty() || !s.deny_from.is_empty()) {
+        m.push("access_compat");
+    }
+    if sections(|s| !s.ssl_options.is_empty()) && !m.contains(&"ssl") {
+        m.push("ssl");
+    }
+    if sections(|s| !s.proxy_pass_reverse.is_empty()) && !m.contains(&"proxy") {
+        m.push("proxy");
+    }
     m
 }
 
 pub use super::directives::quote;
-use super::directives::{line, write_rewrites, write_site_settings, write_tls_settings};
+use super::directives::{
+    line, write_rewrites, write_sections, write_site_settings, write_tls_settings,
+};
 
 fn names(out: &mut String, v: &VirtualHost) {
     line(out, format!("ServerName {}", v.server_name));
@@ -271,6 +283,7 @@ fn write_vhost(out: &mut String, v: &VirtualHost) {
             ),
         );
     }
+    write_sections(out, &v.sections);
     write_rewrites(out, &v.rewrites);
     for r in sorted_routes(&v.routes) {
         line(out, proxy_pass(r));

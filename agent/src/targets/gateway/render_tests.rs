@@ -371,3 +371,44 @@ fn site_settings_tls_settings_and_rewrites() {
         ]
     );
 }
+
+#[test]
+fn sections_with_access_settings() {
+    let f = &files(
+        r#"  vhosts:
+    - serverName: a.example
+      sections:
+        - {kind: directory, path: /usr/lib/cgi-bin, options: [+ExecCGI, -MultiViews], allowOverride: [None], order: "deny,allow", denyFrom: [all], allowFrom: [127.0.0.0/255.0.0.0 ::1/128]}
+        - {kind: location, path: /, require: [all granted], proxyPassReverse: [http://127.0.0.1:8181]}
+        - {kind: filesMatch, path: '\.(cgi|php)$', sslOptions: [+StdEnvVars]}
+"#,
+    )[0];
+    for m in ["access_compat", "proxy", "ssl"] {
+        assert!(f.modules.contains(&m.to_string()), "{m}: {:?}", f.modules);
+    }
+    let body: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| !l.starts_with("<VirtualHost"))
+        .collect();
+    assert_eq!(
+        body[2..],
+        [
+            "    <Directory \"/usr/lib/cgi-bin\">",
+            "        Options +ExecCGI -MultiViews",
+            "        AllowOverride None",
+            "        Order deny,allow",
+            "        Allow from 127.0.0.0/255.0.0.0 ::1/128",
+            "        Deny from all",
+            "    </Directory>",
+            "    <Location \"/\">",
+            "        Require all granted",
+            "        ProxyPassReverse http://127.0.0.1:8181",
+            "    </Location>",
+            "    <FilesMatch \"\\.(cgi|php)$\">",
+            "        SSLOptions +StdEnvVars",
+            "    </FilesMatch>",
+            "</VirtualHost>",
+        ]
+    );
+}
