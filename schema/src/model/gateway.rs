@@ -60,6 +60,10 @@ pub struct VirtualHost {
     /// Port of the `<VirtualHost *:PORT>` (default 443 with TLS, 80 without).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
+    /// The `<VirtualHost>` addresses, when not `*:PORT`: `10.2.3.4:443`,
+    /// `_default_:443`, `*:80 [::]:80`... Each on the virtual host's port.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<Tls>,
     /// Add a `*:80` virtual host that redirects every request to HTTPS.

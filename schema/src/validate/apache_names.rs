@@ -128,3 +128,14 @@ pub fn options_problem(options: &[String]) -> Option<String> {
     (signed != 0 && signed != options.len())
         .then(|| "options with `+`/`-` mixed with options without".to_string())
 }
+
+/// A `<VirtualHost>` address with an explicit port: its host and port.
+pub fn vhost_address(a: &str) -> Option<(&str, u16)> {
+    let (host, port) = a.rsplit_once(':')?;
+    let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
+    let ok = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => host == "*" || host == "_default_" || super::net::is_address(host),
+    };
+    ok.then_some((host, port))
+}

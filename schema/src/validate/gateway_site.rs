@@ -2,8 +2,8 @@
 //! formats, mod_rewrite rules, TLS protocol settings.
 
 use super::apache_names::{
-    error_document_ok, options_problem, ssl_protocol_ok, unknown_flags, ORDERS, OVERRIDES,
-    REWRITE_COND_FLAGS, REWRITE_RULE_FLAGS,
+    error_document_ok, options_problem, ssl_protocol_ok, unknown_flags, vhost_address, ORDERS,
+    OVERRIDES, REWRITE_COND_FLAGS, REWRITE_RULE_FLAGS,
 };
 use super::cx::Cx;
 use crate::model::*;
@@ -103,6 +103,35 @@ pub(super) fn check(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
         tls(cx, doc, &format!("{at}.tls"), t);
     }
     sections(cx, doc, at, v);
+    addresses(cx, doc, at, v);
+}
+
+/// `<VirtualHost>` addresses: `HOST:PORT` with the virtual host's port.
+fn addresses(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
+    let port = v.port.unwrap_or(if v.tls.is_some() { 443 } else { 80 });
+    for (j, a) in v.addresses.iter().enumerate() {
+        let path = format!("{at}.addresses[{j}]");
+        let Some((host, p)) = vhost_address(a) else {
+            let hint = "`HOST:PORT` with HOST `*`, `_default_`, an IP address (`[…]` for IPv6) or a DNS name, like `10.2.3.4:443`".to_string();
+            cx.error(
+                doc,
+                &path,
+                format!("invalid virtual host address `{a}`"),
+                Some(hint),
+            );
+            continue;
+        };
+        if p != port {
+            let hint =
+                format!("set `port: {p}` on the virtual host, or write the address with :{port}");
+            cx.error(
+                doc,
+                &path,
+                format!("address `{a}` ({host}) is not on the virtual host's port {port}"),
+                Some(hint),
+            );
+        }
+    }
 }
 
 fn flags(

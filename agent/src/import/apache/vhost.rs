@@ -6,6 +6,7 @@ use super::normal::{class_of, expand_modules, unwraps, Ctx};
 use super::select::{bare, directives};
 use super::tokens::{Block, Directive, Node};
 use super::vhost_parts::{cache_rule, redirect, response_header, routes};
+use schema::validate::apache_names::vhost_address;
 use schema::validate::net;
 use schema::{EncodedSlashes, HeaderSet, Tls, VirtualHost};
 
@@ -38,8 +39,27 @@ pub fn unwrapped<'n>(nodes: &'n [Node], ctx: &Ctx<'_>) -> Vec<(&'n Block, String
     out
 }
 
+/// The port every address of a `<VirtualHost>` shares, and the addresses when they
+/// are not just `*:PORT`.
+fn addresses(b: &Block) -> Option<(u16, Vec<String>)> {
+    if let Some(p) = star_port(b) {
+        return Some((p, Vec::new()));
+    }
+    let ports: Vec<u16> = b
+        .args
+        .iter()
+        .map(|a| vhost_address(a).map(|(_, p)| p))
+        .collect::<Option<_>>()?;
+    let port = *ports.first()?;
+    ports
+        .iter()
+        .all(|p| *p == port)
+        .then(|| (port, b.args.clone()))
+}
+
 pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
-    let port = star_port(b).ok_or("its address is not `*:PORT`")?;
+    let (port, addresses) =
+        addresses(b).ok_or("its addresses are not `HOST:PORT`, all on one port")?;
     let nodes: Vec<&Node> = expand_modules(&b.children, ctx);
     let names = directives(&nodes, |d| d.is("ServerName"));
     let server_name = match names.as_slice() {
@@ -65,6 +85,7 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         server_signature: None,
         error_documents: Default::default(),
         port: None,
+        addresses,
         tls: None,
         redirect_http: false,
         proxy_preserve_host: false,

@@ -217,7 +217,11 @@ fn write_redirect_vhost(out: &mut String, v: &VirtualHost) {
 }
 
 fn write_vhost(out: &mut String, v: &VirtualHost) {
-    let _ = writeln!(out, "\n<VirtualHost *:{}>", vhost_port(v));
+    if v.addresses.is_empty() {
+        let _ = writeln!(out, "\n<VirtualHost *:{}>", vhost_port(v));
+    } else {
+        let _ = writeln!(out, "\n<VirtualHost {}>", v.addresses.join(" "));
+    }
     names(out, v);
     for (name, value) in [
         ("ServerAdmin", &v.server_admin),

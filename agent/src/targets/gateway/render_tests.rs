@@ -412,3 +412,30 @@ fn sections_with_access_settings() {
         ]
     );
 }
+
+#[test]
+fn vhost_addresses_replace_the_star_and_aim_the_probe() {
+    let spec = "  vhosts:
+    - serverName: a.example
+      addresses: ['10.2.3.4:8443', '[::1]:8443']
+      port: 8443
+      routes: [{path: /, upstream: 'http://10.0.0.5/'}]
+";
+    let f = &files(spec)[0];
+    assert!(
+        f.content.contains("Listen 8443\n")
+            && f.content
+                .contains("\n<VirtualHost 10.2.3.4:8443 [::1]:8443>\n"),
+        "{}",
+        f.content
+    );
+    let s = state_from(&[
+        ("inv.yaml", TEST_INVENTORY),
+        (
+            "g.yaml",
+            &format!("apiVersion: agent/v1\nkind: Gateway\nmetadata: {{name: g}}\nspec:\n{spec}"),
+        ),
+    ]);
+    let probe = super::super::health::gateway_probe_script(&s.gateways[0].doc.spec);
+    assert!(probe.contains("--resolve a.example:8443:10.2.3.4 "), "{probe}");
+}
