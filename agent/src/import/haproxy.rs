@@ -20,6 +20,7 @@
 
 mod backend;
 mod frontend;
+mod global;
 pub(crate) mod normal;
 mod rules;
 mod servers;

@@ -52,9 +52,60 @@ pub struct Global {
     /// Run as a daemon (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daemon: Option<bool>,
+    /// `uid`: numeric user id to run as (`user` names one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// `gid`: numeric group id to run as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+    /// `ulimit-n`: the file-descriptor limit (computed from `maxconn` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ulimit_n: Option<u32>,
+    /// `nbthread`: worker threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbthread: Option<u32>,
+    /// `hard-stop-after`: how long old processes may finish after a reload (`5m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hard_stop_after: Option<String>,
+    /// `master-worker` mode.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub master_worker: bool,
+    /// `strict-limits`: refuse to start when a limit cannot be set.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict_limits: bool,
+    /// `default-path` for relative file names: `current`, `config`, `parent`, `origin DIR`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_path: Option<String>,
+    /// `ca-base`: directory of relative CA file names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_base: Option<String>,
+    /// `crt-base`: directory of relative certificate file names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crt_base: Option<String>,
+    /// TLS defaults of every `bind` line (`ssl-default-bind-*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_default_bind: Option<SslDefaults>,
+    /// TLS defaults of every `server` line (`ssl-default-server-*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_default_server: Option<SslDefaults>,
     /// Extra lines for the `global` section, verbatim.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra: Vec<String>,
+}
+
+/// `ssl-default-bind-*` or `ssl-default-server-*` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SslDefaults {
+    /// TLS 1.2 and older cipher list (`ECDHE-ECDSA-AES128-GCM-SHA256:...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ciphers: Option<String>,
+    /// TLS 1.3 cipher suites (`TLS_AES_128_GCM_SHA256:...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ciphersuites: Option<String>,
+    /// Options, e.g. `[ssl-min-ver TLSv1.2, no-tls-tickets]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -38,6 +38,7 @@ pub(super) fn check(cx: &mut Cx) {
         if let Some(t) = &spec.global.stats_timeout {
             cx.duration(doc, "spec.global.statsTimeout", t, false);
         }
+        super::balancer_global::check(cx, doc, &spec.global);
         timeouts(cx, doc, "spec.defaults", &spec.defaults.timeouts);
         for (i, f) in spec.frontends.iter().enumerate() {
             timeouts(cx, doc, &format!("spec.frontends[{i}]"), &f.timeouts);

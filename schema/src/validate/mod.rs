@@ -10,6 +10,7 @@
 
 pub mod apache_names;
 mod balancer;
+mod balancer_global;
 pub(crate) mod cx;
 mod frontend;
 mod gateway;

@@ -77,6 +77,7 @@ impl Builder<'_> {
                 }
             }
         }
+        self.global_more(&lines, &mut g);
         for l in lines {
             if self.handled(l.no) {
                 continue;

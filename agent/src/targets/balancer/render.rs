@@ -212,6 +212,7 @@ fn write_global(out: &mut String, g: &Global) {
     if let Some(gr) = &g.group {
         line(out, format!("group {gr}"));
     }
+    super::render_global::write_global_more(out, g);
     if g.daemon.unwrap_or(true) {
         line(out, "daemon");
     }

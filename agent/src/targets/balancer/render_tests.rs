@@ -250,3 +250,38 @@ fn backend_rules_precede_servers_and_v6_addresses_get_brackets() {
         ]
     );
 }
+
+#[test]
+fn global_limits_paths_and_tls_defaults() {
+    let f = &files(
+        "  global:
+    uid: 200
+    ulimitN: 16384
+    hardStopAfter: 5m
+    masterWorker: true
+    defaultPath: config
+    crtBase: /etc/ssl/private
+    sslDefaultBind: {ciphersuites: 'TLS_AES_128_GCM_SHA256', options: [ssl-min-ver TLSv1.2, no-tls-tickets]}
+",
+    )[0];
+    let global: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| *l != "global")
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        global[1..],
+        [
+            "    uid 200",
+            "    ulimit-n 16384",
+            "    hard-stop-after 5m",
+            "    master-worker",
+            "    default-path config",
+            "    crt-base /etc/ssl/private",
+            "    ssl-default-bind-ciphersuites TLS_AES_128_GCM_SHA256",
+            "    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets",
+            "    daemon",
+        ]
+    );
+}

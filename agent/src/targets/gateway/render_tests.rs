@@ -437,5 +437,8 @@ fn vhost_addresses_replace_the_star_and_aim_the_probe() {
         ),
     ]);
     let probe = super::super::health::gateway_probe_script(&s.gateways[0].doc.spec);
-    assert!(probe.contains("--resolve a.example:8443:10.2.3.4 "), "{probe}");
+    assert!(
+        probe.contains("--resolve a.example:8443:10.2.3.4 "),
+        "{probe}"
+    );
 }
