@@ -231,10 +231,12 @@ impl<'a> Builder<'a> {
                 .find(|l| l.word(0) == "balance")
                 .map(|l| l.texts()[1..].join(" "))
         });
-        for (i, s) in region.iter().enumerate() {
+        for s in region {
             match s.kind() {
-                "backend" => {
-                    match self.backend(s, i, spec.backends.len(), inherited_balance.as_deref()) {
+                "backend" | "listen" if s.kind() == "backend" || s.name() != "stats" => {
+                    let listen = s.kind() == "listen";
+                    let index = spec.backends.len();
+                    match self.backend(s, index, inherited_balance.as_deref(), listen) {
                         Ok(b) => spec.backends.push(b),
                         Err(why) => self.raw_section(s, &why),
                     }
@@ -250,7 +252,7 @@ impl<'a> Builder<'a> {
                 "global" | "defaults" | "frontend" => {}
                 other => {
                     let why = match other {
-                        "listen" => "a `listen` section other than the stats page (the model has frontends and backends)".to_string(),
+                        "listen" => "a second `listen stats` section".to_string(),
                         k => format!("`{k}` sections are not modelled"),
                     };
                     self.raw_section(s, &why);

@@ -65,6 +65,9 @@ listen mysql
     bind *:3306
     mode tcp
     server db1 10.0.0.5:3306 check
+
+peers mypeers
+    peer lb1 10.0.0.1:10000
 ";
 
 #[test]
@@ -96,9 +99,14 @@ fn a_hand_written_file_is_typed_and_means_the_same() {
     assert!(out
         .secrets
         .contains(&"spec.stats.auth.password".to_string()));
+    let mysql = &s.backends[2];
+    assert_eq!(
+        (mysql.name.as_str(), &mysql.binds[..]),
+        ("mysql", &["*:3306".to_string()][..])
+    );
     let raw = s.raw.as_deref().unwrap();
     assert!(
-        raw.contains("listen mysql") && raw.contains("haproxy.cfg:50-54"),
+        raw.contains("peers mypeers") && raw.contains("haproxy.cfg:55-57") && !raw.contains("mysql"),
         "{raw}"
     );
     assert!(

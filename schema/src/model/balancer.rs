@@ -166,7 +166,9 @@ pub enum Mode {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Frontend {
     pub name: String,
-    /// `bind` addresses, e.g. `*:80` or `10.77.0.100:80`.
+    /// `bind` addresses, e.g. `*:80` or `10.77.0.100:80` (none: HAProxy warns, the
+    /// frontend listens nowhere).
+    #[serde(default)]
     pub binds: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
@@ -223,6 +225,13 @@ pub struct UseBackend {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Backend {
     pub name: String,
+    /// `bind` addresses: the backend listens itself and is written as a `listen`
+    /// section (a frontend and its backend in one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binds: Vec<String>,
+    /// `maxconn` of a listening backend (one with `binds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maxconn: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
     /// Load-balancing algorithm (default roundrobin).

@@ -71,7 +71,18 @@ pub(super) fn check(cx: &mut Cx) {
         for (i, be) in spec.backends.iter().enumerate() {
             let at = format!("spec.backends[{i}]");
             backend(cx, doc, &at, be);
-            if !used.contains(be.name.as_str()) {
+            if !be.binds.is_empty() {
+                binds(cx, doc, &format!("{at}.binds"), &be.binds);
+            } else if be.maxconn.is_some() {
+                let hint = "set `maxconn` on the frontend, or give the backend `binds`".to_string();
+                cx.error(
+                    doc,
+                    &format!("{at}.maxconn"),
+                    format!("`maxconn` on backend `{}`, which does not listen", be.name),
+                    Some(hint),
+                );
+            }
+            if !used.contains(be.name.as_str()) && be.binds.is_empty() {
                 let hint =
                     "route to it with `defaultBackend` or `useBackends`, or remove it".to_string();
                 cx.warn(

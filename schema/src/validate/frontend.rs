@@ -16,7 +16,17 @@ pub(super) fn frontend<'a>(
     backends: &[&str],
     used: &mut BTreeSet<&'a str>,
 ) {
-    binds(cx, doc, &format!("{at}.binds"), &f.binds);
+    if f.binds.is_empty() {
+        let hint = "add a bind like `*:80`, or make it a backend".to_string();
+        cx.warn(
+            doc,
+            &format!("{at}.name"),
+            format!("frontend `{}` has no bind address", f.name),
+            Some(hint),
+        );
+    } else {
+        binds(cx, doc, &format!("{at}.binds"), &f.binds);
+    }
     if let Some(u) = &f.stats_uri {
         absolute(cx, doc, &format!("{at}.statsUri"), u);
     }

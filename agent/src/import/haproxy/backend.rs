@@ -2,7 +2,7 @@
 
 use super::servers::group;
 use super::tokens::{Line, Section};
-use super::typed::{last_of, mode, single_parsed, with_kw};
+use super::typed::{bind_ok, last_of, mode, single_parsed, with_kw};
 use super::Builder;
 use schema::validate::net;
 use schema::{Backend, Balance, Cookie, CookieMode, HealthCheck, Server, ServerDefaults};
@@ -99,16 +99,24 @@ impl Builder<'_> {
         &mut self,
         s: &Section,
         index: usize,
-        done: usize,
         inherited: Option<&str>,
+        listen: bool,
     ) -> Result<Backend, String> {
-        let _ = done;
         if s.header.words.len() != 2 {
-            return Err("a backend header with more than a name".into());
+            return Err("a section header with more than a name".into());
         }
         let lines: Vec<&Line> = s.lines.iter().collect();
         if lines.iter().any(|l| l.error.is_some()) {
             return Err("a line HAProxy's syntax does not allow".into());
+        }
+        let binds = with_kw(&lines, "bind");
+        if listen
+            && (binds.is_empty()
+                || !binds
+                    .iter()
+                    .all(|l| l.words.len() >= 2 && bind_ok(l.word(1))))
+        {
+            return Err("a `listen` section with no bind, or one the model does not take".into());
         }
         let balances = with_kw(&lines, "balance");
         let algo = match balances.last() {
@@ -136,6 +144,8 @@ impl Builder<'_> {
         self.typed_line(&s.header);
         let mut b = Backend {
             name: s.name().to_string(),
+            binds: Vec::new(),
+            maxconn: None,
             mode: None,
             balance: Some(algo),
             fullconn: None,
@@ -164,6 +174,13 @@ impl Builder<'_> {
                     None => "no `balance` line: HAProxy's default, written out".to_string(),
                 },
             ),
+        }
+        if listen {
+            for l in &binds {
+                b.binds.push(l.rest(1));
+                self.typed_line(l);
+            }
+            b.maxconn = single_parsed(self, &lines, "maxconn");
         }
         let modes = with_kw(&lines, "mode");
         if !modes.is_empty()

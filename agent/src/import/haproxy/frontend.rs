@@ -26,12 +26,11 @@ impl Builder<'_> {
             return Err("a line HAProxy's syntax does not allow".into());
         }
         let binds = with_kw(&lines, "bind");
-        if binds.is_empty()
-            || !binds
-                .iter()
-                .all(|l| l.words.len() >= 2 && bind_ok(l.word(1)))
+        if !binds
+            .iter()
+            .all(|l| l.words.len() >= 2 && bind_ok(l.word(1)))
         {
-            return Err("a bind address the model does not take (or none)".into());
+            return Err("a bind address the model does not take".into());
         }
         let at = format!("spec.frontends[{index}]");
         let start = self.summary.typed;

@@ -294,9 +294,19 @@ fn write_frontend(out: &mut String, f: &Frontend) {
 }
 
 fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
-    let _ = writeln!(out, "\nbackend {}", b.name);
+    if b.binds.is_empty() {
+        let _ = writeln!(out, "\nbackend {}", b.name);
+    } else {
+        let _ = writeln!(out, "\nlisten {}", b.name);
+    }
+    for a in &b.binds {
+        line(out, format!("bind {a}"));
+    }
     if let Some(m) = b.mode {
         line(out, format!("mode {}", mode_str(m)));
+    }
+    if let Some(m) = b.maxconn {
+        line(out, format!("maxconn {m}"));
     }
     let balance = b.balance.unwrap_or(Balance::Roundrobin).as_str();
     line(out, format!("balance {balance}"));

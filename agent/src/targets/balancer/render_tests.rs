@@ -285,3 +285,33 @@ fn global_limits_paths_and_tls_defaults() {
         ]
     );
 }
+
+#[test]
+fn a_backend_with_binds_is_a_listen_section() {
+    let f = &files(
+        "  backends:
+    - name: smtp
+      binds: ['0.0.0.0:20025']
+      maxconn: 2000
+      mode: tcp
+      servers: [{name: s1, address: 192.0.2.1, port: 25}]
+",
+    )[0];
+    let body: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| !l.starts_with("listen "))
+        .take(6)
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "listen smtp",
+            "    bind 0.0.0.0:20025",
+            "    mode tcp",
+            "    maxconn 2000",
+            "    balance roundrobin",
+            "    server s1 192.0.2.1:25 check",
+        ]
+    );
+}
