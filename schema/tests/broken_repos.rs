@@ -250,6 +250,8 @@ const CASES: &[Case] = &[
         At::Text("\"10.2.3.4:8443\"", 1), &["address `10.2.3.4:8443` (10.2.3.4) is not on the virtual host's port 443"], Some("port: 8443")),
     case("virtual host address without a port", &[Replace(GW, "      redirectHttp: true\n", "      redirectHttp: true\n      addresses: [\"10.2.3.4\"]\n")], GW,
         At::Text("\"10.2.3.4\"", 1), &["invalid virtual host address `10.2.3.4`"], Some("_default_")),
+    case("redirectHttp on a vhost without serverName", &[Replace(GW, "    - serverName: app.example.test\n", "    - serverAdmin: ops@example.test\n")], GW,
+        At::Text("true", 1), &["redirect to HTTPS on a virtual host without serverName"], Some("https://<serverName>/")),
     case("duplicate route path", &[Replace(GW, "- path: /app", "- path: /auth")], GW,
         At::Text("/auth", 3), &["duplicate route path `/auth`"], None),
     case("route expectStatus that is not an HTTP status", &[Replace(GW, "- path: /app", "- expectStatus: 2000\n          path: /app")], GW,

@@ -106,7 +106,9 @@ fn a_hand_written_file_is_typed_and_means_the_same() {
     );
     let raw = s.raw.as_deref().unwrap();
     assert!(
-        raw.contains("peers mypeers") && raw.contains("haproxy.cfg:55-57") && !raw.contains("mysql"),
+        raw.contains("peers mypeers")
+            && raw.contains("haproxy.cfg:55-57")
+            && !raw.contains("mysql"),
         "{raw}"
     );
     assert!(

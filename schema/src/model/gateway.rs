@@ -27,8 +27,11 @@ pub struct GatewaySpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VirtualHost {
-    /// `ServerName`.
-    pub server_name: String,
+    /// `ServerName`. Without one the virtual host answers only as the default of its
+    /// address (httpd gives it the server's own name); it is then not probed by the
+    /// health check or `agent drill`, which address virtual hosts by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
     /// `ServerAlias` entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub server_aliases: Vec<String>,

@@ -63,8 +63,8 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
     let nodes: Vec<&Node> = expand_modules(&b.children, ctx);
     let names = directives(&nodes, |d| d.is("ServerName"));
     let server_name = match names.as_slice() {
-        [d] if d.args.len() == 1 && net::is_server_name(d.arg(0)) => d.arg(0).to_string(),
-        [] => return Err("it has no ServerName".into()),
+        [d] if d.args.len() == 1 && net::is_server_name(d.arg(0)) => Some(d.arg(0).to_string()),
+        [] => None,
         _ => return Err("a ServerName the model does not take".into()),
     };
     let mut typed: Vec<&Directive> = names.clone();

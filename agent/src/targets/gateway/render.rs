@@ -197,7 +197,9 @@ use super::directives::{
 };
 
 fn names(out: &mut String, v: &VirtualHost) {
-    line(out, format!("ServerName {}", v.server_name));
+    if let Some(n) = &v.server_name {
+        line(out, format!("ServerName {n}"));
+    }
     for a in &v.server_aliases {
         line(out, format!("ServerAlias {a}"));
     }
@@ -208,9 +210,12 @@ fn write_redirect_vhost(out: &mut String, v: &VirtualHost) {
     names(out, v);
     let port = vhost_port(v);
     let target = if port == 443 {
-        format!("https://{}/", v.server_name)
+        format!("https://{}/", v.server_name.as_deref().unwrap_or_default())
     } else {
-        format!("https://{}:{port}/", v.server_name)
+        format!(
+            "https://{}:{port}/",
+            v.server_name.as_deref().unwrap_or_default()
+        )
     };
     line(out, format!("Redirect permanent / {target}"));
     out.push_str("</VirtualHost>\n");
