@@ -27,6 +27,7 @@ mod servers;
 mod stats;
 mod tokens;
 mod typed;
+mod userlist;
 
 pub use normal::{join, normal_text};
 
@@ -184,6 +185,7 @@ impl<'a> Builder<'a> {
             defaults: Default::default(),
             frontends: Vec::new(),
             backends: Vec::new(),
+            userlists: Vec::new(),
             stats: None,
             raw: None,
         };
@@ -210,6 +212,7 @@ impl<'a> Builder<'a> {
             defaults: Default::default(),
             frontends: Vec::new(),
             backends: Vec::new(),
+            userlists: Vec::new(),
             stats: None,
             raw: None,
         };
@@ -249,6 +252,10 @@ impl<'a> Builder<'a> {
                         Err(why) => self.raw_section(s, &why),
                     }
                 }
+                "userlist" => match self.userlist(s, spec.userlists.len()) {
+                    Ok(u) => spec.userlists.push(u),
+                    Err(why) => self.raw_section(s, &why),
+                },
                 "global" | "defaults" | "frontend" => {}
                 other => {
                     let why = match other {

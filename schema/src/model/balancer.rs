@@ -18,6 +18,9 @@ pub struct BalancerSpec {
     pub frontends: Vec<Frontend>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backends: Vec<Backend>,
+    /// `userlist` sections: users and groups for `http_auth(NAME)` ACLs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub userlists: Vec<Userlist>,
     /// A `listen stats` section serving the statistics page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<StatsPage>,
@@ -419,4 +422,39 @@ pub struct StatsPage {
 pub struct StatsAuth {
     pub user: String,
     pub password: String,
+}
+
+/// A `userlist`: the users and groups that `http_auth(NAME)` / `http_auth_group(NAME)`
+/// ACLs check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Userlist {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<UserGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<User>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UserGroup {
+    pub name: String,
+    /// Members (they may instead name the group in their `groups`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct User {
+    pub name: String,
+    /// A crypt(3) hash (`$6$...`), or with `insecure: true` the password itself; a
+    /// secret either way: encrypt it with sops.
+    pub password: String,
+    /// `insecure-password`: `password` is the clear text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
 }

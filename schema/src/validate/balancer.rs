@@ -39,6 +39,7 @@ pub(super) fn check(cx: &mut Cx) {
             cx.duration(doc, "spec.global.statsTimeout", t, false);
         }
         super::balancer_global::check(cx, doc, &spec.global);
+        super::balancer_global::userlists(cx, doc, &spec.userlists);
         timeouts(cx, doc, "spec.defaults", &spec.defaults.timeouts);
         for (i, f) in spec.frontends.iter().enumerate() {
             timeouts(cx, doc, &format!("spec.frontends[{i}]"), &f.timeouts);

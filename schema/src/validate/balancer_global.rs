@@ -52,3 +52,84 @@ pub(super) fn check(cx: &mut Cx, doc: &Origin, g: &Global) {
         }
     }
 }
+
+/// `userlists`: unique names, group references that exist, names HAProxy takes.
+pub(super) fn userlists(cx: &mut Cx, doc: &Origin, lists: &[Userlist]) {
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.@".contains(c))
+    };
+    cx.unique(
+        "userlist",
+        lists
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (doc, format!("spec.userlists[{i}].name"), u.name.clone())),
+    );
+    for (i, u) in lists.iter().enumerate() {
+        let at = format!("spec.userlists[{i}]");
+        let groups: Vec<&str> = u.groups.iter().map(|g| g.name.as_str()).collect();
+        let users: Vec<&str> = u.users.iter().map(|x| x.name.as_str()).collect();
+        let names = [("name", &u.name)]
+            .into_iter()
+            .map(|(f, n)| (format!("{at}.{f}"), n.clone()))
+            .chain(
+                u.groups
+                    .iter()
+                    .enumerate()
+                    .map(|(j, g)| (format!("{at}.groups[{j}].name"), g.name.clone())),
+            )
+            .chain(
+                u.users
+                    .iter()
+                    .enumerate()
+                    .map(|(j, x)| (format!("{at}.users[{j}].name"), x.name.clone())),
+            );
+        for (path, n) in names {
+            if !word(&n) {
+                cx.error(
+                    doc,
+                    &path,
+                    format!("invalid name `{n}`"),
+                    Some("letters, digits, `_`, `-`, `.`, `@`".into()),
+                );
+            }
+        }
+        for (j, g) in u.groups.iter().enumerate() {
+            for (k, m) in g.users.iter().enumerate() {
+                if !users.contains(&m.as_str()) {
+                    cx.error(
+                        doc,
+                        &format!("{at}.groups[{j}].users[{k}]"),
+                        format!(
+                            "group `{}` lists `{m}`, which is not a user of userlist `{}`",
+                            g.name, u.name
+                        ),
+                        Some(format!("users: {}", users.join(", "))),
+                    );
+                }
+            }
+        }
+        for (j, x) in u.users.iter().enumerate() {
+            if x.password.is_empty() || x.password.contains(char::is_whitespace) {
+                cx.error(
+                    doc,
+                    &format!("{at}.users[{j}].password"),
+                    format!("the password of `{}` is empty or has spaces", x.name),
+                    Some("a crypt(3) hash like `$6$salt$…` (or clear text with `insecure: true`), one word".into()),
+                );
+            }
+            for (k, g) in x.groups.iter().enumerate() {
+                if !groups.contains(&g.as_str()) {
+                    cx.error(
+                        doc,
+                        &format!("{at}.users[{j}].groups[{k}]"),
+                        format!("group `{g}` is not declared in userlist `{}`", u.name),
+                        Some("declare it under `groups:`".into()),
+                    );
+                }
+            }
+        }
+    }
+}

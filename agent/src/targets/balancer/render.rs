@@ -8,7 +8,7 @@
 use crate::rendered::{header, source_name, target_hosts, ManagedFile, RenderError};
 use schema::{
     Backend, Balance, BalancerSpec, CookieMode, Defaults, DesiredState, Document, Frontend, Global,
-    Host, Located, Mode, Server, SocketLevel, StatsPage,
+    Host, Located, Mode, Server, SocketLevel,
 };
 use std::fmt::Write;
 
@@ -78,8 +78,9 @@ pub fn render(
         let derived = derived_servers(state, b);
         write_backend(&mut body, b, &derived);
     }
+    super::render_global::write_userlists(&mut body, &spec.userlists);
     if let Some(s) = &spec.stats {
-        write_stats(&mut body, s);
+        super::render_global::write_stats(&mut body, s);
     }
     if let Some(raw) = &spec.raw {
         body.push_str("\n# raw (verbatim from the document)\n");
@@ -92,12 +93,13 @@ pub fn render(
         .as_ref()
         .filter(|s| s.expose_fd_listeners)
         .map(|s| s.path.as_str());
-    // stats auth carries a password: keep the file private to root.
-    let mode = if spec.stats.as_ref().is_some_and(|s| s.auth.is_some()) {
-        0o600
-    } else {
-        0o644
-    };
+    // stats auth and userlists carry passwords: keep the file private to root.
+    let mode =
+        if spec.stats.as_ref().is_some_and(|s| s.auth.is_some()) || !spec.userlists.is_empty() {
+            0o600
+        } else {
+            0o644
+        };
     Ok(hosts
         .into_iter()
         .map(|h| file_for(h, transfer, &body, mode, &source))
@@ -403,31 +405,6 @@ fn server_line(b: &Backend, s: &Server) -> String {
         l.push_str(e);
     }
     l
-}
-
-fn write_stats(out: &mut String, s: &StatsPage) {
-    out.push_str("\nlisten stats\n");
-    for b in &s.binds {
-        line(out, format!("bind {b}"));
-    }
-    line(out, "mode http");
-    line(out, "stats enable");
-    line(
-        out,
-        format!("stats uri {}", s.uri.as_deref().unwrap_or("/stats")),
-    );
-    if let Some(r) = &s.refresh {
-        line(out, format!("stats refresh {r}"));
-    }
-    if let Some(a) = &s.auth {
-        line(out, format!("stats auth {}:{}", a.user, a.password));
-    }
-    if let Some(c) = &s.admin_if {
-        line(out, format!("stats admin if {c}"));
-    }
-    for e in &s.extra {
-        line(out, e);
-    }
 }
 
 #[cfg(test)]

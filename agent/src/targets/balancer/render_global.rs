@@ -1,7 +1,8 @@
 //! The `global` settings beyond the runtime socket and the process owner: limits,
-//! reload, paths, TLS defaults. A leaf of [`super::render`].
+//! reload, paths, TLS defaults; and the sections that are no proxy: `userlist`s and the
+//! stats page. A leaf of [`super::render`].
 
-use schema::{Global, SslDefaults};
+use schema::{Global, SslDefaults, StatsPage, Userlist};
 
 fn line(out: &mut String, text: impl AsRef<str>) {
     out.push_str("    ");
@@ -55,5 +56,57 @@ fn ssl_defaults(out: &mut String, side: &str, d: Option<&SslDefaults>) {
             out,
             format!("ssl-default-{side}-options {}", d.options.join(" ")),
         );
+    }
+}
+
+/// Each userlist: its groups first (users name them), then its users.
+pub fn write_userlists(out: &mut String, lists: &[Userlist]) {
+    for u in lists {
+        out.push_str(&format!("\nuserlist {}\n", u.name));
+        for g in &u.groups {
+            if g.users.is_empty() {
+                line(out, format!("group {}", g.name));
+            } else {
+                line(out, format!("group {} users {}", g.name, g.users.join(",")));
+            }
+        }
+        for x in &u.users {
+            let kw = if x.insecure {
+                "insecure-password"
+            } else {
+                "password"
+            };
+            let mut l = format!("user {} {kw} {}", x.name, x.password);
+            if !x.groups.is_empty() {
+                l.push_str(&format!(" groups {}", x.groups.join(",")));
+            }
+            line(out, l);
+        }
+    }
+}
+
+/// The `listen stats` section.
+pub fn write_stats(out: &mut String, s: &StatsPage) {
+    out.push_str("\nlisten stats\n");
+    for b in &s.binds {
+        line(out, format!("bind {b}"));
+    }
+    line(out, "mode http");
+    line(out, "stats enable");
+    line(
+        out,
+        format!("stats uri {}", s.uri.as_deref().unwrap_or("/stats")),
+    );
+    if let Some(r) = &s.refresh {
+        line(out, format!("stats refresh {r}"));
+    }
+    if let Some(a) = &s.auth {
+        line(out, format!("stats auth {}:{}", a.user, a.password));
+    }
+    if let Some(c) = &s.admin_if {
+        line(out, format!("stats admin if {c}"));
+    }
+    for e in &s.extra {
+        line(out, e);
     }
 }

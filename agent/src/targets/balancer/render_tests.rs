@@ -315,3 +315,33 @@ fn a_backend_with_binds_is_a_listen_section() {
         ]
     );
 }
+
+#[test]
+fn userlists_groups_first_and_the_file_private() {
+    let f = &files(
+        "  userlists:
+    - name: customer1
+      groups: [{name: adm, users: [tiger]}, {name: dev}]
+      users:
+        - {name: tiger, password: dog, insecure: true, groups: [dev]}
+        - {name: boss, password: $6$k6y3o.eP$Jl}
+",
+    )[0];
+    assert_eq!(f.mode, 0o600);
+    let body: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| *l != "userlist customer1")
+        .take(5)
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "userlist customer1",
+            "    group adm users tiger",
+            "    group dev",
+            "    user tiger insecure-password dog groups dev",
+            "    user boss password $6$k6y3o.eP$Jl",
+        ]
+    );
+}
