@@ -216,6 +216,8 @@ const CASES: &[Case] = &[
         At::Text("bob", 1), &["group `adm` lists `bob`, which is not a user of userlist `ops`"], Some("ann")),
     case("userlist password with a space", &[Replace(LB, "  stats:\n", "  userlists:\n    - name: ops\n      users: [{name: ann, password: two words, insecure: true}]\n  stats:\n")], LB,
         At::Text("two words", 1), &["the password of `ann` is empty or has spaces"], Some("crypt(3)")),
+    case("http-check rule that is none", &[Replace(LB, "      healthCheck: {path: /healthz}\n", "      healthCheck: {path: /healthz}\n      httpCheck: [expct status 200]\n")], LB,
+        At::Text("expct status 200", 1), &["`expct status 200` is not an http-check rule"], Some("expect")),
     case("invalid pacemaker score", &[Replace(HA, "score: INFINITY", "score: inf")], HA,
         At::Text("inf}", 1), &["`inf` is not a Pacemaker score"], Some("INFINITY")),
     case("invalid bind", &[Replace(LB, "binds: [\"*:80\"]", "binds: [\"*:80000\"]")], LB,

@@ -154,6 +154,10 @@ pub struct Defaults {
     /// `errorfile CODE FILE`: the response HAProxy sends for that status.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errorfiles: BTreeMap<u16, String>,
+    /// `http-check ...` rules of every backend's HTTP check, in order, after the keyword
+    /// (`send-state`, `disable-on-404`, `expect status 200-399`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_check: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra: Vec<String>,
 }
@@ -256,6 +260,10 @@ pub struct Backend {
     /// HTTP health check (`option httpchk`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
+    /// More `http-check ...` rules, in order, after the keyword (`send hdr host x`,
+    /// `expect status 200-399`), written after the health check's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_check: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
     /// Named ACLs for this backend's rules (`acl NAME CRITERION VALUES`); a name given on

@@ -2,7 +2,7 @@
 
 use super::cx::{absolute, unique_names, Cx};
 use super::frontend::{acls, binds, frontend, rules};
-use super::haproxy_names::TIMEOUTS;
+use super::haproxy_names::{HTTP_CHECK, TIMEOUTS};
 use super::net;
 use crate::load::hints::closest;
 use crate::model::*;
@@ -41,6 +41,7 @@ pub(super) fn check(cx: &mut Cx) {
         super::balancer_global::check(cx, doc, &spec.global);
         super::balancer_global::userlists(cx, doc, &spec.userlists);
         timeouts(cx, doc, "spec.defaults", &spec.defaults.timeouts);
+        http_checks(cx, doc, "spec.defaults", &spec.defaults.http_check);
         for (i, f) in spec.frontends.iter().enumerate() {
             timeouts(cx, doc, &format!("spec.frontends[{i}]"), &f.timeouts);
         }
@@ -117,6 +118,7 @@ fn backend(cx: &mut Cx, doc: &Origin, at: &str, b: &Backend) {
         );
     }
     acls(cx, doc, at, &b.acls);
+    http_checks(cx, doc, at, &b.http_check);
     rules(cx, doc, at, "httpRequest", &b.http_request);
     rules(cx, doc, at, "httpResponse", &b.http_response);
     let sd = &b.server_defaults;
@@ -186,6 +188,24 @@ fn timeouts(cx: &mut Cx, doc: &Origin, at: &str, map: &std::collections::BTreeMa
             );
         }
         cx.duration(doc, &at, value, false);
+    }
+}
+
+/// `http-check` rules: a known directive first.
+fn http_checks(cx: &mut Cx, doc: &Origin, at: &str, rules: &[String]) {
+    for (j, r) in rules.iter().enumerate() {
+        let first = r.split_whitespace().next().unwrap_or_default();
+        if !HTTP_CHECK.contains(&first) {
+            cx.error(
+                doc,
+                &format!("{at}.httpCheck[{j}]"),
+                format!("`{r}` is not an http-check rule"),
+                Some(format!(
+                    "a rule starting with one of: {}",
+                    HTTP_CHECK.join(", ")
+                )),
+            );
+        }
     }
 }
 

@@ -95,3 +95,16 @@ pub fn default_path_ok(v: &str) -> bool {
         ["current"] | ["config"] | ["parent"] | ["origin", _]
     )
 }
+
+/// What an `http-check` rule starts with.
+pub const HTTP_CHECK: &[&str] = &[
+    "comment",
+    "connect",
+    "disable-on-404",
+    "expect",
+    "send",
+    "send-state",
+    "set-var",
+    "set-var-fmt",
+    "unset-var",
+];

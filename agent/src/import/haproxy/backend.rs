@@ -154,6 +154,7 @@ impl Builder<'_> {
             timeouts: Default::default(),
             cookie: None,
             health_check: None,
+            http_check: Vec::new(),
             options: Vec::new(),
             acls: Vec::new(),
             http_request: Vec::new(),
@@ -198,6 +199,9 @@ impl Builder<'_> {
         b.timeouts = self.timeouts(&lines);
         b.cookie = self.cookie(&lines, &parsed, &at);
         b.health_check = self.health_check(&lines);
+        if b.health_check.is_some() {
+            b.http_check = self.http_checks(&lines);
+        }
         b.options = self.options(&lines);
         if let Some(r) = self.rules(&lines) {
             b.acls = r.acls;

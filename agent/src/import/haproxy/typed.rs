@@ -2,7 +2,7 @@
 
 use super::tokens::{Line, Section};
 use super::Builder;
-use schema::validate::haproxy_names::TIMEOUTS;
+use schema::validate::haproxy_names::{HTTP_CHECK, TIMEOUTS};
 use schema::validate::net;
 use schema::{Defaults, Global, Mode, SocketLevel, StatsSocket};
 
@@ -138,6 +138,21 @@ impl Builder<'_> {
             }
         }
         d.options = self.options(&lines);
+        let checks: Vec<&Line> = lines
+            .iter()
+            .copied()
+            .filter(|l| l.word(0) == "option" && l.word(1) == "httpchk")
+            .collect();
+        let negated = lines
+            .iter()
+            .any(|l| l.word(0) == "no" && l.word(2) == "httpchk");
+        if !negated && checks.iter().all(|l| l.error.is_none()) {
+            if let Some(l) = last_of(self, &checks) {
+                d.options.push(l.rest(1));
+                self.typed_line(l);
+            }
+            d.http_check = self.http_checks(&lines);
+        }
         for l in lines {
             if self.handled(l.no) {
                 continue;
@@ -212,6 +227,26 @@ impl Builder<'_> {
             self.typed_line(l);
         }
         out
+    }
+
+    /// Every `http-check` line not counted yet, in order, when each starts with a known rule.
+    pub(super) fn http_checks(&mut self, lines: &[&Line]) -> Vec<String> {
+        let all: Vec<&Line> = with_kw(lines, "http-check")
+            .into_iter()
+            .filter(|l| !self.handled(l.no))
+            .collect();
+        let ok = all
+            .iter()
+            .all(|l| l.words.len() >= 2 && l.error.is_none() && HTTP_CHECK.contains(&l.word(1)));
+        if !ok {
+            return Vec::new();
+        }
+        all.iter()
+            .map(|l| {
+                self.typed_line(l);
+                l.rest(1)
+            })
+            .collect()
     }
 
     /// Whether line `no` was already counted (typed, superseded...).

@@ -246,6 +246,9 @@ fn write_defaults(out: &mut String, d: &Defaults) {
     for (code, file) in &d.errorfiles {
         line(out, format!("errorfile {code} {file}"));
     }
+    for r in &d.http_check {
+        line(out, format!("http-check {r}"));
+    }
     for e in &d.extra {
         line(out, e);
     }
@@ -345,6 +348,9 @@ fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
         if let Some(s) = h.expect_status {
             line(out, format!("http-check expect status {s}"));
         }
+    }
+    for r in &b.http_check {
+        line(out, format!("http-check {r}"));
     }
     for o in &b.options {
         line(out, format!("option {o}"));

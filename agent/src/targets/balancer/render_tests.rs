@@ -345,3 +345,23 @@ fn userlists_groups_first_and_the_file_private() {
         ]
     );
 }
+
+#[test]
+fn http_check_rules_follow_the_health_check() {
+    let f = &files(
+        "  defaults: {httpCheck: [send-state]}
+  backends:
+    - name: web
+      healthCheck: {path: /}
+      httpCheck: [send hdr host haproxy.1wt.eu, expect status 200-399]
+      servers: [{name: a, address: 10.0.0.1, port: 80}]
+",
+    )[0];
+    let c = &f.content;
+    let at = |t: &str| c.find(t).unwrap_or_else(|| panic!("{t} in {c}"));
+    assert!(at("    http-check send-state\n") < at("backend web"));
+    assert!(
+        at("    option httpchk GET /\n") < at("    http-check send hdr host haproxy.1wt.eu\n")
+            && at("    http-check send hdr host") < at("    http-check expect status 200-399\n")
+    );
+}
