@@ -155,3 +155,31 @@ fn unreadable_lines_are_errors_with_their_line_and_are_kept() {
     );
     assert!(out.spec.raw.as_deref().unwrap().contains("acl x \"open"));
 }
+
+#[test]
+fn a_section_with_an_if_block_is_kept_whole_and_the_rest_typed() {
+    let text = "global\n    maxconn 100\n\ndefaults\n    mode http\n\nfrontend pub\n    bind :80\n.if feature(QUIC)\n    bind quic4@:443 ssl crt /x.pem\n.endif\n    default_backend web\n\nbackend web\n    server a 10.0.0.1:80\n";
+    let out = run(text);
+    let s = &out.spec;
+    assert_eq!(s.global.maxconn, Some(100));
+    assert!(s.frontends.is_empty());
+    assert_eq!(s.backends[0].name, "web");
+    let raw = s.raw.as_deref().unwrap();
+    assert!(
+        raw.contains("frontend pub") && raw.contains(".if feature(QUIC)") && raw.contains(".endif"),
+        "{raw}"
+    );
+    assert!(out.summaries[0]
+        .items
+        .iter()
+        .all(|i| !i.why.contains("typed form differed")));
+    // A block in `global`, or one that crosses sections: the whole file stays verbatim.
+    for text in [
+        "global\n.if defined(X)\n    maxconn 100\n.endif\n\nbackend web\n    server a 10.0.0.1:80\n",
+        "global\n    maxconn 100\n.if defined(X)\nbackend web\n    server a 10.0.0.1:80\n.endif\n",
+    ] {
+        let out = run(text);
+        assert!(out.spec.backends.is_empty(), "{text}");
+        assert!(out.spec.raw.as_deref().unwrap().contains("(the whole file)"));
+    }
+}
