@@ -183,3 +183,19 @@ fn a_section_with_an_if_block_is_kept_whole_and_the_rest_typed() {
         assert!(out.spec.raw.as_deref().unwrap().contains("(the whole file)"));
     }
 }
+
+#[test]
+fn stats_socket_options_are_unordered_and_user_is_typed() {
+    let a = "global\n    stats socket /run/h.sock level admin mode 600 user haproxy expose-fd listeners\n";
+    let b = "global\n    stats socket /run/h.sock mode 600 level admin user haproxy expose-fd listeners\n";
+    let c = "global\n    stats socket /run/other.sock mode 600 level admin user haproxy expose-fd listeners\n";
+    let d = |x: &str, y: &str| semantic::differences(&normal_text("a", x), &normal_text("b", y));
+    assert!(d(a, b).is_empty());
+    assert!(!d(a, c).is_empty());
+    let out = run(&format!("{a}\nbackend web\n    server s 10.0.0.1:80\n"));
+    let sock = out.spec.global.stats_socket.as_ref().unwrap();
+    assert_eq!(
+        (sock.user.as_deref(), sock.mode.as_deref()),
+        (Some("haproxy"), Some("600"))
+    );
+}

@@ -120,6 +120,12 @@ pub struct StatsSocket {
     pub mode: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<SocketLevel>,
+    /// Owner of the socket file (`user haproxy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Group of the socket file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// `expose-fd listeners`: lets a reload take over listening sockets without dropping connections.
     #[serde(default)]
     pub expose_fd_listeners: bool,

@@ -303,6 +303,8 @@ fn stats_socket(l: &Line) -> Option<StatsSocket> {
         path: w.get(2)?.to_string(),
         mode: None,
         level: None,
+        user: None,
+        group: None,
         expose_fd_listeners: false,
     };
     let mut i = 3;
@@ -314,6 +316,8 @@ fn stats_socket(l: &Line) -> Option<StatsSocket> {
                 s.level = Some(SocketLevel::Operator)
             }
             ("level", Some(&"user")) if s.level.is_none() => s.level = Some(SocketLevel::User),
+            ("user", Some(u)) if s.user.is_none() => s.user = Some(u.to_string()),
+            ("group", Some(g)) if s.group.is_none() => s.group = Some(g.to_string()),
             ("expose-fd", Some(&"listeners")) if !s.expose_fd_listeners => {
                 s.expose_fd_listeners = true
             }

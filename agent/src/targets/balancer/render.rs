@@ -197,6 +197,11 @@ fn write_global(out: &mut String, g: &Global) {
                 }
             );
         }
+        for (kw, v) in [("user", &s.user), ("group", &s.group)] {
+            if let Some(v) = v {
+                let _ = write!(l, " {kw} {v}");
+            }
+        }
         if s.expose_fd_listeners {
             l.push_str(" expose-fd listeners");
         }
