@@ -186,6 +186,7 @@ impl<'a> Builder<'a> {
             defaults: Default::default(),
             frontends: Vec::new(),
             backends: Vec::new(),
+            caches: Vec::new(),
             userlists: Vec::new(),
             stats: None,
             raw: None,
@@ -214,6 +215,7 @@ impl<'a> Builder<'a> {
             defaults: Default::default(),
             frontends: Vec::new(),
             backends: Vec::new(),
+            caches: Vec::new(),
             userlists: Vec::new(),
             stats: None,
             raw: None,
@@ -260,6 +262,10 @@ impl<'a> Builder<'a> {
                         Err(why) => self.raw_section(s, &why),
                     }
                 }
+                "cache" => match self.cache(s) {
+                    Ok(c) => spec.caches.push(c),
+                    Err(why) => self.raw_section(s, &why),
+                },
                 "userlist" => match self.userlist(s, spec.userlists.len()) {
                     Ok(u) => spec.userlists.push(u),
                     Err(why) => self.raw_section(s, &why),

@@ -18,6 +18,10 @@ pub struct BalancerSpec {
     pub frontends: Vec<Frontend>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backends: Vec<Backend>,
+    /// `cache` sections: HTTP response caches that `http-request cache-use NAME` and
+    /// `http-response cache-store NAME` rules use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caches: Vec<Cache>,
     /// `userlist` sections: users and groups for `http_auth(NAME)` ACLs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub userlists: Vec<Userlist>,
@@ -471,4 +475,22 @@ pub struct User {
     pub insecure: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<String>,
+}
+
+/// A `cache` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Cache {
+    pub name: String,
+    /// `total-max-size`: the cache's size in megabytes (1-4095).
+    pub total_max_size: u32,
+    /// `max-object-size`: the largest object cached, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_object_size: Option<u32>,
+    /// `max-age`: seconds an object stays (default 60).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u32>,
+    /// `process-vary`: honour the `Vary` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_vary: Option<bool>,
 }

@@ -40,6 +40,7 @@ pub(super) fn check(cx: &mut Cx) {
         }
         super::balancer_global::check(cx, doc, &spec.global);
         super::balancer_global::userlists(cx, doc, &spec.userlists);
+        super::balancer_global::caches(cx, doc, &spec.caches);
         timeouts(cx, doc, "spec.defaults", &spec.defaults.timeouts);
         http_checks(cx, doc, "spec.defaults", &spec.defaults.http_check);
         for (i, f) in spec.frontends.iter().enumerate() {

@@ -133,3 +133,42 @@ pub(super) fn userlists(cx: &mut Cx, doc: &Origin, lists: &[Userlist]) {
         }
     }
 }
+
+/// `caches`: unique names, sizes HAProxy takes.
+pub(super) fn caches(cx: &mut Cx, doc: &Origin, caches: &[Cache]) {
+    cx.unique(
+        "cache",
+        caches
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (doc, format!("spec.caches[{i}].name"), c.name.clone())),
+    );
+    for (i, c) in caches.iter().enumerate() {
+        if !(1..=4095).contains(&c.total_max_size) {
+            cx.error(
+                doc,
+                &format!("spec.caches[{i}].totalMaxSize"),
+                format!(
+                    "cache `{}`: total-max-size {} MB is out of range",
+                    c.name, c.total_max_size
+                ),
+                Some("megabytes, 1-4095".into()),
+            );
+        }
+        let total = u64::from(c.total_max_size) * 1024 * 1024;
+        if let Some(m) = c.max_object_size.filter(|m| u64::from(*m) > total / 2) {
+            cx.error(
+                doc,
+                &format!("spec.caches[{i}].maxObjectSize"),
+                format!(
+                    "cache `{}`: max-object-size {m} bytes is over half the cache",
+                    c.name
+                ),
+                Some(format!(
+                    "at most {} bytes (half of totalMaxSize)",
+                    total / 2
+                )),
+            );
+        }
+    }
+}

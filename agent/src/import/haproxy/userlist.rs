@@ -1,10 +1,10 @@
-//! `userlist` sections → typed [`Userlist`]s: `group` lines first, then `user` lines
+//! `userlist` and `cache` sections → typed [`Userlist`]s and [`Cache`]s. Userlists: `group` lines first, then `user` lines
 //! (the renderer's order), every name and password one plain word. The passwords
 //! (hashes or clear text) are secrets: encrypted by the writer like the stats password.
 
 use super::tokens::{Line, Section};
 use super::Builder;
-use schema::{User, UserGroup, Userlist};
+use schema::{Cache, User, UserGroup, Userlist};
 
 fn word(s: &str) -> bool {
     !s.is_empty()
@@ -87,5 +87,57 @@ impl Builder<'_> {
             self.secret_values.push(x.password.clone());
         }
         Ok(u)
+    }
+}
+
+impl Builder<'_> {
+    /// `cache NAME` with `total-max-size`, and optionally `max-object-size`, `max-age`,
+    /// `process-vary on|off`, each once.
+    pub(super) fn cache(&mut self, s: &Section) -> Result<Cache, String> {
+        let why = "a cache setting the model does not take";
+        if s.header.words.len() != 2 || !word(s.name()) {
+            return Err("a cache header with more than a name".into());
+        }
+        let mut c = Cache {
+            name: s.name().to_string(),
+            total_max_size: 0,
+            max_object_size: None,
+            max_age: None,
+            process_vary: None,
+        };
+        let mut total = None;
+        for l in &s.lines {
+            let w = l.texts();
+            let n = || w.get(1).and_then(|v| v.parse::<u32>().ok());
+            let done = match (w.as_slice(), l.error.is_none()) {
+                (["total-max-size", _], true) if total.is_none() => {
+                    total.replace(n().ok_or(why)?).is_none()
+                }
+                (["max-object-size", _], true) if c.max_object_size.is_none() => {
+                    c.max_object_size.replace(n().ok_or(why)?).is_none()
+                }
+                (["max-age", _], true) if c.max_age.is_none() => {
+                    c.max_age.replace(n().ok_or(why)?).is_none()
+                }
+                (["process-vary", v @ ("on" | "off")], true) if c.process_vary.is_none() => {
+                    c.process_vary.replace(*v == "on").is_none()
+                }
+                _ => false,
+            };
+            if !done {
+                return Err(why.into());
+            }
+        }
+        c.total_max_size = total.filter(|t| (1..=4095).contains(t)).ok_or(why)?;
+        if c.max_object_size
+            .is_some_and(|m| u64::from(m) > u64::from(c.total_max_size) * 512 * 1024)
+        {
+            return Err(why.into());
+        }
+        self.typed_line(&s.header);
+        for l in &s.lines {
+            self.typed_line(l);
+        }
+        Ok(c)
     }
 }

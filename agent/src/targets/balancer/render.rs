@@ -78,6 +78,7 @@ pub fn render(
         let derived = derived_servers(state, b);
         write_backend(&mut body, b, &derived);
     }
+    super::render_global::write_caches(&mut body, &spec.caches);
     super::render_global::write_userlists(&mut body, &spec.userlists);
     if let Some(s) = &spec.stats {
         super::render_global::write_stats(&mut body, s);

@@ -1,8 +1,8 @@
 //! The `global` settings beyond the runtime socket and the process owner: limits,
-//! reload, paths, TLS defaults; and the sections that are no proxy: `userlist`s and the
+//! reload, paths, TLS defaults; and the sections that are no proxy: `cache`s, `userlist`s and the
 //! stats page. A leaf of [`super::render`].
 
-use schema::{Global, SslDefaults, StatsPage, Userlist};
+use schema::{Cache, Global, SslDefaults, StatsPage, Userlist};
 
 fn line(out: &mut String, text: impl AsRef<str>) {
     out.push_str("    ");
@@ -108,5 +108,24 @@ pub fn write_stats(out: &mut String, s: &StatsPage) {
     }
     for e in &s.extra {
         line(out, e);
+    }
+}
+
+pub fn write_caches(out: &mut String, caches: &[Cache]) {
+    for c in caches {
+        out.push_str(&format!("\ncache {}\n", c.name));
+        line(out, format!("total-max-size {}", c.total_max_size));
+        if let Some(m) = c.max_object_size {
+            line(out, format!("max-object-size {m}"));
+        }
+        if let Some(a) = c.max_age {
+            line(out, format!("max-age {a}"));
+        }
+        if let Some(p) = c.process_vary {
+            line(
+                out,
+                format!("process-vary {}", if p { "on" } else { "off" }),
+            );
+        }
     }
 }

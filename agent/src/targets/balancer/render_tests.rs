@@ -365,3 +365,16 @@ fn http_check_rules_follow_the_health_check() {
             && at("    http-check send hdr host") < at("    http-check expect status 200-399\n")
     );
 }
+
+#[test]
+fn cache_sections() {
+    let f =
+        &files("  caches: [{name: web, totalMaxSize: 200, maxAge: 3600, processVary: true}]\n")[0];
+    assert!(
+        f.content.contains(
+            "\ncache web\n    total-max-size 200\n    max-age 3600\n    process-vary on\n"
+        ),
+        "{}",
+        f.content
+    );
+}
