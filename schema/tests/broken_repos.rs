@@ -222,6 +222,8 @@ const CASES: &[Case] = &[
         At::Text("5000", 1), &["total-max-size 5000 MB is out of range"], Some("1-4095")),
     case("cache object over half the cache", &[Replace(LB, "  stats:\n", "  caches: [{name: c, totalMaxSize: 1, maxObjectSize: 1048576}]\n  stats:\n")], LB,
         At::Text("1048576", 1), &["max-object-size 1048576 bytes is over half the cache"], Some("524288")),
+    case("unknown timeout on the stats page", &[Replace(LB, "    refresh: 10s\n", "    refresh: 10s\n    timeouts: {clinet: 100s}\n")], LB,
+        At::Text("100s", 1), &["unknown HAProxy timeout `clinet`"], Some("did you mean `client`?")),
     case("invalid pacemaker score", &[Replace(HA, "score: INFINITY", "score: inf")], HA,
         At::Text("inf}", 1), &["`inf` is not a Pacemaker score"], Some("INFINITY")),
     case("invalid bind", &[Replace(LB, "binds: [\"*:80\"]", "binds: [\"*:80000\"]")], LB,
@@ -599,7 +601,7 @@ fn every_field_mistake_of_one_document_is_reported() {
                 at("colour").0,
                 at("colour").1,
                 "unknown field `colour` in `spec.stats`",
-                Some("allowed: `adminIf`, `auth`, `binds`, `extra`, `refresh`, `uri`")
+                Some("allowed: `adminIf`, `auth`, `binds`, `extra`, `log`, `maxconn`, `refresh`, `timeouts`, `uri`")
             ),
         ],
         "{diags}"

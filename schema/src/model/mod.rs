@@ -8,6 +8,7 @@
 
 mod app;
 mod balancer;
+mod balancer_sections;
 mod gateway;
 mod hacluster;
 mod inventory;
@@ -15,6 +16,7 @@ mod node;
 
 pub use app::*;
 pub use balancer::*;
+pub use balancer_sections::*;
 pub use gateway::*;
 pub use hacluster::*;
 pub use inventory::*;

@@ -98,6 +98,7 @@ pub(super) fn check(cx: &mut Cx) {
         }
         if let Some(s) = &spec.stats {
             binds(cx, doc, "spec.stats.binds", &s.binds);
+            timeouts(cx, doc, "spec.stats", &s.timeouts);
             if let Some(u) = &s.uri {
                 absolute(cx, doc, "spec.stats.uri", u);
             }

@@ -100,6 +100,15 @@ pub fn write_stats(out: &mut String, s: &StatsPage) {
     if let Some(r) = &s.refresh {
         line(out, format!("stats refresh {r}"));
     }
+    if let Some(m) = s.maxconn {
+        line(out, format!("maxconn {m}"));
+    }
+    for l in &s.log {
+        line(out, format!("log {l}"));
+    }
+    for (name, value) in &s.timeouts {
+        line(out, format!("timeout {name} {value}"));
+    }
     if let Some(a) = &s.auth {
         line(out, format!("stats auth {}:{}", a.user, a.password));
     }

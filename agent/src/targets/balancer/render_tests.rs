@@ -378,3 +378,16 @@ fn cache_sections() {
         f.content
     );
 }
+
+#[test]
+fn stats_page_limits_logs_and_timeouts() {
+    let f = &files(
+        "  stats: {binds: ['*:8404'], maxconn: 10, log: [global], timeouts: {client: 100s}}\n",
+    )[0];
+    assert!(
+        f.content
+            .contains("    maxconn 10\n    log global\n    timeout client 100s\n"),
+        "{}",
+        f.content
+    );
+}
