@@ -99,6 +99,10 @@ fn gateway_endpoints(state: &DesiredState, e: &mut Endpoints) {
                 continue;
             };
             for v in &spec.vhosts {
+                // Probes address a virtual host by name: one without a name is skipped.
+                let Some(name) = v.server_name.clone() else {
+                    continue;
+                };
                 let tls = v.tls.is_some();
                 let port = v.port.unwrap_or(if tls { 443 } else { 80 });
                 let scheme = if tls { Scheme::Https } else { Scheme::Http };
@@ -110,11 +114,11 @@ fn gateway_endpoints(state: &DesiredState, e: &mut Endpoints) {
                     };
                     e.routes.push(RouteProbe {
                         gateway: h.name.clone(),
-                        vhost: v.server_name.clone(),
+                        vhost: name.clone(),
                         path: r.path.clone(),
                         request: Request::get(Endpoint {
                             scheme,
-                            host: v.server_name.clone(),
+                            host: name.clone(),
                             addr: SocketAddr::new(ip, port),
                             path,
                         }),
@@ -125,14 +129,14 @@ fn gateway_endpoints(state: &DesiredState, e: &mut Endpoints) {
                 if tls && v.redirect_http {
                     e.redirects.push(RedirectProbe {
                         gateway: h.name.clone(),
-                        vhost: v.server_name.clone(),
+                        vhost: name.clone(),
                         request: Request::get(Endpoint {
                             scheme: Scheme::Http,
-                            host: v.server_name.clone(),
+                            host: name.clone(),
                             addr: SocketAddr::new(ip, 80),
                             path: "/".into(),
                         }),
-                        location_prefix: format!("https://{}", v.server_name),
+                        location_prefix: format!("https://{name}"),
                     });
                 }
             }

@@ -21,6 +21,8 @@ mod site;
 mod tokens;
 mod vhost;
 mod vhost_parts;
+mod vhost_sections;
+mod vhost_site;
 
 pub use normal::{normal_text, Ctx};
 pub use site::{Includes, Site};

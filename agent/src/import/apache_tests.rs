@@ -66,15 +66,20 @@ fn a_hand_written_site_is_typed_and_means_the_same() {
     assert_eq!(v.server_admin.as_deref(), Some("ops@apps.lab"));
     assert!(v.proxy_preserve_host);
     assert_eq!(v.routes[0].retry, Some(0));
+    assert_eq!(v.rewrites.len(), 1);
+    assert_eq!(v.rewrites[0].substitution, "http://10.77.0.100/new/$1");
+    assert_eq!(v.rewrites[0].flags.as_deref(), Some("P,L"));
     let raw = v.raw.as_deref().unwrap();
     assert!(
         !raw.contains("ServerAdmin")
-            && raw.contains("RewriteRule")
+            && !raw.contains("RewriteRule")
             && raw.contains("Include /etc/apache2/snippets/tls.conf"),
         "{raw}"
     );
+    // mod_rewrite follows from the typed rules: the renderer enables it, the list need not.
     assert!(
-        s.modules.contains(&"rewrite".to_string()),
+        crate::targets::gateway::render::needed_modules(v).contains(&"rewrite")
+            && !s.modules.contains(&"rewrite".to_string()),
         "{:?}",
         s.modules
     );
@@ -88,7 +93,8 @@ fn a_hand_written_site_is_typed_and_means_the_same() {
 
 #[test]
 fn a_catch_all_vhost_first_keeps_its_place() {
-    let text = "<VirtualHost *:80>\n  DocumentRoot /var/www/html\n</VirtualHost>\n<VirtualHost *:80>\n  ServerName b.example\n</VirtualHost>\n";
+    // `ServerName $domain` (a mod_macro parameter) is no name the model takes: raw.
+    let text = "<VirtualHost *:80>\n  ServerName $domain\n  DocumentRoot /var/www/html\n</VirtualHost>\n<VirtualHost *:80>\n  ServerName b.example\n</VirtualHost>\n";
     let out = run(text);
     assert_eq!(out.spec.vhosts.len(), 1);
     assert!(out.spec.raw.as_deref().unwrap().contains("DocumentRoot"));
@@ -98,9 +104,27 @@ fn a_catch_all_vhost_first_keeps_its_place() {
         "{rendered}"
     );
     // the other way round: the typed one would move behind the raw default, so both stay raw
-    let text = "<VirtualHost *:80>\n  ServerName b.example\n</VirtualHost>\n<VirtualHost *:80>\n  DocumentRoot /var/www/html\n</VirtualHost>\n";
+    let text = "<VirtualHost *:80>\n  ServerName b.example\n</VirtualHost>\n<VirtualHost *:80>\n  ServerName $domain\n  DocumentRoot /var/www/html\n</VirtualHost>\n";
     let out = run(text);
     assert!(out.spec.vhosts.is_empty());
+}
+
+#[test]
+fn a_vhost_without_server_name_is_typed_in_its_place() {
+    let text = "<VirtualHost *:80>\n  DocumentRoot /var/www/html\n</VirtualHost>\n<VirtualHost *:80>\n  ServerName b.example\n</VirtualHost>\n";
+    let out = run(text);
+    let v = &out.spec.vhosts;
+    assert_eq!(v.len(), 2);
+    assert_eq!(
+        (v[0].server_name.as_deref(), v[0].document_root.as_deref()),
+        (None, Some("/var/www/html"))
+    );
+    assert!(out.spec.raw.is_none());
+    let rendered = super::super::verify::render_gateway(&out.spec).unwrap();
+    assert!(
+        semantic::differences(&normal_text("a", text), &normal_text("b", &rendered)).is_empty(),
+        "{rendered}"
+    );
 }
 
 #[test]

@@ -8,7 +8,8 @@
 //! (servers, cookie, health check, server defaults shared by every server) and the
 //! `listen stats` page. Everything else is copied verbatim, with its source line, to
 //! the section's `extra` lines or, for whole sections (other `listen`s, `userlist`,
-//! `peers`, `resolvers`, everything after a second `defaults`), to `raw`, which
+//! `peers`, `resolvers`, a section holding `.if` blocks, everything after a second
+//! `defaults`), to `raw`, which
 //! the renderer appends at the end of the file; HAProxy reads proxies in any order,
 //! and a later `defaults` only affects what follows it, so the meaning is kept.
 //!
@@ -20,11 +21,14 @@
 
 mod backend;
 mod frontend;
+mod global;
 pub(crate) mod normal;
+mod rules;
 mod servers;
 mod stats;
 mod tokens;
 mod typed;
+mod userlist;
 
 pub use normal::{join, normal_text};
 
@@ -182,6 +186,8 @@ impl<'a> Builder<'a> {
             defaults: Default::default(),
             frontends: Vec::new(),
             backends: Vec::new(),
+            caches: Vec::new(),
+            userlists: Vec::new(),
             stats: None,
             raw: None,
         };
@@ -191,8 +197,9 @@ impl<'a> Builder<'a> {
     /// The typed import: typed sections first, the rest verbatim.
     fn typed(mut self) -> Imported<BalancerSpec> {
         let cfg = self.cfg;
-        if cfg.conditional || !cfg.outside.is_empty() {
-            let why = if cfg.conditional {
+        let conditional = conditional_sections(&cfg.sections);
+        if conditional.is_none() || !cfg.outside.is_empty() {
+            let why = if conditional.is_none() {
                 "`.if` conditional blocks"
             } else {
                 "lines outside any section"
@@ -208,6 +215,8 @@ impl<'a> Builder<'a> {
             defaults: Default::default(),
             frontends: Vec::new(),
             backends: Vec::new(),
+            caches: Vec::new(),
+            userlists: Vec::new(),
             stats: None,
             raw: None,
         };
@@ -229,10 +238,18 @@ impl<'a> Builder<'a> {
                 .find(|l| l.word(0) == "balance")
                 .map(|l| l.texts()[1..].join(" "))
         });
+        let conditional = conditional.unwrap_or_default();
+        let why_if = "holds `.if` conditional blocks (the section is kept as written)";
         for (i, s) in region.iter().enumerate() {
+            if conditional.contains(&i) {
+                self.raw_section(s, why_if);
+                continue;
+            }
             match s.kind() {
-                "backend" => {
-                    match self.backend(s, i, spec.backends.len(), inherited_balance.as_deref()) {
+                "backend" | "listen" if s.kind() == "backend" || s.name() != "stats" => {
+                    let listen = s.kind() == "listen";
+                    let index = spec.backends.len();
+                    match self.backend(s, index, inherited_balance.as_deref(), listen) {
                         Ok(b) => spec.backends.push(b),
                         Err(why) => self.raw_section(s, &why),
                     }
@@ -245,10 +262,18 @@ impl<'a> Builder<'a> {
                         Err(why) => self.raw_section(s, &why),
                     }
                 }
+                "cache" => match self.cache(s) {
+                    Ok(c) => spec.caches.push(c),
+                    Err(why) => self.raw_section(s, &why),
+                },
+                "userlist" => match self.userlist(s, spec.userlists.len()) {
+                    Ok(u) => spec.userlists.push(u),
+                    Err(why) => self.raw_section(s, &why),
+                },
                 "global" | "defaults" | "frontend" => {}
                 other => {
                     let why = match other {
-                        "listen" => "a `listen` section other than the stats page (the model has frontends and backends)".to_string(),
+                        "listen" => "a second `listen stats` section".to_string(),
                         k => format!("`{k}` sections are not modelled"),
                     };
                     self.raw_section(s, &why);
@@ -256,7 +281,11 @@ impl<'a> Builder<'a> {
             }
         }
         let backends: Vec<String> = spec.backends.iter().map(|b| b.name.clone()).collect();
-        for s in region.iter().filter(|s| s.kind() == "frontend") {
+        for (_, s) in region
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| s.kind() == "frontend" && !conditional.contains(i))
+        {
             match self.frontend(s, spec.frontends.len(), &backends, &spec.frontends) {
                 Ok(f) => spec.frontends.push(f),
                 Err(why) => self.raw_section(s, &why),
@@ -334,6 +363,36 @@ impl<'a> Builder<'a> {
             &format!("superseded by line {by}: HAProxy keeps the last one"),
         );
     }
+}
+
+/// Indexes of the proxy and other non-`global`/`defaults` sections holding `.if` blocks,
+/// each block opened and closed inside the section; `None` when a block crosses a
+/// section boundary or sits in `global` or `defaults` (the file is then kept whole).
+fn conditional_sections(sections: &[Section]) -> Option<Vec<usize>> {
+    let mut out = Vec::new();
+    for (i, s) in sections.iter().enumerate() {
+        let mut depth = 0i32;
+        let mut any = false;
+        for l in s.lines.iter().filter(|l| l.word(0).starts_with('.')) {
+            any = true;
+            match l.word(0) {
+                ".if" => depth += 1,
+                ".endif" => depth -= 1,
+                ".elif" | ".else" => {}
+                _ => return None,
+            }
+            if depth < 0 {
+                return None;
+            }
+        }
+        if depth != 0 || (any && matches!(s.kind(), "global" | "defaults")) {
+            return None;
+        }
+        if any {
+            out.push(i);
+        }
+    }
+    Some(out)
 }
 
 /// The value of the last `key VALUE` line of a section.

@@ -65,6 +65,9 @@ listen mysql
     bind *:3306
     mode tcp
     server db1 10.0.0.5:3306 check
+
+peers mypeers
+    peer lb1 10.0.0.1:10000
 ";
 
 #[test]
@@ -96,9 +99,16 @@ fn a_hand_written_file_is_typed_and_means_the_same() {
     assert!(out
         .secrets
         .contains(&"spec.stats.auth.password".to_string()));
+    let mysql = &s.backends[2];
+    assert_eq!(
+        (mysql.name.as_str(), &mysql.binds[..]),
+        ("mysql", &["*:3306".to_string()][..])
+    );
     let raw = s.raw.as_deref().unwrap();
     assert!(
-        raw.contains("listen mysql") && raw.contains("haproxy.cfg:50-54"),
+        raw.contains("peers mypeers")
+            && raw.contains("haproxy.cfg:55-57")
+            && !raw.contains("mysql"),
         "{raw}"
     );
     assert!(
@@ -144,4 +154,48 @@ fn unreadable_lines_are_errors_with_their_line_and_are_kept() {
         "ha1:/etc/haproxy/haproxy.cfg:4: unterminated double quote: `acl x \"open` (kept verbatim)"
     );
     assert!(out.spec.raw.as_deref().unwrap().contains("acl x \"open"));
+}
+
+#[test]
+fn a_section_with_an_if_block_is_kept_whole_and_the_rest_typed() {
+    let text = "global\n    maxconn 100\n\ndefaults\n    mode http\n\nfrontend pub\n    bind :80\n.if feature(QUIC)\n    bind quic4@:443 ssl crt /x.pem\n.endif\n    default_backend web\n\nbackend web\n    server a 10.0.0.1:80\n";
+    let out = run(text);
+    let s = &out.spec;
+    assert_eq!(s.global.maxconn, Some(100));
+    assert!(s.frontends.is_empty());
+    assert_eq!(s.backends[0].name, "web");
+    let raw = s.raw.as_deref().unwrap();
+    assert!(
+        raw.contains("frontend pub") && raw.contains(".if feature(QUIC)") && raw.contains(".endif"),
+        "{raw}"
+    );
+    assert!(out.summaries[0]
+        .items
+        .iter()
+        .all(|i| !i.why.contains("typed form differed")));
+    // A block in `global`, or one that crosses sections: the whole file stays verbatim.
+    for text in [
+        "global\n.if defined(X)\n    maxconn 100\n.endif\n\nbackend web\n    server a 10.0.0.1:80\n",
+        "global\n    maxconn 100\n.if defined(X)\nbackend web\n    server a 10.0.0.1:80\n.endif\n",
+    ] {
+        let out = run(text);
+        assert!(out.spec.backends.is_empty(), "{text}");
+        assert!(out.spec.raw.as_deref().unwrap().contains("(the whole file)"));
+    }
+}
+
+#[test]
+fn stats_socket_options_are_unordered_and_user_is_typed() {
+    let a = "global\n    stats socket /run/h.sock level admin mode 600 user haproxy expose-fd listeners\n";
+    let b = "global\n    stats socket /run/h.sock mode 600 level admin user haproxy expose-fd listeners\n";
+    let c = "global\n    stats socket /run/other.sock mode 600 level admin user haproxy expose-fd listeners\n";
+    let d = |x: &str, y: &str| semantic::differences(&normal_text("a", x), &normal_text("b", y));
+    assert!(d(a, b).is_empty());
+    assert!(!d(a, c).is_empty());
+    let out = run(&format!("{a}\nbackend web\n    server s 10.0.0.1:80\n"));
+    let sock = out.spec.global.stats_socket.as_ref().unwrap();
+    assert_eq!(
+        (sock.user.as_deref(), sock.mode.as_deref()),
+        (Some("haproxy"), Some("600"))
+    );
 }

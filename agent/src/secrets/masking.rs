@@ -13,6 +13,9 @@ pub fn masker_for(state: &DesiredState, secrets: &[String]) -> Masker {
         if let Some(a) = b.doc.spec.stats.as_ref().and_then(|s| s.auth.as_ref()) {
             m.add_secret(a.password.clone());
         }
+        for u in b.doc.spec.userlists.iter().flat_map(|l| &l.users) {
+            m.add_secret(u.password.clone());
+        }
     }
     m
 }

@@ -4,6 +4,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use super::balancer_sections::{Cache, SslDefaults, Userlist};
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BalancerSpec {
@@ -18,6 +20,13 @@ pub struct BalancerSpec {
     pub frontends: Vec<Frontend>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backends: Vec<Backend>,
+    /// `cache` sections: HTTP response caches that `http-request cache-use NAME` and
+    /// `http-response cache-store NAME` rules use.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caches: Vec<Cache>,
+    /// `userlist` sections: users and groups for `http_auth(NAME)` ACLs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub userlists: Vec<Userlist>,
     /// A `listen stats` section serving the statistics page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<StatsPage>,
@@ -52,6 +61,42 @@ pub struct Global {
     /// Run as a daemon (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub daemon: Option<bool>,
+    /// `uid`: numeric user id to run as (`user` names one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// `gid`: numeric group id to run as.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+    /// `ulimit-n`: the file-descriptor limit (computed from `maxconn` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ulimit_n: Option<u32>,
+    /// `nbthread`: worker threads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbthread: Option<u32>,
+    /// `hard-stop-after`: how long old processes may finish after a reload (`5m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hard_stop_after: Option<String>,
+    /// `master-worker` mode.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub master_worker: bool,
+    /// `strict-limits`: refuse to start when a limit cannot be set.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub strict_limits: bool,
+    /// `default-path` for relative file names: `current`, `config`, `parent`, `origin DIR`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_path: Option<String>,
+    /// `ca-base`: directory of relative CA file names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_base: Option<String>,
+    /// `crt-base`: directory of relative certificate file names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crt_base: Option<String>,
+    /// TLS defaults of every `bind` line (`ssl-default-bind-*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_default_bind: Option<SslDefaults>,
+    /// TLS defaults of every `server` line (`ssl-default-server-*`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_default_server: Option<SslDefaults>,
     /// Extra lines for the `global` section, verbatim.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra: Vec<String>,
@@ -66,6 +111,12 @@ pub struct StatsSocket {
     pub mode: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level: Option<SocketLevel>,
+    /// Owner of the socket file (`user haproxy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Group of the socket file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// `expose-fd listeners`: lets a reload take over listening sockets without dropping connections.
     #[serde(default)]
     pub expose_fd_listeners: bool,
@@ -100,6 +151,10 @@ pub struct Defaults {
     /// `errorfile CODE FILE`: the response HAProxy sends for that status.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub errorfiles: BTreeMap<u16, String>,
+    /// `http-check ...` rules of every backend's HTTP check, in order, after the keyword
+    /// (`send-state`, `disable-on-404`, `expect status 200-399`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_check: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub extra: Vec<String>,
 }
@@ -115,7 +170,9 @@ pub enum Mode {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Frontend {
     pub name: String,
-    /// `bind` addresses, e.g. `*:80` or `10.77.0.100:80`.
+    /// `bind` addresses, e.g. `*:80` or `10.77.0.100:80` (none: HAProxy warns, the
+    /// frontend listens nowhere).
+    #[serde(default)]
     pub binds: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
@@ -132,6 +189,8 @@ pub struct Frontend {
     /// Serve the statistics page on this frontend under this URI (`stats uri`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats_uri: Option<String>,
+    /// Named ACLs (`acl NAME CRITERION VALUES`); a name given on several entries is the
+    /// OR of them, as in HAProxy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acls: Vec<Acl>,
     /// `http-request ...` rules, verbatim after the keyword.
@@ -170,6 +229,13 @@ pub struct UseBackend {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Backend {
     pub name: String,
+    /// `bind` addresses: the backend listens itself and is written as a `listen`
+    /// section (a frontend and its backend in one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub binds: Vec<String>,
+    /// `maxconn` of a listening backend (one with `binds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maxconn: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
     /// Load-balancing algorithm (default roundrobin).
@@ -191,12 +257,27 @@ pub struct Backend {
     /// HTTP health check (`option httpchk`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health_check: Option<HealthCheck>,
+    /// More `http-check ...` rules, in order, after the keyword (`send hdr host x`,
+    /// `expect status 200-399`), written after the health check's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_check: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub options: Vec<String>,
+    /// Named ACLs for this backend's rules (`acl NAME CRITERION VALUES`); a name given on
+    /// several entries is the OR of them, as in HAProxy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acls: Vec<Acl>,
+    /// `http-request ...` rules, in order, verbatim after the keyword (`auth realm x if !ok`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_request: Vec<String>,
+    /// `http-response ...` rules, in order, verbatim after the keyword.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_response: Vec<String>,
     /// Settings applied to every server of this backend unless the server overrides them.
     #[serde(default)]
     pub server_defaults: ServerDefaults,
-    /// Servers listed explicitly.
+    /// Servers listed explicitly (none: HAProxy answers 503, e.g. a backend that only
+    /// serves `http-request` replies or is filled at run time).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub servers: Vec<Server>,
     /// Servers derived from the inventory: one per host with this role, on this port.
@@ -290,6 +371,7 @@ pub struct ServerDefaults {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Server {
     pub name: String,
+    /// IP address (IPv6 without brackets) or DNS name.
     pub address: String,
     pub port: u16,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -334,6 +416,14 @@ pub struct StatsPage {
     /// `stats admin if ...` condition, e.g. `LOCALHOST`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admin_if: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maxconn: Option<u32>,
+    /// `log` lines of the page, after the keyword (`global`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log: Vec<String>,
+    /// `timeout NAME VALUE` of the page (client, server, connect...).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub timeouts: BTreeMap<String, String>,
     /// Escape hatch: more lines for the `listen stats` section, verbatim
     /// (`stats realm ...`, `stats hide-version`, `maxconn 10`...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

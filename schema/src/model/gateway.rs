@@ -2,6 +2,7 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -26,8 +27,11 @@ pub struct GatewaySpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VirtualHost {
-    /// `ServerName`.
-    pub server_name: String,
+    /// `ServerName`. Without one the virtual host answers only as the default of its
+    /// address (httpd gives it the server's own name); it is then not probed by the
+    /// health check or `agent drill`, which address virtual hosts by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
     /// `ServerAlias` entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub server_aliases: Vec<String>,
@@ -46,9 +50,23 @@ pub struct VirtualHost {
     /// `CustomLog` lines, each the arguments as written (`${APACHE_LOG_DIR}/access.log combined`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub custom_logs: Vec<String>,
+    /// `LogFormat` definitions (a format string and the nickname `CustomLog` uses).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_formats: Vec<LogFormat>,
+    /// `ServerSignature`: the footer of server-generated pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_signature: Option<ServerSignature>,
+    /// `ErrorDocument STATUS TARGET`: per HTTP error status (400-599), a local path
+    /// (`/404.html`), a URL, or a quoted message, as written.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub error_documents: BTreeMap<u16, String>,
     /// Port of the `<VirtualHost *:PORT>` (default 443 with TLS, 80 without).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
+    /// The `<VirtualHost>` addresses, when not `*:PORT`: `10.2.3.4:443`,
+    /// `_default_:443`, `*:80 [::]:80`... Each on the virtual host's port.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub addresses: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<Tls>,
     /// Add a `*:80` virtual host that redirects every request to HTTPS.
@@ -75,6 +93,13 @@ pub struct VirtualHost {
     /// `RedirectMatch` rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redirects: Vec<RedirectRule>,
+    /// `<Directory>`, `<Location>` and `<Files>` sections with their access settings,
+    /// in order within each kind (httpd merges sections of one kind in file order).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<PathSection>,
+    /// mod_rewrite rules, in order (rendered after `RewriteEngine On`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rewrites: Vec<Rewrite>,
     /// Escape hatch: lines copied verbatim at the end of the virtual host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<String>,
@@ -94,6 +119,21 @@ pub struct Tls {
     /// `SSLCertificateChainFile` path, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<String>,
+    /// `SSLCACertificateFile`: CAs for client certificates, a path on the gateway host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_certificate: Option<String>,
+    /// `SSLProtocol`, as written (`all -SSLv3 -TLSv1 -TLSv1.1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// `SSLCipherSuite`, an OpenSSL cipher list (`HIGH:!aNULL:!MD5`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cipher_suite: Option<String>,
+    /// `SSLHonorCipherOrder`: the server's cipher order wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub honor_cipher_order: Option<bool>,
+    /// `SSLCompression` (off by default; on allows CRIME attacks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<bool>,
     /// The certificate itself (PEM, public): when given, agent writes it to
     /// `certificate` on every gateway host (mode 0644) before the site.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,4 +232,110 @@ pub struct RedirectRule {
     /// HTTP status (301, 302, 303, 307, 308; default 302).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ServerSignature {
+    On,
+    Off,
+    EMail,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LogFormat {
+    /// The format string, e.g. `%h %l %u %t "%r" %>s %b`.
+    pub format: String,
+    /// The name `CustomLog` refers to (`common_forwarded`); none sets the default format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nickname: Option<String>,
+}
+
+/// One `RewriteRule` and the `RewriteCond`s before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Rewrite {
+    /// Conditions, all of which must hold (a condition with flag `OR` is ORed with the next).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<RewriteCondition>,
+    /// Regex on the URL path, e.g. `^/old/(.*)$` (`!` negates).
+    pub pattern: String,
+    /// The new URL or path (`https://%{SERVER_NAME}%{REQUEST_URI}`), or `-` for none.
+    pub substitution: String,
+    /// Flags without brackets, comma-separated (`R=301,L`, `P,QSA,NE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RewriteCondition {
+    /// The test string, e.g. `%{HTTPS}` or `%{REQUEST_FILENAME}`.
+    pub test: String,
+    /// What it must match: a regex, `!=on`, `-f`, `-d`...
+    pub pattern: String,
+    /// Flags without brackets (`NC`, `OR`, `NV`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flags: Option<String>,
+}
+
+/// A `<Directory>`, `<Location>` or `<Files>` section (or its `…Match` form) and the
+/// access settings it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PathSection {
+    pub kind: SectionKind,
+    /// The directory, URL path or file name; a regex for the `…Match` kinds.
+    pub path: String,
+    /// `Options`: keywords (`Indexes`, `FollowSymLinks`, `None`...), all of them with
+    /// `+`/`-` (changing the inherited set) or none (replacing it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// `AllowOverride`: what `.htaccess` files may change (`None`, `All`, `AuthConfig`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_override: Vec<String>,
+    /// `Require` lines, each after the keyword (`all granted`, `ip 10.0.0.0/8`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub require: Vec<String>,
+    /// `Order` of the Apache 2.2 access rules (mod_access_compat): `allow,deny`,
+    /// `deny,allow` or `mutual-failure`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    /// `Allow from ...` lines, each the hosts after `from` (`all`, `10.0.0.0/8 ::1/128`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_from: Vec<String>,
+    /// `Deny from ...` lines, each the hosts after `from`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deny_from: Vec<String>,
+    /// `SSLOptions` (`+StdEnvVars`, `+ExportCertData`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ssl_options: Vec<String>,
+    /// `ProxyPassReverse URL` lines of a `<Location>` (the path is the section's).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proxy_pass_reverse: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum SectionKind {
+    Directory,
+    DirectoryMatch,
+    Location,
+    LocationMatch,
+    Files,
+    FilesMatch,
+}
+
+impl SectionKind {
+    /// The section's name in httpd's configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SectionKind::Directory => "Directory",
+            SectionKind::DirectoryMatch => "DirectoryMatch",
+            SectionKind::Location => "Location",
+            SectionKind::LocationMatch => "LocationMatch",
+            SectionKind::Files => "Files",
+            SectionKind::FilesMatch => "FilesMatch",
+        }
+    }
 }

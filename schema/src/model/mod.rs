@@ -8,6 +8,7 @@
 
 mod app;
 mod balancer;
+mod balancer_sections;
 mod gateway;
 mod hacluster;
 mod hacluster_primitive;
@@ -18,6 +19,7 @@ mod node;
 
 pub use app::*;
 pub use balancer::*;
+pub use balancer_sections::*;
 pub use gateway::*;
 pub use hacluster::*;
 pub use hacluster_primitive::*;

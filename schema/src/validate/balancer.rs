@@ -1,8 +1,8 @@
 //! Balancer checks: hosts with role `balancer`, frontends, ACLs, backends, servers, durations.
 
 use super::cx::{absolute, unique_names, Cx};
-use super::frontend::{binds, frontend};
-use super::haproxy_names::TIMEOUTS;
+use super::frontend::{acls, binds, frontend, rules};
+use super::haproxy_names::{HTTP_CHECK, TIMEOUTS};
 use super::net;
 use crate::load::hints::closest;
 use crate::model::*;
@@ -38,7 +38,11 @@ pub(super) fn check(cx: &mut Cx) {
         if let Some(t) = &spec.global.stats_timeout {
             cx.duration(doc, "spec.global.statsTimeout", t, false);
         }
+        super::balancer_global::check(cx, doc, &spec.global);
+        super::balancer_global::userlists(cx, doc, &spec.userlists);
+        super::balancer_global::caches(cx, doc, &spec.caches);
         timeouts(cx, doc, "spec.defaults", &spec.defaults.timeouts);
+        http_checks(cx, doc, "spec.defaults", &spec.defaults.http_check);
         for (i, f) in spec.frontends.iter().enumerate() {
             timeouts(cx, doc, &format!("spec.frontends[{i}]"), &f.timeouts);
         }
@@ -70,7 +74,18 @@ pub(super) fn check(cx: &mut Cx) {
         for (i, be) in spec.backends.iter().enumerate() {
             let at = format!("spec.backends[{i}]");
             backend(cx, doc, &at, be);
-            if !used.contains(be.name.as_str()) {
+            if !be.binds.is_empty() {
+                binds(cx, doc, &format!("{at}.binds"), &be.binds);
+            } else if be.maxconn.is_some() {
+                let hint = "set `maxconn` on the frontend, or give the backend `binds`".to_string();
+                cx.error(
+                    doc,
+                    &format!("{at}.maxconn"),
+                    format!("`maxconn` on backend `{}`, which does not listen", be.name),
+                    Some(hint),
+                );
+            }
+            if !used.contains(be.name.as_str()) && be.binds.is_empty() {
                 let hint =
                     "route to it with `defaultBackend` or `useBackends`, or remove it".to_string();
                 cx.warn(
@@ -83,6 +98,7 @@ pub(super) fn check(cx: &mut Cx) {
         }
         if let Some(s) = &spec.stats {
             binds(cx, doc, "spec.stats.binds", &s.binds);
+            timeouts(cx, doc, "spec.stats", &s.timeouts);
             if let Some(u) = &s.uri {
                 absolute(cx, doc, "spec.stats.uri", u);
             }
@@ -95,14 +111,18 @@ pub(super) fn check(cx: &mut Cx) {
 
 fn backend(cx: &mut Cx, doc: &Origin, at: &str, b: &Backend) {
     if b.servers.is_empty() && b.servers_from.is_none() {
-        let hint = "add `servers:` or `serversFrom: {role: worker, port: 30080}`".to_string();
-        cx.error(
+        let hint = "add `servers:` or `serversFrom: {role: worker, port: 30080}` (without any, HAProxy answers 503)".to_string();
+        cx.warn(
             doc,
             &format!("{at}.name"),
             format!("backend `{}` has no servers", b.name),
             Some(hint),
         );
     }
+    acls(cx, doc, at, &b.acls);
+    http_checks(cx, doc, at, &b.http_check);
+    rules(cx, doc, at, "httpRequest", &b.http_request);
+    rules(cx, doc, at, "httpResponse", &b.http_response);
     let sd = &b.server_defaults;
     if let Some(i) = &sd.inter {
         cx.duration(doc, &format!("{at}.serverDefaults.inter"), i, false);
@@ -170,6 +190,24 @@ fn timeouts(cx: &mut Cx, doc: &Origin, at: &str, map: &std::collections::BTreeMa
             );
         }
         cx.duration(doc, &at, value, false);
+    }
+}
+
+/// `http-check` rules: a known directive first.
+fn http_checks(cx: &mut Cx, doc: &Origin, at: &str, rules: &[String]) {
+    for (j, r) in rules.iter().enumerate() {
+        let first = r.split_whitespace().next().unwrap_or_default();
+        if !HTTP_CHECK.contains(&first) {
+            cx.error(
+                doc,
+                &format!("{at}.httpCheck[{j}]"),
+                format!("`{r}` is not an http-check rule"),
+                Some(format!(
+                    "a rule starting with one of: {}",
+                    HTTP_CHECK.join(", ")
+                )),
+            );
+        }
     }
 }
 

@@ -16,15 +16,23 @@ pub(super) fn frontend<'a>(
     backends: &[&str],
     used: &mut BTreeSet<&'a str>,
 ) {
-    binds(cx, doc, &format!("{at}.binds"), &f.binds);
+    if f.binds.is_empty() {
+        let hint = "add a bind like `*:80`, or make it a backend".to_string();
+        cx.warn(
+            doc,
+            &format!("{at}.name"),
+            format!("frontend `{}` has no bind address", f.name),
+            Some(hint),
+        );
+    } else {
+        binds(cx, doc, &format!("{at}.binds"), &f.binds);
+    }
     if let Some(u) = &f.stats_uri {
         absolute(cx, doc, &format!("{at}.statsUri"), u);
     }
-    let acls = f.acls.iter().enumerate();
-    cx.unique(
-        "ACL",
-        acls.map(|(j, a)| (doc, format!("{at}.acls[{j}].name"), a.name.clone())),
-    );
+    acls(cx, doc, at, &f.acls);
+    rules(cx, doc, at, "httpRequest", &f.http_request);
+    rules(cx, doc, at, "httpResponse", &f.http_response);
     let declared: Vec<&str> = f.acls.iter().map(|a| a.name.as_str()).collect();
     let mut backend_ref = |cx: &mut Cx, path: String, name: &'a str| {
         used.insert(name);
@@ -71,6 +79,68 @@ pub(super) fn frontend<'a>(
             format!("frontend `{}` routes to no backend", f.name),
             Some(hint),
         );
+    }
+}
+
+/// ACL names HAProxy takes, non-empty conditions; a name repeated on entries that are
+/// not one after the other is refused (HAProxy ORs them, which the list then hides).
+pub(super) fn acls(cx: &mut Cx, doc: &Origin, at: &str, acls: &[Acl]) {
+    for (j, a) in acls.iter().enumerate() {
+        let ok = !a.name.is_empty()
+            && a.name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.:".contains(c));
+        if !ok {
+            let hint = "letters, digits, `_`, `-`, `.` and `:`, like `is_static`".to_string();
+            cx.error(
+                doc,
+                &format!("{at}.acls[{j}].name"),
+                format!("invalid ACL name `{}`", a.name),
+                Some(hint),
+            );
+        }
+        if a.condition.split_whitespace().next().is_none() {
+            let hint = "a criterion and its values, like `path_beg /static`".to_string();
+            cx.error(
+                doc,
+                &format!("{at}.acls[{j}].condition"),
+                format!("ACL `{}` has an empty condition", a.name),
+                Some(hint),
+            );
+        }
+        let earlier = acls[..j].iter().rposition(|b| b.name == a.name);
+        if earlier.is_some_and(|e| e + 1 != j) {
+            let hint = format!(
+                "entries of one name are ORed: list every `{}` entry one after the other",
+                a.name
+            );
+            cx.error(
+                doc,
+                &format!("{at}.acls[{j}].name"),
+                format!("duplicate ACL `{}` away from its first entries", a.name),
+                Some(hint),
+            );
+        }
+    }
+}
+
+/// `http-request` / `http-response` rules: an action first (`set-header`, `deny`...).
+pub(super) fn rules(cx: &mut Cx, doc: &Origin, at: &str, field: &str, rules: &[String]) {
+    for (j, r) in rules.iter().enumerate() {
+        let action = r.split_whitespace().next().unwrap_or_default();
+        let ok = !action.is_empty()
+            && action
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_(),.".contains(c));
+        if !ok {
+            let hint = "the rule after the keyword, starting with its action, like `set-header X-Forwarded-Proto https`".to_string();
+            cx.error(
+                doc,
+                &format!("{at}.{field}[{j}]"),
+                format!("`{r}` does not start with an HAProxy action"),
+                Some(hint),
+            );
+        }
     }
 }
 

@@ -39,7 +39,10 @@ pub(super) fn check(cx: &mut Cx) {
             (
                 doc,
                 format!("spec.vhosts[{i}].serverName"),
-                format!("{}:{port}", v.server_name),
+                match &v.server_name {
+                    Some(n) => format!("{n}:{port}"),
+                    None => format!("(vhost {i} without serverName):{port}"),
+                },
             )
         });
         cx.unique("virtual host", keys);
@@ -50,18 +53,27 @@ pub(super) fn check(cx: &mut Cx) {
 }
 
 fn vhost(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
-    let name = v.server_name.strip_prefix("*.").unwrap_or(&v.server_name);
-    if !net::is_address(name) {
-        let hint = "a DNS name like `app.example.org` (or an IP address)".to_string();
+    let name = v.server_name.as_deref().unwrap_or("");
+    if v.server_name.is_some() && !net::is_server_name(name) {
+        let hint = "a DNS name like `app.example.org` (or an IP address; letters, digits, `-`, `_` and dots)".to_string();
         cx.error(
             doc,
             &format!("{at}.serverName"),
-            format!("invalid server name `{}`", v.server_name),
+            format!("invalid server name `{name}`"),
             Some(hint),
         );
     }
     if let Some(p) = v.port {
         cx.port(doc, &format!("{at}.port"), p);
+    }
+    super::gateway_site::check(cx, doc, at, v);
+    if v.redirect_http && v.server_name.is_none() {
+        cx.error(
+            doc,
+            &format!("{at}.redirectHttp"),
+            "redirect to HTTPS on a virtual host without serverName",
+            Some("set `serverName`: the redirect goes to `https://<serverName>/`".into()),
+        );
     }
     if v.redirect_http && v.tls.is_none() {
         let hint = "add `tls:` or drop `redirectHttp`".to_string();

@@ -42,3 +42,69 @@ pub const PREDEFINED_ACLS: &[&str] = &[
     "TRUE",
     "WAIT_END",
 ];
+
+/// `ssl-default-*-options` keywords without a value.
+pub const SSL_OPTIONS: &[&str] = &[
+    "no-sslv3",
+    "no-tlsv10",
+    "no-tlsv11",
+    "no-tlsv12",
+    "no-tlsv13",
+    "no-tls-tickets",
+    "force-sslv3",
+    "force-tlsv10",
+    "force-tlsv11",
+    "force-tlsv12",
+    "force-tlsv13",
+    "prefer-client-ciphers",
+    "no-ca-names",
+    "allow-0rtt",
+];
+
+/// TLS versions `ssl-min-ver` / `ssl-max-ver` take.
+pub const SSL_VERSIONS: &[&str] = &["SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
+
+/// An `ssl-default-*-options` list split into entries (`ssl-min-ver X` is one), or the
+/// first word that is not an option.
+pub fn ssl_options(words: &[&str]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let w = words[i];
+        if w == "ssl-min-ver" || w == "ssl-max-ver" {
+            match words.get(i + 1) {
+                Some(v) if SSL_VERSIONS.contains(v) => out.push(format!("{w} {v}")),
+                _ => return Err(format!("`{w}` needs one of {}", SSL_VERSIONS.join(", "))),
+            }
+            i += 2;
+        } else if SSL_OPTIONS.contains(&w) {
+            out.push(w.to_string());
+            i += 1;
+        } else {
+            return Err(format!("unknown option `{w}`"));
+        }
+    }
+    Ok(out)
+}
+
+/// `default-path` values.
+pub fn default_path_ok(v: &str) -> bool {
+    let w: Vec<&str> = v.split_whitespace().collect();
+    matches!(
+        w.as_slice(),
+        ["current"] | ["config"] | ["parent"] | ["origin", _]
+    )
+}
+
+/// What an `http-check` rule starts with.
+pub const HTTP_CHECK: &[&str] = &[
+    "comment",
+    "connect",
+    "disable-on-404",
+    "expect",
+    "send",
+    "send-state",
+    "set-var",
+    "set-var-fmt",
+    "unset-var",
+];

@@ -8,10 +8,13 @@
 //!
 //! One module per kind; `net` holds the value syntaxes (addresses, durations...).
 
+pub mod apache_names;
 mod balancer;
+mod balancer_global;
 pub(crate) mod cx;
 mod frontend;
 mod gateway;
+mod gateway_site;
 mod hacluster;
 pub mod hacluster_rsc;
 mod hacluster_rules;

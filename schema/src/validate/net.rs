@@ -19,6 +19,26 @@ pub fn is_hostname(s: &str) -> bool {
         && !s.split('.').all(|l| l.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// A virtual host's `ServerName` as httpd matches it against `Host`: an IP address, or
+/// dot-separated labels of letters, digits, `-` and `_` (names in the wild, and
+/// placeholders such as `YOUR_SERVER_FQDN`, use underscores), optionally `*.` first.
+pub fn is_server_name(s: &str) -> bool {
+    let name = s.strip_prefix("*.").unwrap_or(s);
+    is_address(name)
+        || (name.len() <= 253
+            && name.split('.').all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && l.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+            })
+            && !name
+                .split('.')
+                .all(|l| l.chars().all(|c| c.is_ascii_digit())))
+}
+
 /// An IP address or a DNS name a host can be reached at.
 pub fn is_address(s: &str) -> bool {
     s.parse::<IpAddr>().is_ok() || is_hostname(s)

@@ -70,7 +70,7 @@ fn certificate<R: Remote>(
         .gateways
         .iter()
         .flat_map(|g| &g.doc.spec.vhosts)
-        .find(|v| v.server_name == r.vhost)
+        .find(|v| v.server_name.as_deref() == Some(r.vhost.as_str()))
         .and_then(|v| v.tls.as_ref())
         .and_then(|t| t.certificate_pem.as_deref())
         .and_then(tls::pem_certificate_der);

@@ -299,7 +299,8 @@ fn redirects(
         if v.tls.is_none() || v.port.is_some() {
             continue;
         }
-        let target = format!("https://{}/", v.server_name);
+        let Some(name) = &v.server_name else { continue };
+        let target = format!("https://{name}/");
         let found = nodes.iter().enumerate().find(|(j, n)| {
             let Node::Block(b) = n else { return false };
             if !b.is("VirtualHost")
@@ -332,7 +333,7 @@ fn redirects(
                     _ => return false,
                 }
             }
-            redirect && names == [v.server_name.clone()] && aliases == v.server_aliases
+            redirect && names == [name.clone()] && aliases == v.server_aliases
         });
         if let Some((j, _)) = found {
             out.insert(*i, j);

@@ -6,6 +6,7 @@ use super::normal::{class_of, expand_modules, unwraps, Ctx};
 use super::select::{bare, directives};
 use super::tokens::{Block, Directive, Node};
 use super::vhost_parts::{cache_rule, redirect, response_header, routes};
+use schema::validate::apache_names::vhost_address;
 use schema::validate::net;
 use schema::{EncodedSlashes, HeaderSet, Tls, VirtualHost};
 
@@ -38,17 +39,32 @@ pub fn unwrapped<'n>(nodes: &'n [Node], ctx: &Ctx<'_>) -> Vec<(&'n Block, String
     out
 }
 
+/// The port every address of a `<VirtualHost>` shares, and the addresses when they
+/// are not just `*:PORT`.
+fn addresses(b: &Block) -> Option<(u16, Vec<String>)> {
+    if let Some(p) = star_port(b) {
+        return Some((p, Vec::new()));
+    }
+    let ports: Vec<u16> = b
+        .args
+        .iter()
+        .map(|a| vhost_address(a).map(|(_, p)| p))
+        .collect::<Option<_>>()?;
+    let port = *ports.first()?;
+    ports
+        .iter()
+        .all(|p| *p == port)
+        .then(|| (port, b.args.clone()))
+}
+
 pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
-    let port = star_port(b).ok_or("its address is not `*:PORT`")?;
+    let (port, addresses) =
+        addresses(b).ok_or("its addresses are not `HOST:PORT`, all on one port")?;
     let nodes: Vec<&Node> = expand_modules(&b.children, ctx);
     let names = directives(&nodes, |d| d.is("ServerName"));
     let server_name = match names.as_slice() {
-        [d] if d.args.len() == 1
-            && net::is_address(d.arg(0).strip_prefix("*.").unwrap_or(d.arg(0))) =>
-        {
-            d.arg(0).to_string()
-        }
-        [] => return Err("it has no ServerName".into()),
+        [d] if d.args.len() == 1 && net::is_server_name(d.arg(0)) => Some(d.arg(0).to_string()),
+        [] => None,
         _ => return Err("a ServerName the model does not take".into()),
     };
     let mut typed: Vec<&Directive> = names.clone();
@@ -65,7 +81,11 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         error_log: None,
         log_level: None,
         custom_logs: Vec::new(),
+        log_formats: Vec::new(),
+        server_signature: None,
+        error_documents: Default::default(),
         port: None,
+        addresses,
         tls: None,
         redirect_http: false,
         proxy_preserve_host: false,
@@ -75,6 +95,8 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         cache_control: Vec::new(),
         routes: Vec::new(),
         redirects: Vec::new(),
+        sections: Vec::new(),
+        rewrites: Vec::new(),
         raw: None,
     };
     for (name, slot) in [
@@ -99,10 +121,12 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         v.custom_logs = l;
         typed.extend(&logs);
     }
-    if let Some((tls, used)) = tls(&nodes) {
-        v.tls = Some(tls);
+    if let Some((mut tls, used)) = tls(&nodes) {
         typed.extend(used);
+        typed.extend(super::vhost_site::tls_settings(&nodes, &mut tls));
+        v.tls = Some(tls);
     }
+    typed.extend(super::vhost_site::settings(&nodes, &mut v));
     let default_port = if v.tls.is_some() { 443 } else { 80 };
     if port != default_port {
         v.port = Some(port);
@@ -178,6 +202,7 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         .copied()
         .filter(|n| class_of(n) == "<location>")
         .collect();
+    let mut classes = vec!["<directory>", "<files>"];
     if let Some(c) = locations
         .iter()
         .map(|n| cache_rule(n))
@@ -185,7 +210,12 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
     {
         v.cache_control = c;
         typed_nodes.extend(&locations);
+    } else {
+        classes.push("<location>");
     }
+    let (sections, used) = super::vhost_sections::sections(&nodes, &classes);
+    v.sections = sections;
+    typed_nodes.extend(used);
     let raw: Vec<&Node> = nodes
         .iter()
         .copied()
@@ -227,6 +257,11 @@ fn tls<'n>(nodes: &[&'n Node]) -> Option<(Tls, Vec<&'n Directive>)> {
         certificate: cert.arg(0).into(),
         key: key.arg(0).into(),
         chain: chain.map(|c| c.arg(0).to_string()),
+        ca_certificate: None,
+        protocol: None,
+        cipher_suite: None,
+        honor_cipher_order: None,
+        compression: None,
         certificate_pem: None,
         key_pem: None,
     };

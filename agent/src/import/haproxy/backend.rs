@@ -2,7 +2,7 @@
 
 use super::servers::group;
 use super::tokens::{Line, Section};
-use super::typed::{last_of, mode, single_parsed, with_kw};
+use super::typed::{bind_ok, last_of, mode, single_parsed, with_kw};
 use super::Builder;
 use schema::validate::net;
 use schema::{Backend, Balance, Cookie, CookieMode, HealthCheck, Server, ServerDefaults};
@@ -36,6 +36,13 @@ fn server_line<'l>(l: &'l Line) -> Option<ServerLine<'l>> {
     }
     let (addr, port) = l.word(2).rsplit_once(':')?;
     let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
+    // `[v6]:port`: the model holds the address without brackets, the renderer adds them.
+    let addr = match addr.strip_prefix('[').and_then(|a| a.strip_suffix(']')) {
+        Some(v6) if v6.parse::<std::net::Ipv6Addr>().is_ok() => v6,
+        Some(_) => return None,
+        None if addr.contains(':') => return None,
+        None => addr,
+    };
     if !net::is_address(addr) || l.words[2].text != l.raw[l.words[2].start..l.words[2].end] {
         return None;
     }
@@ -92,16 +99,24 @@ impl Builder<'_> {
         &mut self,
         s: &Section,
         index: usize,
-        done: usize,
         inherited: Option<&str>,
+        listen: bool,
     ) -> Result<Backend, String> {
-        let _ = done;
         if s.header.words.len() != 2 {
-            return Err("a backend header with more than a name".into());
+            return Err("a section header with more than a name".into());
         }
         let lines: Vec<&Line> = s.lines.iter().collect();
         if lines.iter().any(|l| l.error.is_some()) {
             return Err("a line HAProxy's syntax does not allow".into());
+        }
+        let binds = with_kw(&lines, "bind");
+        if listen
+            && (binds.is_empty()
+                || !binds
+                    .iter()
+                    .all(|l| l.words.len() >= 2 && bind_ok(l.word(1))))
+        {
+            return Err("a `listen` section with no bind, or one the model does not take".into());
         }
         let balances = with_kw(&lines, "balance");
         let algo = match balances.last() {
@@ -116,8 +131,8 @@ impl Builder<'_> {
         };
         let servers: Vec<&Line> = with_kw(&lines, "server");
         let parsed: Vec<Option<ServerLine>> = servers.iter().map(|l| server_line(l)).collect();
-        if servers.is_empty() || parsed.iter().any(Option::is_none) {
-            return Err("no servers, or a server address or option the model does not take".into());
+        if parsed.iter().any(Option::is_none) {
+            return Err("a server address or option the model does not take".into());
         }
         let mut parsed: Vec<ServerLine> = parsed.into_iter().flatten().collect();
         let mut names: Vec<&str> = parsed.iter().map(|p| p.server.name.as_str()).collect();
@@ -129,6 +144,8 @@ impl Builder<'_> {
         self.typed_line(&s.header);
         let mut b = Backend {
             name: s.name().to_string(),
+            binds: Vec::new(),
+            maxconn: None,
             mode: None,
             balance: Some(algo),
             fullconn: None,
@@ -137,7 +154,11 @@ impl Builder<'_> {
             timeouts: Default::default(),
             cookie: None,
             health_check: None,
+            http_check: Vec::new(),
             options: Vec::new(),
+            acls: Vec::new(),
+            http_request: Vec::new(),
+            http_response: Vec::new(),
             server_defaults: ServerDefaults::default(),
             servers: Vec::new(),
             servers_from: None,
@@ -155,6 +176,13 @@ impl Builder<'_> {
                 },
             ),
         }
+        if listen {
+            for l in &binds {
+                b.binds.push(l.rest(1));
+                self.typed_line(l);
+            }
+            b.maxconn = single_parsed(self, &lines, "maxconn");
+        }
         let modes = with_kw(&lines, "mode");
         if !modes.is_empty()
             && modes
@@ -171,7 +199,15 @@ impl Builder<'_> {
         b.timeouts = self.timeouts(&lines);
         b.cookie = self.cookie(&lines, &parsed, &at);
         b.health_check = self.health_check(&lines);
+        if b.health_check.is_some() {
+            b.http_check = self.http_checks(&lines);
+        }
         b.options = self.options(&lines);
+        if let Some(r) = self.rules(&lines) {
+            b.acls = r.acls;
+            b.http_request = r.http_request;
+            b.http_response = r.http_response;
+        }
         self.promote_defaults(&mut b.server_defaults, &mut parsed, &at);
         for p in parsed {
             let mut srv = p.server;

@@ -26,12 +26,11 @@ impl Builder<'_> {
             return Err("a line HAProxy's syntax does not allow".into());
         }
         let binds = with_kw(&lines, "bind");
-        if binds.is_empty()
-            || !binds
-                .iter()
-                .all(|l| l.words.len() >= 2 && bind_ok(l.word(1)))
+        if !binds
+            .iter()
+            .all(|l| l.words.len() >= 2 && bind_ok(l.word(1)))
         {
-            return Err("a bind address the model does not take (or none)".into());
+            return Err("a bind address the model does not take".into());
         }
         let at = format!("spec.frontends[{index}]");
         let start = self.summary.typed;
@@ -90,31 +89,10 @@ impl Builder<'_> {
             }
         }
         // ACLs and the rules naming them: typed together, or all kept in order as extra.
-        let acls = with_kw(&lines, "acl");
-        let mut names: Vec<&str> = acls.iter().map(|l| l.word(1)).collect();
-        names.sort();
-        let unique =
-            names.windows(2).all(|w| w[0] != w[1]) && acls.iter().all(|l| l.words.len() >= 3);
-        if unique {
-            for l in &acls {
-                f.acls.push(Acl {
-                    name: l.word(1).to_string(),
-                    condition: l.rest(2),
-                });
-                self.typed_line(l);
-            }
-            for (kw, list) in [
-                ("http-request", &mut f.http_request),
-                ("http-response", &mut f.http_response),
-            ] {
-                for l in with_kw(&lines, kw)
-                    .into_iter()
-                    .filter(|l| l.words.len() >= 2)
-                {
-                    list.push(l.rest(1));
-                    self.typed_line(l);
-                }
-            }
+        if let Some(r) = self.rules(&lines) {
+            f.acls = r.acls;
+            f.http_request = r.http_request;
+            f.http_response = r.http_response;
             let uses = with_kw(&lines, "use_backend");
             let typed: Vec<Option<UseBackend>> = uses
                 .iter()
@@ -129,7 +107,7 @@ impl Builder<'_> {
                 self.comments.add(format!("{at}.extra"), "use_backend rules kept as written: one names a backend or ACL the model does not type".to_string());
             }
         } else {
-            self.comments.add(format!("{at}.extra"), "ACLs kept as written (a name is declared twice, which HAProxy ORs), and the rules after them".to_string());
+            self.comments.add(format!("{at}.extra"), "ACLs kept as written (a name repeated away from its first lines, or one the model does not take), and the rules after them".to_string());
         }
         let defaults: Vec<&Line> = with_kw(&lines, "default_backend");
         if !defaults.is_empty()

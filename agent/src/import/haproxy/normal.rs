@@ -12,6 +12,7 @@
 //!   roundrobin, or the defaults') are made explicit;
 //! - `stats enable` is implied by any other `stats` line of a proxy;
 //! - `option httpchk URI` means `option httpchk OPTIONS URI`;
+//! - the `keyword value` options of a `stats socket` are unordered;
 //! - `default-server` settings are folded into the servers that follow them, and a
 //!   server's options are sorted, `no-X` cancelling `X`.
 
@@ -58,7 +59,7 @@ pub fn normal(cfg: &Config, file: &str) -> Normal {
                 s.lines
                     .iter()
                     .filter(|l| !l.word(0).starts_with('.'))
-                    .map(|l| (words_of(l), origin(l))),
+                    .map(|l| (socket_options_sorted(words_of(l)), origin(l))),
             ),
             "defaults" => {
                 let lines = canonical_lines(s, &Inherited::default(), false);
@@ -110,6 +111,21 @@ pub fn normal(cfg: &Config, file: &str) -> Normal {
         }
     }
     out
+}
+
+/// `stats socket PATH` options are unordered `keyword value` pairs: sorted, when every
+/// one is a pair HAProxy reads that way.
+fn socket_options_sorted(w: Vec<String>) -> Vec<String> {
+    const PAIRS: &[&str] = &["mode", "level", "user", "group", "uid", "gid", "expose-fd"];
+    if w.len() < 3 || w[0] != "stats" || w[1] != "socket" || !(w.len() - 3).is_multiple_of(2) {
+        return w;
+    }
+    let mut pairs: Vec<&[String]> = w[3..].chunks(2).collect();
+    if !pairs.iter().all(|p| PAIRS.contains(&p[0].as_str())) {
+        return w;
+    }
+    pairs.sort();
+    w[..3].iter().cloned().chain(pairs.concat()).collect()
 }
 
 fn words_of(l: &Line) -> Vec<String> {

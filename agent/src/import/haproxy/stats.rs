@@ -47,6 +47,9 @@ impl Builder<'_> {
             refresh: None,
             auth: None,
             admin_if: None,
+            maxconn: super::typed::single_parsed(self, &lines, "maxconn"),
+            log: self.logs(&lines),
+            timeouts: self.timeouts(&lines),
             extra: Vec::new(),
         };
         for l in binds.iter().chain(&modes) {

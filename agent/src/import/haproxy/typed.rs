@@ -2,7 +2,7 @@
 
 use super::tokens::{Line, Section};
 use super::Builder;
-use schema::validate::haproxy_names::TIMEOUTS;
+use schema::validate::haproxy_names::{HTTP_CHECK, TIMEOUTS};
 use schema::validate::net;
 use schema::{Defaults, Global, Mode, SocketLevel, StatsSocket};
 
@@ -77,6 +77,7 @@ impl Builder<'_> {
                 }
             }
         }
+        self.global_more(&lines, &mut g);
         for l in lines {
             if self.handled(l.no) {
                 continue;
@@ -137,6 +138,21 @@ impl Builder<'_> {
             }
         }
         d.options = self.options(&lines);
+        let checks: Vec<&Line> = lines
+            .iter()
+            .copied()
+            .filter(|l| l.word(0) == "option" && l.word(1) == "httpchk")
+            .collect();
+        let negated = lines
+            .iter()
+            .any(|l| l.word(0) == "no" && l.word(2) == "httpchk");
+        if !negated && checks.iter().all(|l| l.error.is_none()) {
+            if let Some(l) = last_of(self, &checks) {
+                d.options.push(l.rest(1));
+                self.typed_line(l);
+            }
+            d.http_check = self.http_checks(&lines);
+        }
         for l in lines {
             if self.handled(l.no) {
                 continue;
@@ -213,6 +229,26 @@ impl Builder<'_> {
         out
     }
 
+    /// Every `http-check` line not counted yet, in order, when each starts with a known rule.
+    pub(super) fn http_checks(&mut self, lines: &[&Line]) -> Vec<String> {
+        let all: Vec<&Line> = with_kw(lines, "http-check")
+            .into_iter()
+            .filter(|l| !self.handled(l.no))
+            .collect();
+        let ok = all
+            .iter()
+            .all(|l| l.words.len() >= 2 && l.error.is_none() && HTTP_CHECK.contains(&l.word(1)));
+        if !ok {
+            return Vec::new();
+        }
+        all.iter()
+            .map(|l| {
+                self.typed_line(l);
+                l.rest(1)
+            })
+            .collect()
+    }
+
     /// Whether line `no` was already counted (typed, superseded...).
     pub(super) fn handled(&self, no: usize) -> bool {
         self.summary.typed_seen(no) || self.summary.items.iter().any(|i| i.line == no)
@@ -267,6 +303,8 @@ fn stats_socket(l: &Line) -> Option<StatsSocket> {
         path: w.get(2)?.to_string(),
         mode: None,
         level: None,
+        user: None,
+        group: None,
         expose_fd_listeners: false,
     };
     let mut i = 3;
@@ -278,6 +316,8 @@ fn stats_socket(l: &Line) -> Option<StatsSocket> {
                 s.level = Some(SocketLevel::Operator)
             }
             ("level", Some(&"user")) if s.level.is_none() => s.level = Some(SocketLevel::User),
+            ("user", Some(u)) if s.user.is_none() => s.user = Some(u.to_string()),
+            ("group", Some(g)) if s.group.is_none() => s.group = Some(g.to_string()),
             ("expose-fd", Some(&"listeners")) if !s.expose_fd_listeners => {
                 s.expose_fd_listeners = true
             }

@@ -12,6 +12,7 @@ pub mod drift_changes;
 pub mod health;
 pub mod kind;
 pub mod render;
+pub mod render_global;
 pub mod runtime;
 pub mod runtime_apply;
 

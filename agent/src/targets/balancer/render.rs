@@ -8,7 +8,7 @@
 use crate::rendered::{header, source_name, target_hosts, ManagedFile, RenderError};
 use schema::{
     Backend, Balance, BalancerSpec, CookieMode, Defaults, DesiredState, Document, Frontend, Global,
-    Host, Located, Mode, Server, SocketLevel, StatsPage,
+    Host, Located, Mode, Server, SocketLevel,
 };
 use std::fmt::Write;
 
@@ -78,8 +78,10 @@ pub fn render(
         let derived = derived_servers(state, b);
         write_backend(&mut body, b, &derived);
     }
+    super::render_global::write_caches(&mut body, &spec.caches);
+    super::render_global::write_userlists(&mut body, &spec.userlists);
     if let Some(s) = &spec.stats {
-        write_stats(&mut body, s);
+        super::render_global::write_stats(&mut body, s);
     }
     if let Some(raw) = &spec.raw {
         body.push_str("\n# raw (verbatim from the document)\n");
@@ -92,12 +94,13 @@ pub fn render(
         .as_ref()
         .filter(|s| s.expose_fd_listeners)
         .map(|s| s.path.as_str());
-    // stats auth carries a password: keep the file private to root.
-    let mode = if spec.stats.as_ref().is_some_and(|s| s.auth.is_some()) {
-        0o600
-    } else {
-        0o644
-    };
+    // stats auth and userlists carry passwords: keep the file private to root.
+    let mode =
+        if spec.stats.as_ref().is_some_and(|s| s.auth.is_some()) || !spec.userlists.is_empty() {
+            0o600
+        } else {
+            0o644
+        };
     Ok(hosts
         .into_iter()
         .map(|h| file_for(h, transfer, &body, mode, &source))
@@ -195,6 +198,11 @@ fn write_global(out: &mut String, g: &Global) {
                 }
             );
         }
+        for (kw, v) in [("user", &s.user), ("group", &s.group)] {
+            if let Some(v) = v {
+                let _ = write!(l, " {kw} {v}");
+            }
+        }
         if s.expose_fd_listeners {
             l.push_str(" expose-fd listeners");
         }
@@ -212,6 +220,7 @@ fn write_global(out: &mut String, g: &Global) {
     if let Some(gr) = &g.group {
         line(out, format!("group {gr}"));
     }
+    super::render_global::write_global_more(out, g);
     if g.daemon.unwrap_or(true) {
         line(out, "daemon");
     }
@@ -242,6 +251,9 @@ fn write_defaults(out: &mut String, d: &Defaults) {
     }
     for (code, file) in &d.errorfiles {
         line(out, format!("errorfile {code} {file}"));
+    }
+    for r in &d.http_check {
+        line(out, format!("http-check {r}"));
     }
     for e in &d.extra {
         line(out, e);
@@ -293,9 +305,19 @@ fn write_frontend(out: &mut String, f: &Frontend) {
 }
 
 fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
-    let _ = writeln!(out, "\nbackend {}", b.name);
+    if b.binds.is_empty() {
+        let _ = writeln!(out, "\nbackend {}", b.name);
+    } else {
+        let _ = writeln!(out, "\nlisten {}", b.name);
+    }
+    for a in &b.binds {
+        line(out, format!("bind {a}"));
+    }
     if let Some(m) = b.mode {
         line(out, format!("mode {}", mode_str(m)));
+    }
+    if let Some(m) = b.maxconn {
+        line(out, format!("maxconn {m}"));
     }
     let balance = b.balance.unwrap_or(Balance::Roundrobin).as_str();
     line(out, format!("balance {balance}"));
@@ -333,8 +355,20 @@ fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
             line(out, format!("http-check expect status {s}"));
         }
     }
+    for r in &b.http_check {
+        line(out, format!("http-check {r}"));
+    }
     for o in &b.options {
         line(out, format!("option {o}"));
+    }
+    for a in &b.acls {
+        line(out, format!("acl {} {}", a.name, a.condition));
+    }
+    for r in &b.http_request {
+        line(out, format!("http-request {r}"));
+    }
+    for r in &b.http_response {
+        line(out, format!("http-response {r}"));
     }
     for e in &b.extra {
         line(out, e);
@@ -346,7 +380,11 @@ fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
 
 fn server_line(b: &Backend, s: &Server) -> String {
     let d = &b.server_defaults;
-    let mut l = format!("server {} {}:{}", s.name, s.address, s.port);
+    let mut l = if s.address.contains(':') {
+        format!("server {} [{}]:{}", s.name, s.address, s.port)
+    } else {
+        format!("server {} {}:{}", s.name, s.address, s.port)
+    };
     if let Some(w) = s.weight.or(d.weight) {
         let _ = write!(l, " weight {w}");
     }
@@ -379,31 +417,6 @@ fn server_line(b: &Backend, s: &Server) -> String {
         l.push_str(e);
     }
     l
-}
-
-fn write_stats(out: &mut String, s: &StatsPage) {
-    out.push_str("\nlisten stats\n");
-    for b in &s.binds {
-        line(out, format!("bind {b}"));
-    }
-    line(out, "mode http");
-    line(out, "stats enable");
-    line(
-        out,
-        format!("stats uri {}", s.uri.as_deref().unwrap_or("/stats")),
-    );
-    if let Some(r) = &s.refresh {
-        line(out, format!("stats refresh {r}"));
-    }
-    if let Some(a) = &s.auth {
-        line(out, format!("stats auth {}:{}", a.user, a.password));
-    }
-    if let Some(c) = &s.admin_if {
-        line(out, format!("stats admin if {c}"));
-    }
-    for e in &s.extra {
-        line(out, e);
-    }
 }
 
 #[cfg(test)]

@@ -217,3 +217,177 @@ fn frontend_sections_in_a_fixed_order() {
          http-request set-header X-Forwarded-Proto http\n    use_backend api if api\n    default_backend web\n"
     );
 }
+
+#[test]
+fn backend_rules_precede_servers_and_v6_addresses_get_brackets() {
+    let f = &files(
+        "  backends:
+    - name: dev
+      acls:
+        - {name: auth_ok, condition: http_auth_group(customer1) dev}
+        - {name: local, condition: src 10.0.0.0/8}
+        - {name: local, condition: src 192.168.0.0/16}
+      httpRequest: [auth if !auth_ok]
+      httpResponse: [set-header X-Backend dev]
+      servers:
+        - {name: v6, address: 'fd00::4', port: 80, check: false}
+",
+    )[0];
+    let body: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| *l != "backend dev")
+        .collect();
+    assert_eq!(
+        body[2..8],
+        [
+            "    acl auth_ok http_auth_group(customer1) dev",
+            "    acl local src 10.0.0.0/8",
+            "    acl local src 192.168.0.0/16",
+            "    http-request auth if !auth_ok",
+            "    http-response set-header X-Backend dev",
+            "    server v6 [fd00::4]:80",
+        ]
+    );
+}
+
+#[test]
+fn global_limits_paths_and_tls_defaults() {
+    let f = &files(
+        "  global:
+    uid: 200
+    ulimitN: 16384
+    hardStopAfter: 5m
+    masterWorker: true
+    defaultPath: config
+    crtBase: /etc/ssl/private
+    sslDefaultBind: {ciphersuites: 'TLS_AES_128_GCM_SHA256', options: [ssl-min-ver TLSv1.2, no-tls-tickets]}
+",
+    )[0];
+    let global: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| *l != "global")
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(
+        global[1..],
+        [
+            "    uid 200",
+            "    ulimit-n 16384",
+            "    hard-stop-after 5m",
+            "    master-worker",
+            "    default-path config",
+            "    crt-base /etc/ssl/private",
+            "    ssl-default-bind-ciphersuites TLS_AES_128_GCM_SHA256",
+            "    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets",
+            "    daemon",
+        ]
+    );
+}
+
+#[test]
+fn a_backend_with_binds_is_a_listen_section() {
+    let f = &files(
+        "  backends:
+    - name: smtp
+      binds: ['0.0.0.0:20025']
+      maxconn: 2000
+      mode: tcp
+      servers: [{name: s1, address: 192.0.2.1, port: 25}]
+",
+    )[0];
+    let body: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| !l.starts_with("listen "))
+        .take(6)
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "listen smtp",
+            "    bind 0.0.0.0:20025",
+            "    mode tcp",
+            "    maxconn 2000",
+            "    balance roundrobin",
+            "    server s1 192.0.2.1:25 check",
+        ]
+    );
+}
+
+#[test]
+fn userlists_groups_first_and_the_file_private() {
+    let f = &files(
+        "  userlists:
+    - name: customer1
+      groups: [{name: adm, users: [tiger]}, {name: dev}]
+      users:
+        - {name: tiger, password: dog, insecure: true, groups: [dev]}
+        - {name: boss, password: $6$k6y3o.eP$Jl}
+",
+    )[0];
+    assert_eq!(f.mode, 0o600);
+    let body: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| *l != "userlist customer1")
+        .take(5)
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "userlist customer1",
+            "    group adm users tiger",
+            "    group dev",
+            "    user tiger insecure-password dog groups dev",
+            "    user boss password $6$k6y3o.eP$Jl",
+        ]
+    );
+}
+
+#[test]
+fn http_check_rules_follow_the_health_check() {
+    let f = &files(
+        "  defaults: {httpCheck: [send-state]}
+  backends:
+    - name: web
+      healthCheck: {path: /}
+      httpCheck: [send hdr host haproxy.1wt.eu, expect status 200-399]
+      servers: [{name: a, address: 10.0.0.1, port: 80}]
+",
+    )[0];
+    let c = &f.content;
+    let at = |t: &str| c.find(t).unwrap_or_else(|| panic!("{t} in {c}"));
+    assert!(at("    http-check send-state\n") < at("backend web"));
+    assert!(
+        at("    option httpchk GET /\n") < at("    http-check send hdr host haproxy.1wt.eu\n")
+            && at("    http-check send hdr host") < at("    http-check expect status 200-399\n")
+    );
+}
+
+#[test]
+fn cache_sections() {
+    let f =
+        &files("  caches: [{name: web, totalMaxSize: 200, maxAge: 3600, processVary: true}]\n")[0];
+    assert!(
+        f.content.contains(
+            "\ncache web\n    total-max-size 200\n    max-age 3600\n    process-vary on\n"
+        ),
+        "{}",
+        f.content
+    );
+}
+
+#[test]
+fn stats_page_limits_logs_and_timeouts() {
+    let f = &files(
+        "  stats: {binds: ['*:8404'], maxconn: 10, log: [global], timeouts: {client: 100s}}\n",
+    )[0];
+    assert!(
+        f.content
+            .contains("    maxconn 10\n    log global\n    timeout client 100s\n"),
+        "{}",
+        f.content
+    );
+}

@@ -14,19 +14,30 @@ pub fn gateway_probe_script(spec: &GatewaySpec) -> String {
         "command -v curl >/dev/null 2>&1 || { echo 'curl is not installed' >&2; exit 2; }\n",
     );
     for v in &spec.vhosts {
+        // Virtual hosts are addressed by name: one without a name is not probed.
+        let Some(name) = v.server_name.as_deref() else {
+            continue;
+        };
         let tls = v.tls.is_some();
         let port = v.port.unwrap_or(if tls { 443 } else { 80 });
         let scheme = if tls { "https" } else { "http" };
+        // A virtual host bound to an address of the host answers there, not on loopback.
+        let ip = v
+            .addresses
+            .iter()
+            .filter_map(|a| a.rsplit_once(':')?.0.parse::<std::net::IpAddr>().ok())
+            .next()
+            .map_or("127.0.0.1".to_string(), |ip| ip.to_string());
         for r in &v.routes {
             let path = if r.path.ends_with('/') {
                 r.path.clone()
             } else {
                 format!("{}/", r.path)
             };
-            let url = format!("{scheme}://{}:{port}{path}", v.server_name);
+            let url = format!("{scheme}://{name}:{port}{path}");
             s.push_str(&format!(
                 "c=$(curl -sk -o /dev/null -w '%{{http_code}}' --max-time 5 --resolve {resolve} {url}) || true; echo \"${{c:-000}} {url_raw}\"\n",
-                resolve = sh_quote(&format!("{}:{port}:127.0.0.1", v.server_name)),
+                resolve = sh_quote(&format!("{name}:{port}:{ip}")),
                 url = sh_quote(&url),
                 url_raw = url,
             ));

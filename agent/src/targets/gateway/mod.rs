@@ -1,8 +1,10 @@
 //! The gateway target: Apache httpd virtual hosts on the gateway hosts. Rendering
-//! ([`render`], TLS material in [`tls`]), the route probe that decides whether a
+//! ([`render`], single directives and the settings beyond proxying in [`directives`],
+//! TLS material in [`tls`]), the route probe that decides whether a
 //! reload stays ([`health`]), and [`kind::Gateway`], which plugs it into the shared
 //! host-file machinery.
 
+pub mod directives;
 pub mod health;
 pub mod kind;
 pub mod render;

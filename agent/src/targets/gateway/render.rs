@@ -175,24 +175,31 @@ pub fn needed_modules(v: &VirtualHost) -> Vec<&'static str> {
     if v.redirect_http || !v.redirects.is_empty() {
         m.push("alias");
     }
+    if !v.rewrites.is_empty() {
+        m.push("rewrite");
+    }
+    let sections = |f: fn(&schema::PathSection) -> bool| v.sections.iter().any(f);
+    if sections(|s| s.order.is_some() || !s.allow_from.is_empty() || !s.deny_from.is_empty()) {
+        m.push("access_compat");
+    }
+    if sections(|s| !s.ssl_options.is_empty()) && !m.contains(&"ssl") {
+        m.push("ssl");
+    }
+    if sections(|s| !s.proxy_pass_reverse.is_empty()) && !m.contains(&"proxy") {
+        m.push("proxy");
+    }
     m
 }
 
-/// An Apache config argument: always double-quoted, `"` escaped. Backslashes
-/// stay as written (Apache only unescapes `\"` inside quotes), so regexes such
-/// as `\.css$` reach the regex engine unchanged.
-pub fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\\\""))
-}
-
-fn line(out: &mut String, text: impl AsRef<str>) {
-    out.push_str("    ");
-    out.push_str(text.as_ref());
-    out.push('\n');
-}
+pub use super::directives::quote;
+use super::directives::{
+    line, write_rewrites, write_sections, write_site_settings, write_tls_settings,
+};
 
 fn names(out: &mut String, v: &VirtualHost) {
-    line(out, format!("ServerName {}", v.server_name));
+    if let Some(n) = &v.server_name {
+        line(out, format!("ServerName {n}"));
+    }
     for a in &v.server_aliases {
         line(out, format!("ServerAlias {a}"));
     }
@@ -203,16 +210,23 @@ fn write_redirect_vhost(out: &mut String, v: &VirtualHost) {
     names(out, v);
     let port = vhost_port(v);
     let target = if port == 443 {
-        format!("https://{}/", v.server_name)
+        format!("https://{}/", v.server_name.as_deref().unwrap_or_default())
     } else {
-        format!("https://{}:{port}/", v.server_name)
+        format!(
+            "https://{}:{port}/",
+            v.server_name.as_deref().unwrap_or_default()
+        )
     };
     line(out, format!("Redirect permanent / {target}"));
     out.push_str("</VirtualHost>\n");
 }
 
 fn write_vhost(out: &mut String, v: &VirtualHost) {
-    let _ = writeln!(out, "\n<VirtualHost *:{}>", vhost_port(v));
+    if v.addresses.is_empty() {
+        let _ = writeln!(out, "\n<VirtualHost *:{}>", vhost_port(v));
+    } else {
+        let _ = writeln!(out, "\n<VirtualHost {}>", v.addresses.join(" "));
+    }
     names(out, v);
     for (name, value) in [
         ("ServerAdmin", &v.server_admin),
@@ -227,6 +241,7 @@ fn write_vhost(out: &mut String, v: &VirtualHost) {
     for c in &v.custom_logs {
         line(out, format!("CustomLog {c}"));
     }
+    write_site_settings(out, v);
     if let Some(t) = &v.tls {
         line(out, "SSLEngine on");
         line(out, format!("SSLCertificateFile {}", t.certificate));
@@ -234,6 +249,7 @@ fn write_vhost(out: &mut String, v: &VirtualHost) {
         if let Some(c) = &t.chain {
             line(out, format!("SSLCertificateChainFile {c}"));
         }
+        write_tls_settings(out, t);
     }
     if !v.routes.is_empty() {
         line(out, "ProxyRequests Off");
@@ -276,6 +292,8 @@ fn write_vhost(out: &mut String, v: &VirtualHost) {
             ),
         );
     }
+    write_sections(out, &v.sections);
+    write_rewrites(out, &v.rewrites);
     for r in sorted_routes(&v.routes) {
         line(out, proxy_pass(r));
         line(out, format!("ProxyPassReverse {} {}", r.path, r.upstream));

@@ -312,3 +312,133 @@ fn key_check_rejects_a_key_that_does_not_match_the_certificate() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("does not match"));
 }
+
+#[test]
+fn site_settings_tls_settings_and_rewrites() {
+    let f = &files(
+        r#"  vhosts:
+    - serverName: YOUR_SERVER_FQDN
+      logFormats: [{format: '%h "%r" %>s', nickname: short}]
+      customLogs: [/var/log/a.log short]
+      serverSignature: Off
+      errorDocuments: {404: /404.html, 503: '"Down for maintenance"'}
+      tls:
+        certificate: /c.pem
+        key: /k.pem
+        protocol: all -SSLv3
+        cipherSuite: HIGH:!aNULL
+        honorCipherOrder: true
+        compression: false
+      rewrites:
+        - conditions: [{test: '%{HTTPS}', pattern: '!=on', flags: OR}, {test: '%{REQUEST_URI}', pattern: ^/up/.*}]
+          pattern: .*
+          substitution: https://%{SERVER_NAME}%{REQUEST_URI}
+          flags: NE,R,L
+"#,
+    )[0];
+    assert!(
+        f.modules.contains(&"rewrite".to_string()),
+        "{:?}",
+        f.modules
+    );
+    let body: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| !l.starts_with("<VirtualHost"))
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "<VirtualHost *:443>",
+            "    ServerName YOUR_SERVER_FQDN",
+            "    CustomLog /var/log/a.log short",
+            "    LogFormat \"%h \\\"%r\\\" %>s\" short",
+            "    ServerSignature Off",
+            "    ErrorDocument 404 /404.html",
+            "    ErrorDocument 503 \"Down for maintenance\"",
+            "    SSLEngine on",
+            "    SSLCertificateFile /c.pem",
+            "    SSLCertificateKeyFile /k.pem",
+            "    SSLProtocol all -SSLv3",
+            "    SSLCipherSuite \"HIGH:!aNULL\"",
+            "    SSLHonorCipherOrder On",
+            "    SSLCompression Off",
+            "    RewriteEngine On",
+            "    RewriteCond %{HTTPS} !=on [OR]",
+            "    RewriteCond %{REQUEST_URI} ^/up/.*",
+            "    RewriteRule .* https://%{SERVER_NAME}%{REQUEST_URI} [NE,R,L]",
+            "</VirtualHost>",
+        ]
+    );
+}
+
+#[test]
+fn sections_with_access_settings() {
+    let f = &files(
+        r#"  vhosts:
+    - serverName: a.example
+      sections:
+        - {kind: directory, path: /usr/lib/cgi-bin, options: [+ExecCGI, -MultiViews], allowOverride: [None], order: "deny,allow", denyFrom: [all], allowFrom: [127.0.0.0/255.0.0.0 ::1/128]}
+        - {kind: location, path: /, require: [all granted], proxyPassReverse: [http://127.0.0.1:8181]}
+        - {kind: filesMatch, path: '\.(cgi|php)$', sslOptions: [+StdEnvVars]}
+"#,
+    )[0];
+    for m in ["access_compat", "proxy", "ssl"] {
+        assert!(f.modules.contains(&m.to_string()), "{m}: {:?}", f.modules);
+    }
+    let body: Vec<&str> = f
+        .content
+        .lines()
+        .skip_while(|l| !l.starts_with("<VirtualHost"))
+        .collect();
+    assert_eq!(
+        body[2..],
+        [
+            "    <Directory \"/usr/lib/cgi-bin\">",
+            "        Options +ExecCGI -MultiViews",
+            "        AllowOverride None",
+            "        Order deny,allow",
+            "        Allow from 127.0.0.0/255.0.0.0 ::1/128",
+            "        Deny from all",
+            "    </Directory>",
+            "    <Location \"/\">",
+            "        Require all granted",
+            "        ProxyPassReverse http://127.0.0.1:8181",
+            "    </Location>",
+            "    <FilesMatch \"\\.(cgi|php)$\">",
+            "        SSLOptions +StdEnvVars",
+            "    </FilesMatch>",
+            "</VirtualHost>",
+        ]
+    );
+}
+
+#[test]
+fn vhost_addresses_replace_the_star_and_aim_the_probe() {
+    let spec = "  vhosts:
+    - serverName: a.example
+      addresses: ['10.2.3.4:8443', '[::1]:8443']
+      port: 8443
+      routes: [{path: /, upstream: 'http://10.0.0.5/'}]
+";
+    let f = &files(spec)[0];
+    assert!(
+        f.content.contains("Listen 8443\n")
+            && f.content
+                .contains("\n<VirtualHost 10.2.3.4:8443 [::1]:8443>\n"),
+        "{}",
+        f.content
+    );
+    let s = state_from(&[
+        ("inv.yaml", TEST_INVENTORY),
+        (
+            "g.yaml",
+            &format!("apiVersion: agent/v1\nkind: Gateway\nmetadata: {{name: g}}\nspec:\n{spec}"),
+        ),
+    ]);
+    let probe = super::super::health::gateway_probe_script(&s.gateways[0].doc.spec);
+    assert!(
+        probe.contains("--resolve a.example:8443:10.2.3.4 "),
+        "{probe}"
+    );
+}

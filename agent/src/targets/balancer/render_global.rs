@@ -1,0 +1,140 @@
+//! The `global` settings beyond the runtime socket and the process owner: limits,
+//! reload, paths, TLS defaults; and the sections that are no proxy: `cache`s, `userlist`s and the
+//! stats page. A leaf of [`super::render`].
+
+use schema::{Cache, Global, SslDefaults, StatsPage, Userlist};
+
+fn line(out: &mut String, text: impl AsRef<str>) {
+    out.push_str("    ");
+    out.push_str(text.as_ref());
+    out.push('\n');
+}
+
+pub fn write_global_more(out: &mut String, g: &Global) {
+    for (kw, v) in [
+        ("uid", g.uid),
+        ("gid", g.gid),
+        ("ulimit-n", g.ulimit_n),
+        ("nbthread", g.nbthread),
+    ] {
+        if let Some(v) = v {
+            line(out, format!("{kw} {v}"));
+        }
+    }
+    if let Some(t) = &g.hard_stop_after {
+        line(out, format!("hard-stop-after {t}"));
+    }
+    if g.master_worker {
+        line(out, "master-worker");
+    }
+    if g.strict_limits {
+        line(out, "strict-limits");
+    }
+    for (kw, v) in [
+        ("default-path", &g.default_path),
+        ("ca-base", &g.ca_base),
+        ("crt-base", &g.crt_base),
+    ] {
+        if let Some(v) = v {
+            line(out, format!("{kw} {v}"));
+        }
+    }
+    ssl_defaults(out, "bind", g.ssl_default_bind.as_ref());
+    ssl_defaults(out, "server", g.ssl_default_server.as_ref());
+}
+
+fn ssl_defaults(out: &mut String, side: &str, d: Option<&SslDefaults>) {
+    let Some(d) = d else { return };
+    if let Some(c) = &d.ciphers {
+        line(out, format!("ssl-default-{side}-ciphers {c}"));
+    }
+    if let Some(c) = &d.ciphersuites {
+        line(out, format!("ssl-default-{side}-ciphersuites {c}"));
+    }
+    if !d.options.is_empty() {
+        line(
+            out,
+            format!("ssl-default-{side}-options {}", d.options.join(" ")),
+        );
+    }
+}
+
+/// Each userlist: its groups first (users name them), then its users.
+pub fn write_userlists(out: &mut String, lists: &[Userlist]) {
+    for u in lists {
+        out.push_str(&format!("\nuserlist {}\n", u.name));
+        for g in &u.groups {
+            if g.users.is_empty() {
+                line(out, format!("group {}", g.name));
+            } else {
+                line(out, format!("group {} users {}", g.name, g.users.join(",")));
+            }
+        }
+        for x in &u.users {
+            let kw = if x.insecure {
+                "insecure-password"
+            } else {
+                "password"
+            };
+            let mut l = format!("user {} {kw} {}", x.name, x.password);
+            if !x.groups.is_empty() {
+                l.push_str(&format!(" groups {}", x.groups.join(",")));
+            }
+            line(out, l);
+        }
+    }
+}
+
+/// The `listen stats` section.
+pub fn write_stats(out: &mut String, s: &StatsPage) {
+    out.push_str("\nlisten stats\n");
+    for b in &s.binds {
+        line(out, format!("bind {b}"));
+    }
+    line(out, "mode http");
+    line(out, "stats enable");
+    line(
+        out,
+        format!("stats uri {}", s.uri.as_deref().unwrap_or("/stats")),
+    );
+    if let Some(r) = &s.refresh {
+        line(out, format!("stats refresh {r}"));
+    }
+    if let Some(m) = s.maxconn {
+        line(out, format!("maxconn {m}"));
+    }
+    for l in &s.log {
+        line(out, format!("log {l}"));
+    }
+    for (name, value) in &s.timeouts {
+        line(out, format!("timeout {name} {value}"));
+    }
+    if let Some(a) = &s.auth {
+        line(out, format!("stats auth {}:{}", a.user, a.password));
+    }
+    if let Some(c) = &s.admin_if {
+        line(out, format!("stats admin if {c}"));
+    }
+    for e in &s.extra {
+        line(out, e);
+    }
+}
+
+pub fn write_caches(out: &mut String, caches: &[Cache]) {
+    for c in caches {
+        out.push_str(&format!("\ncache {}\n", c.name));
+        line(out, format!("total-max-size {}", c.total_max_size));
+        if let Some(m) = c.max_object_size {
+            line(out, format!("max-object-size {m}"));
+        }
+        if let Some(a) = c.max_age {
+            line(out, format!("max-age {a}"));
+        }
+        if let Some(p) = c.process_vary {
+            line(
+                out,
+                format!("process-vary {}", if p { "on" } else { "off" }),
+            );
+        }
+    }
+}

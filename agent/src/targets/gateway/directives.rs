@@ -1,0 +1,144 @@
+//! How the gateway renderer writes single directives: quoting, indentation, and the
+//! virtual-host settings beyond proxying (logs, error documents, TLS protocol settings,
+//! mod_rewrite rules). A leaf: [`super::render`] calls it.
+
+use schema::{PathSection, Rewrite, ServerSignature, Tls, VirtualHost};
+
+/// An Apache config argument: always double-quoted, `"` escaped. Backslashes
+/// stay as written (Apache only unescapes `\"` inside quotes), so regexes such
+/// as `\.css$` reach the regex engine unchanged.
+pub fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\\\""))
+}
+
+/// A mod_rewrite argument: bare when it has no space or quote (mod_rewrite's own
+/// parser, unlike httpd's, keeps backslashes), else double-quoted.
+fn rewrite_arg(s: &str) -> String {
+    if s.is_empty()
+        || s.chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '\'')
+    {
+        quote(s)
+    } else {
+        s.to_string()
+    }
+}
+
+/// One directive line, indented one level.
+pub fn line(out: &mut String, text: impl AsRef<str>) {
+    out.push_str("    ");
+    out.push_str(text.as_ref());
+    out.push('\n');
+}
+
+fn on_off(b: bool) -> &'static str {
+    if b {
+        "On"
+    } else {
+        "Off"
+    }
+}
+
+/// `LogFormat`, `ServerSignature`, `ErrorDocument`.
+pub fn write_site_settings(out: &mut String, v: &VirtualHost) {
+    for f in &v.log_formats {
+        match &f.nickname {
+            Some(n) => line(out, format!("LogFormat {} {n}", quote(&f.format))),
+            None => line(out, format!("LogFormat {}", quote(&f.format))),
+        }
+    }
+    if let Some(s) = v.server_signature {
+        let s = match s {
+            ServerSignature::On => "On",
+            ServerSignature::Off => "Off",
+            ServerSignature::EMail => "EMail",
+        };
+        line(out, format!("ServerSignature {s}"));
+    }
+    for (code, target) in &v.error_documents {
+        line(out, format!("ErrorDocument {code} {target}"));
+    }
+}
+
+/// The TLS settings beyond the certificate files.
+pub fn write_tls_settings(out: &mut String, t: &Tls) {
+    if let Some(c) = &t.ca_certificate {
+        line(out, format!("SSLCACertificateFile {c}"));
+    }
+    if let Some(p) = &t.protocol {
+        line(out, format!("SSLProtocol {p}"));
+    }
+    if let Some(c) = &t.cipher_suite {
+        line(out, format!("SSLCipherSuite {}", quote(c)));
+    }
+    if let Some(h) = t.honor_cipher_order {
+        line(out, format!("SSLHonorCipherOrder {}", on_off(h)));
+    }
+    if let Some(c) = t.compression {
+        line(out, format!("SSLCompression {}", on_off(c)));
+    }
+}
+
+/// `RewriteEngine On` and every rule with its conditions, in order.
+pub fn write_rewrites(out: &mut String, rewrites: &[Rewrite]) {
+    if rewrites.is_empty() {
+        return;
+    }
+    line(out, "RewriteEngine On");
+    for r in rewrites {
+        for c in &r.conditions {
+            let mut l = format!(
+                "RewriteCond {} {}",
+                rewrite_arg(&c.test),
+                rewrite_arg(&c.pattern)
+            );
+            if let Some(f) = &c.flags {
+                l.push_str(&format!(" [{f}]"));
+            }
+            line(out, l);
+        }
+        let mut l = format!(
+            "RewriteRule {} {}",
+            rewrite_arg(&r.pattern),
+            rewrite_arg(&r.substitution)
+        );
+        if let Some(f) = &r.flags {
+            l.push_str(&format!(" [{f}]"));
+        }
+        line(out, l);
+    }
+}
+
+/// `<Directory>`, `<Location>`, `<Files>` sections, in the document's order.
+pub fn write_sections(out: &mut String, sections: &[PathSection]) {
+    for s in sections {
+        let kind = s.kind.as_str();
+        out.push_str(&format!("    <{kind} {}>\n", quote(&s.path)));
+        let mut inner = |text: String| line(out, format!("    {text}"));
+        if !s.options.is_empty() {
+            inner(format!("Options {}", s.options.join(" ")));
+        }
+        if !s.allow_override.is_empty() {
+            inner(format!("AllowOverride {}", s.allow_override.join(" ")));
+        }
+        for r in &s.require {
+            inner(format!("Require {r}"));
+        }
+        if let Some(o) = &s.order {
+            inner(format!("Order {o}"));
+        }
+        for a in &s.allow_from {
+            inner(format!("Allow from {a}"));
+        }
+        for d in &s.deny_from {
+            inner(format!("Deny from {d}"));
+        }
+        if !s.ssl_options.is_empty() {
+            inner(format!("SSLOptions {}", s.ssl_options.join(" ")));
+        }
+        for u in &s.proxy_pass_reverse {
+            inner(format!("ProxyPassReverse {u}"));
+        }
+        out.push_str(&format!("    </{kind}>\n"));
+    }
+}

@@ -1,0 +1,73 @@
+//! The parts of a `Balancer` that are no proxy: `userlist` and `cache` sections, and
+//! the TLS defaults of `global`.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `ssl-default-bind-*` or `ssl-default-server-*` settings.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SslDefaults {
+    /// TLS 1.2 and older cipher list (`ECDHE-ECDSA-AES128-GCM-SHA256:...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ciphers: Option<String>,
+    /// TLS 1.3 cipher suites (`TLS_AES_128_GCM_SHA256:...`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ciphersuites: Option<String>,
+    /// Options, e.g. `[ssl-min-ver TLSv1.2, no-tls-tickets]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+}
+
+/// A `userlist`: the users and groups that `http_auth(NAME)` / `http_auth_group(NAME)`
+/// ACLs check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Userlist {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<UserGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<User>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UserGroup {
+    pub name: String,
+    /// Members (they may instead name the group in their `groups`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct User {
+    pub name: String,
+    /// A crypt(3) hash (`$6$...`), or with `insecure: true` the password itself; a
+    /// secret either way: encrypt it with sops.
+    pub password: String,
+    /// `insecure-password`: `password` is the clear text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub insecure: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+/// A `cache` section.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Cache {
+    pub name: String,
+    /// `total-max-size`: the cache's size in megabytes (1-4095).
+    pub total_max_size: u32,
+    /// `max-object-size`: the largest object cached, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_object_size: Option<u32>,
+    /// `max-age`: seconds an object stays (default 60).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<u32>,
+    /// `process-vary`: honour the `Vary` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process_vary: Option<bool>,
+}
