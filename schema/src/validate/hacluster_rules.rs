@@ -5,9 +5,11 @@ use super::hacluster_rsc::{one_of, ROLES};
 use super::net;
 use crate::model::*;
 
-const ACTIONS: &[&str] = &["start", "stop", "promote", "demote"];
+/// What a constraint or a resource set may order: `action`, `first-action`, `then-action`.
+pub const ACTIONS: &[&str] = &["start", "stop", "promote", "demote"];
 const DISCOVERY: &[&str] = &["always", "never", "exclusive"];
-const OPERATIONS: &[&str] = &[
+/// The comparisons of a rule's `<expression>` (`operation`).
+pub const OPERATIONS: &[&str] = &[
     "lt",
     "gt",
     "lte",
@@ -17,9 +19,12 @@ const OPERATIONS: &[&str] = &[
     "defined",
     "not_defined",
 ];
-const TYPES: &[&str] = &["string", "integer", "number", "version"];
-const SOURCES: &[&str] = &["literal", "param", "meta"];
-const DATE_OPS: &[&str] = &["gt", "lt", "in_range", "date_spec"];
+/// How an `<expression>` compares its value (`type`).
+pub const TYPES: &[&str] = &["string", "integer", "number", "version"];
+/// Where an `<expression>`'s value comes from (`value-source`).
+pub const SOURCES: &[&str] = &["literal", "param", "meta"];
+/// The operations of a `<date_expression>`.
+pub const DATE_OPS: &[&str] = &["gt", "lt", "in_range", "date_spec"];
 
 const KINDS: &[&str] = &["Mandatory", "Optional", "Serialize"];
 const LOSS: &[&str] = &["stop", "demote", "fence", "freeze"];

@@ -17,7 +17,7 @@ mod gateway;
 mod gateway_site;
 mod hacluster;
 pub mod hacluster_rsc;
-mod hacluster_rules;
+pub mod hacluster_rules;
 pub mod haproxy_names;
 mod inventory;
 pub mod net;

@@ -8,6 +8,7 @@ use super::xml::elements;
 use crate::import::summary::Fate;
 use roxmltree::Node;
 use schema::validate::hacluster_rsc::ROLES;
+use schema::validate::hacluster_rules::{ACTIONS, DATE_OPS, OPERATIONS, SOURCES, TYPES};
 use schema::validate::net;
 use schema::{
     Colocation, DateExpression, Expression, Location, Order, ResourceSet, Rule, Ticket, DATE_FIELDS,
@@ -59,30 +60,19 @@ fn expression(e: Node) -> Parsed<Expression> {
                 &["attribute", "operation", "value", "type", "value-source"],
             )?;
             leaf(e)?;
-            let ops = [
-                "lt",
-                "gt",
-                "lte",
-                "gte",
-                "eq",
-                "ne",
-                "defined",
-                "not_defined",
-            ];
             Ok(Expression {
                 attribute: Some(e.attribute("attribute").ok_or("no attribute")?.into()),
-                operation: Some(within(e, "operation", &ops)?.ok_or("no operation")?),
+                operation: Some(within(e, "operation", OPERATIONS)?.ok_or("no operation")?),
                 value: e.attribute("value").map(String::from),
-                kind: within(e, "type", &["string", "integer", "number", "version"])?,
-                value_source: within(e, "value-source", &["literal", "param", "meta"])?,
+                kind: within(e, "type", TYPES)?,
+                value_source: within(e, "value-source", SOURCES)?,
                 date: None,
             })
         }
         "date_expression" => {
             only_attrs(e, &["operation", "start", "end"])?;
-            let ops = ["gt", "lt", "in_range", "date_spec"];
             let mut d = DateExpression {
-                operation: within(e, "operation", &ops)?.unwrap_or_else(|| "in_range".into()),
+                operation: within(e, "operation", DATE_OPS)?.unwrap_or_else(|| "in_range".into()),
                 start: e.attribute("start").map(String::from),
                 end: e.attribute("end").map(String::from),
                 ..DateExpression::default()
@@ -133,7 +123,6 @@ fn boolean(e: Node, k: &str) -> Parsed<Option<bool>> {
     }
 }
 
-const ACTIONS: &[&str] = &["start", "stop", "promote", "demote"];
 const KINDS: &[&str] = &["Mandatory", "Optional", "Serialize"];
 
 impl Builder<'_, '_> {
