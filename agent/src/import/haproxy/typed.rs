@@ -196,7 +196,13 @@ impl Builder<'_> {
     /// Every `log` line (in order), when all of them are readable.
     pub(super) fn logs(&mut self, lines: &[&Line]) -> Vec<String> {
         let all = with_kw(lines, "log");
-        if !all.iter().all(|l| l.words.len() >= 2 && l.error.is_none()) {
+        self.all_or_none(&all, |l| l.words.len() >= 2 && l.error.is_none())
+    }
+
+    /// The arguments of every line of `all` (each counted as typed) when `ok` holds
+    /// for each of them; else none (they stay for the escape hatch, in their order).
+    fn all_or_none(&mut self, all: &[&Line], ok: impl Fn(&Line) -> bool) -> Vec<String> {
+        if !all.iter().all(|l| ok(l)) {
             return Vec::new();
         }
         all.iter()
@@ -235,18 +241,9 @@ impl Builder<'_> {
             .into_iter()
             .filter(|l| !self.handled(l.no))
             .collect();
-        let ok = all
-            .iter()
-            .all(|l| l.words.len() >= 2 && l.error.is_none() && HTTP_CHECK.contains(&l.word(1)));
-        if !ok {
-            return Vec::new();
-        }
-        all.iter()
-            .map(|l| {
-                self.typed_line(l);
-                l.rest(1)
-            })
-            .collect()
+        self.all_or_none(&all, |l| {
+            l.words.len() >= 2 && l.error.is_none() && HTTP_CHECK.contains(&l.word(1))
+        })
     }
 
     /// Whether line `no` was already counted (typed, superseded...).
