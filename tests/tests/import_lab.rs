@@ -135,7 +135,13 @@ fn a_platform_built_by_hand_is_imported_and_applied_without_a_dropped_request() 
     let balancer = std::fs::read_to_string(dir.join("balancer/haproxy.yaml")).unwrap();
     assert!(balancer.contains("password: ENC[AES256_GCM"), "{balancer}");
     assert!(!balancer.contains("lab-stats-pw"), "{balancer}");
-    assert!(balancer.contains("listen local_health"), "{balancer}");
+    // The hand-written `listen local_health` is typed: a backend with its own binds
+    // (rendered back as a `listen` section); its `monitor-uri` stays verbatim.
+    assert!(
+        balancer.contains("- name: local_health\n      binds:\n        - 127.0.0.1:8405"),
+        "{balancer}"
+    );
+    assert!(balancer.contains("- monitor-uri /ok"), "{balancer}");
     let gateway = std::fs::read_to_string(dir.join("gateway/apps.yaml")).unwrap();
     assert!(gateway.contains("redirectHttp: true"), "{gateway}");
     let config = std::fs::read_to_string(dir.join(".import/agent.yaml")).unwrap();
