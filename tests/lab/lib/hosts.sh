@@ -50,7 +50,9 @@ require_alive() { known_host "$1"; host_alive "$1" || die "host $1 is not runnin
 # machine's /etc instead of the host's.
 hx() {
   local h=$1; shift
-  nsenter -t "$(init_pid "$h")" -a -r -w -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  # --wd=/: the caller's directory (a checkout under /tmp, say) does not exist inside
+  # the host, and tools that return to their starting directory (haproxy -c) fail there.
+  nsenter -t "$(init_pid "$h")" -a -r --wd=/ -- env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root LANG=C.UTF-8 USER=root LOGNAME=root "$@"
 }
 hsh() { local h=$1; shift; hx "$h" /bin/bash -s -- "$@"; }
@@ -75,6 +77,8 @@ host_init() {
   chmod 1777 /run/lock
   hostname "$h"
   echo "$outer" >"$d/init.pid"
+  # The host's services start from its own root, not from the directory `lab up` ran in.
+  cd /
   set +e
   exec -a "lab-init-$h" "$PY" "$LAB_DIR/pid1.py"
 }
