@@ -182,7 +182,8 @@ fn two_agents_one_lease_one_writer_takeover_and_partition() {
         "B ran steps:\n{}",
         b.log()
     );
-    assert_ne!(applied(&b).as_deref(), Some(c1.as_str()));
+    // (B may still report c1 as live: its drift sweep, run after A converged, finds the
+    // hosts in sync with c1. What matters is that it started no step.)
 
     // 2. kill -9 of the leader during a rollout.
     let c2 = p.commit_client_timeout(42);
