@@ -419,6 +419,31 @@ impl ApiDouble {
     pub fn kubeconfig(&self) -> &Path {
         &self.kubeconfig
     }
+    /// The API server's URL, as its kubeconfig gives it (`http://127.0.0.1:PORT`).
+    pub fn server(&self) -> String {
+        let kc = std::fs::read_to_string(&self.kubeconfig).unwrap();
+        kc.lines()
+            .find_map(|l| l.trim().strip_prefix("server: "))
+            .expect("a server in the kubeconfig")
+            .to_string()
+    }
+    /// Creates namespace `name`, as an operator does (`kubectl create namespace`).
+    pub fn create_namespace(&self, name: &str) {
+        let body =
+            format!(r#"{{"apiVersion":"v1","kind":"Namespace","metadata":{{"name":"{name}"}}}}"#);
+        let out = Command::new("curl")
+            .args(["-sf", "-m", "5", "-X", "POST"])
+            .args(["-H", "Content-Type: application/json", "-d"])
+            .arg(&body)
+            .arg(format!("{}/api/v1/namespaces", self.server()))
+            .output()
+            .expect("curl runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 impl Drop for ApiDouble {

@@ -142,16 +142,14 @@ fn two_agents_one_lease_one_writer_takeover_and_partition() {
     let git = GitServer::start(&lab, "w3");
     let cli = Agent::hosts_only(&lab.agent_config(), git.local());
     let p = Pair { api, git, cli };
-    let upstream: std::net::SocketAddr = {
-        let kc = std::fs::read_to_string(p.api.kubeconfig()).unwrap();
-        let url = kc
-            .lines()
-            .find_map(|l| l.trim().strip_prefix("server: http://"))
-            .unwrap()
-            .to_string();
-        url.parse().unwrap()
-    };
-    create_namespace(upstream, "agent-ha");
+    let upstream: std::net::SocketAddr = p
+        .api
+        .server()
+        .strip_prefix("http://")
+        .expect("the double serves plain HTTP")
+        .parse()
+        .unwrap();
+    p.api.create_namespace("agent-ha");
     let (pa, pb) = (TcpProxy::start(upstream), TcpProxy::start(upstream));
 
     // 1. A starts first and leads; B follows and says who leads.
@@ -268,32 +266,6 @@ fn two_agents_one_lease_one_writer_takeover_and_partition() {
         .filter(|(t, _)| *t > cut + DURATION_S)
         .collect();
     assert!(late.is_empty(), "B stepped after the cut: {late:?}");
-}
-
-/// The Lease's namespace, as an operator creates it (`kubectl create namespace`).
-fn create_namespace(api: std::net::SocketAddr, name: &str) {
-    let body =
-        format!(r#"{{"apiVersion":"v1","kind":"Namespace","metadata":{{"name":"{name}"}}}}"#);
-    let out = std::process::Command::new("curl")
-        .args([
-            "-sf",
-            "-m",
-            "5",
-            "-X",
-            "POST",
-            "-H",
-            "Content-Type: application/json",
-            "-d",
-        ])
-        .arg(&body)
-        .arg(format!("http://{api}/api/v1/namespaces"))
-        .output()
-        .expect("curl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 #[test]

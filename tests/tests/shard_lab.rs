@@ -58,45 +58,13 @@ fn applied(run: &RunAgent) -> Option<String> {
     run.status()["commitApplied"].as_str().map(String::from)
 }
 
-/// The Lease's namespace, as an operator creates it.
-fn create_namespace(api: &ApiDouble, name: &str) {
-    let kc = std::fs::read_to_string(api.kubeconfig()).unwrap();
-    let server = kc
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("server: "))
-        .unwrap()
-        .to_string();
-    let body =
-        format!(r#"{{"apiVersion":"v1","kind":"Namespace","metadata":{{"name":"{name}"}}}}"#);
-    let out = std::process::Command::new("curl")
-        .args([
-            "-sf",
-            "-m",
-            "5",
-            "-X",
-            "POST",
-            "-H",
-            "Content-Type: application/json",
-            "-d",
-        ])
-        .arg(&body)
-        .arg(format!("{server}/api/v1/namespaces"))
-        .output()
-        .expect("curl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[test]
 fn two_shards_lead_at_once_and_each_writes_only_its_hosts() {
     let lab = lab_or_skip!(Lab::fresh_with_workers(3));
     let api = ApiDouble::start();
     let git = GitServer::start(&lab, "w3");
     let cli = Agent::hosts_only(&lab.agent_config(), git.local());
-    create_namespace(&api, "agent-ha");
+    api.create_namespace("agent-ha");
     git.local().edit("inventory.yaml", label_hosts);
     let c0 = git.local().commit("shards: edge (gw), lb (the rest)");
     git.push();
