@@ -222,6 +222,14 @@ fn absorb(report: &mut ApplyReport, o: StepOutcome) {
     report.health.extend(o.health);
 }
 
+/// Why the rest of `target`'s rollout is skipped once step `id` failed.
+fn stopped_after(target: &dyn Target, id: &str) -> String {
+    format!(
+        "skipped: the {} rollout stopped after {id} failed",
+        target.name()
+    )
+}
+
 /// Runs `target`'s waves into `report`; whether any step did not converge.
 pub(crate) async fn run_target(
     target: &dyn Target,
@@ -263,11 +271,7 @@ pub(crate) async fn run_target(
                 }
                 let failed_first = stopped.lock().expect("wave state").clone();
                 if let Some(id) = failed_first {
-                    let why = format!(
-                        "skipped: the {} rollout stopped after {id} failed",
-                        target.name()
-                    );
-                    return (i, target.skip(s, &why));
+                    return (i, target.skip(s, &stopped_after(target, &id)));
                 }
                 (cx.progress)(&format!("{tag}: {}", s.start));
                 let o = target.apply_step(cx, plan, s).await;
@@ -296,10 +300,7 @@ pub(crate) async fn run_target(
             blocked = Some(format!("skipped: {why}"));
         } else if let Some(id) = first_failed {
             failed = true;
-            blocked = Some(format!(
-                "skipped: the {} rollout stopped after {id} failed",
-                target.name(),
-            ));
+            blocked = Some(stopped_after(target, &id));
         }
         for o in results {
             absorb(report, o);
