@@ -163,6 +163,11 @@ fn every_check_passes_on_the_converged_lab_failover_is_measured_and_ctrl_c_undon
     let reload = &check(&report, "reload")["details"]["tally"];
     assert!(reload["requests"].as_u64().unwrap() > 20, "{reload}");
     assert_eq!(reload["failed"], 0);
+    let reload_measured = check(&report, "reload")["measured"].as_str().unwrap();
+    assert!(
+        reload_measured.contains("3.0 s each") && reload_measured.contains("slowest answer"),
+        "the probe's wait and the slowest answer are reported: {reload_measured}"
+    );
     // Undone: both nodes online, none in standby, resources where stickiness keeps them.
     assert_eq!(
         c.lab.locate("vip").as_deref(),

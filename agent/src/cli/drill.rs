@@ -45,6 +45,10 @@ pub struct Args {
     /// One request's timeout in milliseconds: a slower answer counts as failed.
     #[arg(long, default_value_t = 1000, value_name = "MS")]
     pub request_timeout: u64,
+    /// reload: one probe request's timeout in milliseconds (an Apache graceful restart
+    /// may hold a new connection for up to about a second: late, not lost).
+    #[arg(long, default_value_t = 3000, value_name = "MS")]
+    pub reload_timeout: u64,
     /// failover: the outage goal in milliseconds.
     #[arg(long, default_value_t = 1000, value_name = "MS")]
     pub max_outage: u64,
@@ -72,6 +76,7 @@ impl Args {
             reload_rounds: self.reload_rounds,
             max_outage: Duration::from_millis(self.max_outage),
             request_timeout: Duration::from_millis(self.request_timeout.max(10)),
+            reload_timeout: Duration::from_millis(self.reload_timeout.max(10)),
             ..DrillOptions::default()
         }
     }

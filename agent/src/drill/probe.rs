@@ -237,13 +237,19 @@ impl Prober {
 
     /// Sends `req` on a new connection and waits for the whole answer (or the timeout).
     pub async fn send(&self, req: &Request) -> Sample {
+        self.send_within(req, self.timeout).await
+    }
+
+    /// [`Prober::send`] with its own timeout (the reload check waits longer, see
+    /// `DrillOptions::reload_timeout`).
+    pub async fn send_within(&self, req: &Request, timeout: Duration) -> Sample {
         let start = self.now();
         let result = if !self.allows(req.endpoint.addr.ip()) {
             Err(Failure::NotAllowed(req.endpoint.addr))
         } else if !self.budget.take() {
             Err(Failure::Budget)
         } else {
-            match tokio::time::timeout(self.timeout, self.exchange(req)).await {
+            match tokio::time::timeout(timeout, self.exchange(req)).await {
                 Ok(r) => r,
                 Err(_) => Err(Failure::Timeout),
             }

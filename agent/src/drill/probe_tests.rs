@@ -135,3 +135,38 @@ async fn a_server_that_never_answers_is_a_timeout_and_its_socket_is_closed() {
         "the prober kept the connection open after its timeout"
     );
 }
+
+#[tokio::test]
+async fn a_late_answer_fails_the_prober_s_timeout_but_not_a_longer_one() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A server that answers each request 300 ms late, as Apache does for a connection
+    // that waits in its listen queue during a graceful restart.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let (mut c, _) = listener.accept().await.unwrap();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 4096];
+                let _ = c.read(&mut buf).await;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let _ = c
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+                    .await;
+            });
+        }
+    });
+    let p = Prober::new(
+        BTreeSet::from([addr.ip()]),
+        Duration::from_millis(100),
+        Budget::new(10, Duration::from_secs(5)),
+    );
+    let req = Request::get(endpoint(&addr.to_string()));
+    let quick = p.send(&req).await;
+    assert_eq!(quick.result, Err(Failure::Timeout));
+    let patient = p.send_within(&req, Duration::from_secs(3)).await;
+    assert_eq!(patient.status(), Some(200), "{:?}", patient.result);
+    let took = patient.end - patient.start;
+    assert!(took >= 0.29, "answered after the server's delay: {took}");
+    assert!((crate::drill::series::slowest_ok(&[quick, patient]) - took).abs() < 1e-9);
+}

@@ -23,8 +23,20 @@ pub struct Periodic {
 }
 
 impl Periodic {
-    /// Starts probing `requests` in turn (one per tick), every `interval`.
+    /// Starts probing `requests` in turn (one per tick), every `interval`, each with the
+    /// prober's timeout.
     pub fn start(prober: Arc<Prober>, requests: Vec<Request>, interval: Duration) -> Periodic {
+        let timeout = prober.timeout();
+        Periodic::start_within(prober, requests, interval, timeout)
+    }
+
+    /// [`Periodic::start`] with a timeout of its own for each request.
+    pub fn start_within(
+        prober: Arc<Prober>,
+        requests: Vec<Request>,
+        interval: Duration,
+        timeout: Duration,
+    ) -> Periodic {
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
             let mut ticker = tokio::time::interval(interval);
@@ -39,7 +51,7 @@ impl Periodic {
                         let p = prober.clone();
                         let r = requests[next % requests.len()].clone();
                         next += 1;
-                        running.push(async move { p.send(&r).await });
+                        running.push(async move { p.send_within(&r, timeout).await });
                     }
                     Some(s) = running.next(), if !running.is_empty() => samples.push(s),
                     _ = stopped.changed() => break,
@@ -134,6 +146,15 @@ pub struct Tally {
     pub requests: usize,
     pub ok: usize,
     pub failed: usize,
+}
+
+/// The longest time a served request took, in seconds (0 without one).
+pub fn slowest_ok(samples: &[Sample]) -> f64 {
+    samples
+        .iter()
+        .filter(|s| s.ok())
+        .map(|s| s.end - s.start)
+        .fold(0.0, f64::max)
 }
 
 pub fn tally(samples: &[Sample]) -> Tally {

@@ -52,7 +52,12 @@ pub async fn run<R: Remote>(d: &Drill<'_, R>) -> CheckReport {
         .iter()
         .map(|r| r.request.clone())
         .collect();
-    let probe = Periodic::start(d.prober.clone(), requests, d.opts.probe_interval);
+    let probe = Periodic::start_within(
+        d.prober.clone(),
+        requests,
+        d.opts.probe_interval,
+        d.opts.reload_timeout,
+    );
     tokio::time::sleep(d.opts.reload_pause).await;
     let mut events = Vec::new();
     for round in 1..=d.opts.reload_rounds.max(1) {
@@ -76,8 +81,11 @@ pub async fn run<R: Remote>(d: &Drill<'_, R>) -> CheckReport {
     let outages = series::outages(&samples);
     let every = d.opts.probe_interval.as_millis();
     let measured = format!(
-        "{} failed of {} requests (one every {every} ms)",
-        t.failed, t.requests
+        "{} failed of {} requests (one every {every} ms, {:.1} s each); slowest answer {:.2} s",
+        t.failed,
+        t.requests,
+        d.opts.reload_timeout.as_secs_f64(),
+        series::slowest_ok(&samples)
     );
     let mut what = format!(
         "probe via the gateway, {} round(s)",
