@@ -107,6 +107,13 @@ fn gateway_endpoints(state: &DesiredState, e: &mut Endpoints) {
                 let port = v.port.unwrap_or(if tls { 443 } else { 80 });
                 let scheme = if tls { Scheme::Https } else { Scheme::Http };
                 for r in &v.routes {
+                    if r.upstream.starts_with("ws") && r.expect_status.is_none() {
+                        e.notes.push(format!(
+                            "route {}{} on {} goes to a WebSocket upstream: a plain GET is not its handshake, so it is not probed (declare `expectStatus` to probe it)",
+                            name, r.path, h.name
+                        ));
+                        continue;
+                    }
                     let path = if r.path.ends_with('/') {
                         r.path.clone()
                     } else {

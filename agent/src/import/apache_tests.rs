@@ -133,3 +133,65 @@ fn parse_errors_name_the_line_and_the_rest_is_imported() {
     assert_eq!(out.summaries[0].errors[0].line, 3);
     assert_eq!(out.summaries[0].errors[0].host.as_deref(), Some("gw"));
 }
+
+#[test]
+fn exclusions_and_websocket_routes_are_typed() {
+    let text = "\
+<VirtualHost *:443>
+    ServerName app.example.com
+    SSLEngine on
+    SSLCertificateFile /etc/ssl/a.crt
+    SSLCertificateKeyFile /etc/ssl/a.key
+    ProxyPreserveHost On
+    ProxyRequests Off
+    ProxyPass /.well-known !
+    ProxyPass /ws/ ws://127.0.0.1:8080/ws/
+    ProxyPass / http://127.0.0.1:8080/ retry=0 timeout=300
+    ProxyPassReverse /ws/ ws://127.0.0.1:8080/ws/
+    ProxyPassReverse / http://127.0.0.1:8080/
+</VirtualHost>
+";
+    let out = run(text);
+    assert_eq!(out.spec.vhosts.len(), 1, "{}", out.summaries[0].text());
+    let v = &out.spec.vhosts[0];
+    assert_eq!(v.no_proxy, ["/.well-known"]);
+    assert_eq!(v.routes.len(), 2, "{v:#?}");
+    assert_eq!(v.routes[0].upstream, "ws://127.0.0.1:8080/ws/");
+    assert_eq!(v.routes[1].timeout, Some(300));
+    assert!(v.raw.is_none(), "{:?}", v.raw);
+    let rendered = super::super::verify::render_gateway(&out.spec).unwrap();
+    let d = semantic::differences(
+        &normal_text("live", text),
+        &normal_text("rendered", &rendered),
+    );
+    assert!(d.is_empty(), "{d:#?}\n{rendered}");
+}
+
+#[test]
+fn proxy_lines_the_renderer_would_reorder_or_unpair_stay_verbatim() {
+    for (why, lines) in [
+        (
+            "an exclusion after the route it carves out of has no effect in httpd",
+            "ProxyPass / http://u/\nProxyPassReverse / http://u/\nProxyPass /x !\n",
+        ),
+        (
+            "a route without its reverse line",
+            "ProxyPass /a http://u/a\nProxyPass / http://u/\nProxyPassReverse / http://u/\n",
+        ),
+        (
+            "a reverse line for no route",
+            "ProxyPass / http://u/\nProxyPassReverse / http://u/\nProxyPassReverse /b http://u/b\n",
+        ),
+        ("only an exclusion", "ProxyPass /x !\n"),
+        (
+            "reverse lines in another order than the routes",
+            "ProxyPass /a http://u/a\nProxyPass / http://u/\nProxyPassReverse / http://u/\nProxyPassReverse /a http://u/a\n",
+        ),
+    ] {
+        let text = format!("<VirtualHost *:80>\n  ServerName a.example\n{lines}</VirtualHost>\n");
+        let out = run(&text);
+        let v = &out.spec.vhosts[0];
+        assert!(v.routes.is_empty() && v.no_proxy.is_empty(), "{why}: {v:#?}");
+        assert!(v.raw.as_deref().unwrap().contains("ProxyPass"), "{why}");
+    }
+}

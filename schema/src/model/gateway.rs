@@ -90,6 +90,11 @@ pub struct VirtualHost {
     /// Context routes: path prefix → upstream URL (`ProxyPass` + `ProxyPassReverse`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub routes: Vec<Route>,
+    /// Paths that are never proxied (`ProxyPass PATH !`), e.g. `/.well-known` left to the
+    /// gateway itself under a `/` route. Rendered among the routes, longest path first,
+    /// so an exclusion precedes the routes it carves out of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub no_proxy: Vec<String>,
     /// `RedirectMatch` rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redirects: Vec<RedirectRule>,

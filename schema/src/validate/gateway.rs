@@ -92,7 +92,22 @@ fn vhost(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
         .iter()
         .enumerate()
         .map(|(j, r)| (doc, format!("{at}.routes[{j}].path"), r.path.clone()));
-    cx.unique("route path", paths);
+    let excluded = v
+        .no_proxy
+        .iter()
+        .enumerate()
+        .map(|(j, p)| (doc, format!("{at}.noProxy[{j}]"), p.clone()));
+    cx.unique("route path", paths.chain(excluded));
+    for (j, p) in v.no_proxy.iter().enumerate() {
+        if !p.starts_with('/') || p.chars().any(char::is_whitespace) {
+            cx.error(
+                doc,
+                &format!("{at}.noProxy[{j}]"),
+                format!("`{p}` is not a path to exclude from proxying"),
+                Some("a path starting with `/` and without spaces, e.g. `/.well-known`".into()),
+            );
+        }
+    }
     for (j, r) in v.routes.iter().enumerate() {
         let rt = format!("{at}.routes[{j}]");
         if !r.path.starts_with('/') {
@@ -104,12 +119,12 @@ fn vhost(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
                 Some(hint),
             );
         }
-        if !net::is_http_url(&r.upstream) {
-            let hint = "an http(s) URL like `http://10.77.0.100/auth`".to_string();
+        if !net::is_proxy_url(&r.upstream) {
+            let hint = "an http(s) URL like `http://10.77.0.100/auth`, or ws(s):// for a WebSocket upstream".to_string();
             cx.error(
                 doc,
                 &format!("{rt}.upstream"),
-                format!("upstream `{}` is not an http(s) URL", r.upstream),
+                format!("upstream `{}` is not an http(s) or ws(s) URL", r.upstream),
                 Some(hint),
             );
         }

@@ -64,7 +64,20 @@ pub fn is_http_url(s: &str) -> bool {
     let rest = s
         .strip_prefix("http://")
         .or_else(|| s.strip_prefix("https://"));
-    let Some(rest) = rest else { return false };
+    rest.is_some_and(is_url_rest)
+}
+
+/// What mod_proxy forwards a route to: an http(s) URL, or a WebSocket one (`ws://`,
+/// `wss://`, mod_proxy_wstunnel).
+pub fn is_proxy_url(s: &str) -> bool {
+    is_http_url(s)
+        || s.strip_prefix("ws://")
+            .or_else(|| s.strip_prefix("wss://"))
+            .is_some_and(is_url_rest)
+}
+
+/// A URL's part after `scheme://`: a host, an optional port, an optional path.
+fn is_url_rest(rest: &str) -> bool {
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = match authority.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(']') || p.chars().all(|c| c.is_ascii_digit()) => {
@@ -157,6 +170,12 @@ mod tests {
         assert!(!is_http_url("http://"));
         assert!(!is_http_url("http://host:0/"));
         assert!(!is_http_url("10.77.0.100/auth"));
+        assert!(!is_http_url("ws://10.0.0.1:8080/ws/"));
+        assert!(is_proxy_url("ws://10.0.0.1:8080/ws/"));
+        assert!(is_proxy_url("wss://chat.example.org/socket"));
+        assert!(is_proxy_url("http://10.77.0.100/auth"));
+        assert!(!is_proxy_url("ws://"));
+        assert!(!is_proxy_url("ftp://x"));
     }
 
     #[test]

@@ -94,6 +94,7 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         response_headers: Vec::new(),
         cache_control: Vec::new(),
         routes: Vec::new(),
+        no_proxy: Vec::new(),
         redirects: Vec::new(),
         sections: Vec::new(),
         rewrites: Vec::new(),
@@ -131,10 +132,11 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
     if port != default_port {
         v.port = Some(port);
     }
-    if let Some((routes, preserve, used)) = routes(&nodes) {
-        v.routes = routes;
-        v.proxy_preserve_host = preserve;
-        typed.extend(used);
+    if let Some(r) = routes(&nodes) {
+        v.routes = r.routes;
+        v.no_proxy = r.no_proxy;
+        v.proxy_preserve_host = r.preserve_host;
+        typed.extend(r.used);
     }
     let slashes = directives(&nodes, |d| d.is("AllowEncodedSlashes"));
     if let [d] = slashes.as_slice() {

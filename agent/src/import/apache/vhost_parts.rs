@@ -6,9 +6,21 @@ use super::tokens::{Directive, Node};
 use schema::validate::net;
 use schema::{CacheRule, HeaderAction, RedirectRule, ResponseHeader, Route};
 
-/// ProxyPass + ProxyPassReverse pairs, in the order the renderer writes them
-/// (longest path first), with only `retry`, `connectiontimeout`, `timeout` parameters.
-pub(super) fn routes<'n>(nodes: &[&'n Node]) -> Option<(Vec<Route>, bool, Vec<&'n Directive>)> {
+/// The proxy routes of a virtual host.
+pub(super) struct Routes<'n> {
+    pub routes: Vec<Route>,
+    /// `ProxyPass PATH !` exclusions.
+    pub no_proxy: Vec<String>,
+    pub preserve_host: bool,
+    pub used: Vec<&'n Directive>,
+}
+
+/// `ProxyPass` + `ProxyPassReverse` pairs (each reverse line names its route's path
+/// and URL, in the routes' order) and `ProxyPass PATH !` exclusions, when the `ProxyPass`
+/// lines are in the order the renderer writes them (longest path first, see
+/// `targets/gateway/render.rs`), with only `retry`, `connectiontimeout`, `timeout`
+/// parameters. Anything else keeps the whole class verbatim.
+pub(super) fn routes<'n>(nodes: &[&'n Node]) -> Option<Routes<'n>> {
     let pass = directives(nodes, |d| d.is("ProxyPass"));
     if pass.is_empty() || !directives(nodes, |d| d.is("ProxyPassMatch")).is_empty() {
         return None;
@@ -18,14 +30,23 @@ pub(super) fn routes<'n>(nodes: &[&'n Node]) -> Option<(Vec<Route>, bool, Vec<&'
     if requests
         .iter()
         .any(|d| !d.arg(0).eq_ignore_ascii_case("off"))
-        || reverse.len() != pass.len()
     {
         return None;
     }
     let mut routes = Vec::new();
-    for (p, r) in pass.iter().zip(&reverse) {
+    let mut no_proxy = Vec::new();
+    let mut order = Vec::new();
+    for p in &pass {
         let (path, url) = (p.arg(0), p.arg(1));
-        if !path.starts_with('/') || !net::is_http_url(url) || r.args != [path, url] {
+        if !path.starts_with('/') {
+            return None;
+        }
+        order.push(path);
+        if url == "!" && p.args.len() == 2 {
+            no_proxy.push(path.to_string());
+            continue;
+        }
+        if !net::is_proxy_url(url) {
             return None;
         }
         let mut route = Route {
@@ -51,9 +72,22 @@ pub(super) fn routes<'n>(nodes: &[&'n Node]) -> Option<(Vec<Route>, bool, Vec<&'
         }
         routes.push(route);
     }
-    let mut sorted = routes.clone();
-    sorted.sort_by(|a, b| b.path.len().cmp(&a.path.len()).then(a.path.cmp(&b.path)));
-    if sorted != routes || sorted.windows(2).any(|w| w[0].path == w[1].path) {
+    if routes.is_empty() {
+        return None;
+    }
+    // Every route has its own reverse line, in the routes' order (httpd tries the
+    // reverse lines in order too), and there is no other.
+    if reverse.len() != routes.len()
+        || routes
+            .iter()
+            .zip(&reverse)
+            .any(|(r, d)| d.args != [r.path.as_str(), r.upstream.as_str()])
+    {
+        return None;
+    }
+    let mut sorted = order.clone();
+    sorted.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    if sorted != order || sorted.windows(2).any(|w| w[0] == w[1]) {
         return None;
     }
     let preserve = directives(nodes, |d| d.is("ProxyPreserveHost"));
@@ -73,7 +107,12 @@ pub(super) fn routes<'n>(nodes: &[&'n Node]) -> Option<(Vec<Route>, bool, Vec<&'
         .chain(preserve)
         .collect();
     used.dedup_by(|a, b| std::ptr::eq(*a, *b));
-    Some((routes, on, used))
+    Some(Routes {
+        routes,
+        no_proxy,
+        preserve_host: on,
+        used,
+    })
 }
 
 pub(super) fn response_header(d: &Directive) -> Option<ResponseHeader> {

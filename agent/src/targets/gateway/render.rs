@@ -157,7 +157,7 @@ pub fn needed_modules(v: &VirtualHost) -> Vec<&'static str> {
     if v.tls.is_some() {
         m.push("ssl");
     }
-    if !v.routes.is_empty() {
+    if !v.routes.is_empty() || !v.no_proxy.is_empty() {
         m.push("proxy");
         if v.routes.iter().any(|r| r.upstream.starts_with("http")) {
             m.push("proxy_http");
@@ -294,9 +294,14 @@ fn write_vhost(out: &mut String, v: &VirtualHost) {
     }
     write_sections(out, &v.sections);
     write_rewrites(out, &v.rewrites);
-    for r in sorted_routes(&v.routes) {
-        line(out, proxy_pass(r));
-        line(out, format!("ProxyPassReverse {} {}", r.path, r.upstream));
+    for p in proxy_paths(v) {
+        match p {
+            ProxyPath::Route(r) => {
+                line(out, proxy_pass(r));
+                line(out, format!("ProxyPassReverse {} {}", r.path, r.upstream));
+            }
+            ProxyPath::Excluded(path) => line(out, format!("ProxyPass {path} !")),
+        }
     }
     if let Some(raw) = &v.raw {
         line(out, "# raw (verbatim from the document)");
@@ -329,11 +334,33 @@ fn response_header(h: &schema::ResponseHeader) -> String {
     }
 }
 
+/// One `ProxyPass` line: a route, or a path excluded from proxying (`!`).
+pub enum ProxyPath<'v> {
+    Route(&'v Route),
+    Excluded(&'v str),
+}
+
+impl ProxyPath<'_> {
+    pub fn path(&self) -> &str {
+        match self {
+            ProxyPath::Route(r) => &r.path,
+            ProxyPath::Excluded(p) => p,
+        }
+    }
+}
+
 /// Apache uses the first `ProxyPass` whose path matches, so longer (more
-/// specific) paths must come first whatever order the document lists them in.
-fn sorted_routes(routes: &[Route]) -> Vec<&Route> {
-    let mut r: Vec<&Route> = routes.iter().collect();
-    r.sort_by(|a, b| b.path.len().cmp(&a.path.len()).then(a.path.cmp(&b.path)));
+/// specific) paths must come first whatever order the document lists them in;
+/// an exclusion is ordered with the routes, so it precedes the routes it carves
+/// out of. The importer types a virtual host's `ProxyPass` lines only when they
+/// are already in this order (`import/apache/vhost_parts.rs`).
+pub fn proxy_paths(v: &schema::VirtualHost) -> Vec<ProxyPath<'_>> {
+    let mut r: Vec<ProxyPath> = v.routes.iter().map(ProxyPath::Route).collect();
+    r.extend(v.no_proxy.iter().map(|p| ProxyPath::Excluded(p)));
+    r.sort_by(|a, b| {
+        let (a, b) = (a.path(), b.path());
+        b.len().cmp(&a.len()).then(a.cmp(b))
+    });
     r
 }
 

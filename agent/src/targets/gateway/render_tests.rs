@@ -65,6 +65,37 @@ fn longer_routes_come_first_whatever_the_document_order() {
 }
 
 #[test]
+fn exclusions_sit_among_the_routes_by_length_and_ws_needs_wstunnel() {
+    let f = &files(
+        "  vhosts:
+    - serverName: a
+      noProxy: [/.well-known, /a/static]
+      routes:
+        - {path: /, upstream: 'http://u/'}
+        - {path: /a, upstream: 'http://u/a'}
+        - {path: /ws/, upstream: 'ws://u:8080/ws/'}
+",
+    )[0];
+    let passes: Vec<_> = f
+        .content
+        .lines()
+        .filter(|l| l.contains("ProxyPass "))
+        .collect();
+    assert_eq!(
+        passes,
+        [
+            "    ProxyPass /.well-known !",
+            "    ProxyPass /a/static !",
+            "    ProxyPass /ws/ ws://u:8080/ws/",
+            "    ProxyPass /a http://u/a",
+            "    ProxyPass / http://u/"
+        ]
+    );
+    assert!(!f.content.contains("ProxyPassReverse /.well-known"));
+    assert_eq!(f.modules, ["proxy", "proxy_http", "proxy_wstunnel"]);
+}
+
+#[test]
 fn values_are_quoted_and_quotes_escaped() {
     let f = &files(
         r#"  vhosts:
