@@ -85,8 +85,9 @@ pub struct VirtualHost {
     #[serde(default)]
     pub redirect_http: bool,
     /// `ProxyPreserveHost`: the client's `Host` header goes upstream. Default: On with
-    /// `routes` (`ProxyRequests` is then always Off: this is a reverse proxy); without
-    /// routes it is written only when given (for `sections`' or `rewrites`' proxying).
+    /// `routes` (`ProxyRequests` is then always Off: this is a reverse proxy). Without
+    /// routes (proxying by `sections` or `rewrites`) it is written only when On, since
+    /// Off is httpd's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_preserve_host: Option<bool>,
     /// `AllowEncodedSlashes`.

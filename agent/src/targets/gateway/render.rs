@@ -206,7 +206,7 @@ pub fn needed_modules(v: &VirtualHost) -> Vec<&'static str> {
     if sections(|s| !s.ssl_options.is_empty()) && !m.contains(&"ssl") {
         m.push("ssl");
     }
-    if (sections(|s| !s.proxy_pass_reverse.is_empty()) || v.proxy_preserve_host.is_some())
+    if (sections(|s| !s.proxy_pass_reverse.is_empty()) || v.proxy_preserve_host == Some(true))
         && !m.contains(&"proxy")
     {
         m.push("proxy");
@@ -277,10 +277,11 @@ fn write_vhost(out: &mut String, v: &VirtualHost) {
     if !v.routes.is_empty() {
         line(out, "ProxyRequests Off");
     }
+    // Without routes, Off is httpd's default: written only when On.
     match (v.proxy_preserve_host, v.routes.is_empty()) {
-        (Some(false), _) => line(out, "ProxyPreserveHost Off"),
+        (Some(false), false) => line(out, "ProxyPreserveHost Off"),
         (Some(true), _) | (None, false) => line(out, "ProxyPreserveHost On"),
-        (None, true) => {}
+        (Some(false) | None, true) => {}
     }
     if let Some(a) = v.allow_encoded_slashes {
         let a = match a {

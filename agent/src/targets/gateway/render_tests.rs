@@ -467,6 +467,9 @@ fn preserve_host_is_on_with_routes_and_written_without_them_only_when_given() {
     assert!(given.content.contains("    ProxyPreserveHost On\n"));
     assert!(!given.content.contains("ProxyRequests"));
     assert_eq!(given.modules, ["proxy"], "mod_proxy holds the directive");
+    let default_off = &files("  vhosts: [{serverName: a, proxyPreserveHost: false}]\n")[0];
+    assert!(!default_off.content.contains("ProxyPreserveHost"));
+    assert!(default_off.modules.is_empty(), "{:?}", default_off.modules);
 }
 
 #[test]
