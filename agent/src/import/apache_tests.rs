@@ -289,7 +289,10 @@ fn macros_stay_raw_when_a_use_does_not_match_a_definition() {
     // A use of a macro defined elsewhere, or with too few arguments.
     let undefined = "Use Elsewhere a\n<VirtualHost *:80>\n    ServerName b.lab\n</VirtualHost>\n";
     let short = MACROS.replace("Use VHost one one.lab", "Use VHost one");
-    for text in [undefined, short.as_str()] {
+    // Written before the macros, these would change what the uses make.
+    let undef = format!("{MACROS}UndefMacro VHost\n");
+    let define = format!("{MACROS}Define site other\n");
+    for text in [undefined, short.as_str(), undef.as_str(), define.as_str()] {
         let out = run(text);
         assert!(
             out.spec.macros.is_empty() && out.spec.uses.is_empty(),

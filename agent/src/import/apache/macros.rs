@@ -52,7 +52,8 @@ pub(super) fn use_line(d: &Directive) -> Option<MacroUse> {
 /// the raw lines, then the definitions, then the uses, then the typed virtual hosts
 /// (`typed_vhost(i)`: node `i` is one), so: definitions first, then uses, nothing in
 /// between; no typed virtual host before them; after them only typed virtual hosts and
-/// plain directives; every use of a macro defined before it, one argument per parameter.
+/// directives whose place does not matter; no `UndefMacro`; every use of a macro
+/// defined before it, one argument per parameter.
 pub(super) fn typeable(nodes: &[&Node], typed_vhost: impl Fn(usize) -> bool) -> bool {
     let at: Vec<usize> = (0..nodes.len())
         .filter(|i| as_macro(nodes[*i]).is_some() || as_use(nodes[*i]).is_some())
@@ -86,5 +87,13 @@ pub(super) fn typeable(nodes: &[&Node], typed_vhost: impl Fn(usize) -> bool) -> 
             return false;
         }
     }
-    (last + 1..nodes.len()).all(|i| typed_vhost(i) || matches!(nodes[i], Node::Directive(_)))
+    // `Define` changes what later `${VAR}`s (a macro's too) mean; `UndefMacro` ends one.
+    let order_free = |n: &Node| match n {
+        Node::Directive(d) => !["Define", "UnDefine", "UndefMacro"].iter().any(|x| d.is(x)),
+        _ => false,
+    };
+    let undef = nodes
+        .iter()
+        .any(|n| matches!(n, Node::Directive(d) if d.is("UndefMacro")));
+    !undef && (last + 1..nodes.len()).all(|i| typed_vhost(i) || order_free(nodes[i]))
 }
