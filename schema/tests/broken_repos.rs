@@ -260,6 +260,8 @@ const CASES: &[Case] = &[
         At::Text("Site", 1), &["`Use Site`: no macro `Site`"], Some("`macros:`")),
     case("Use with the wrong number of arguments", &[Replace(GW, "  vhosts:\n", "  macros: [{name: Site, parameters: [$host], body: ServerName $host}]\n  uses: [{macro: Site, arguments: [a, b]}]\n  vhosts:\n")], GW,
         At::Text("[a, b]", 1), &["macro `Site` takes 1 argument(s), this `Use` gives 2"], Some("`Use Site host`")),
+    case("macro body that closes the macro", &[Replace(GW, "  vhosts:\n", "  macros: [{name: Site, body: \"ServerName a\\n</Macro>\"}]\n  vhosts:\n")], GW,
+        At::Text("\"ServerName a", 1), &["the body of macro `Site` opens or closes a macro"], Some("do not nest")),
     case("macro defined twice", &[Replace(GW, "  vhosts:\n", "  macros: [{name: Site, body: x}, {name: SITE, body: y}]\n  vhosts:\n")], GW,
         At::Text("SITE", 1), &["macro `SITE` is defined twice", "case-insensitive"], Some("rename")),
     case("unknown ServerSignature", &[Replace(GW, "      redirectHttp: true\n", "      redirectHttp: true\n      serverSignature: Email\n")], GW,

@@ -99,6 +99,17 @@ fn macros(cx: &mut Cx, doc: &Origin, macros: &[Macro]) {
             let hint = "rename one, or merge them".to_string();
             cx.error(doc, &format!("{at}.name"), msg, Some(hint));
         }
+        let closes = |l: &str| {
+            let l = l.trim().to_ascii_lowercase();
+            l.starts_with("</macro") || l.starts_with("<macro ")
+        };
+        if m.body.lines().any(closes) {
+            let msg = format!("the body of macro `{}` opens or closes a macro", m.name);
+            let hint =
+                "only the lines inside `<Macro>`…`</Macro>`, without them (macros do not nest)"
+                    .to_string();
+            cx.error(doc, &format!("{at}.body"), msg, Some(hint));
+        }
         if m.body.trim().is_empty() {
             let hint = "the configuration lines the macro stands for".to_string();
             cx.warn(

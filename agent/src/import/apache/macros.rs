@@ -20,10 +20,15 @@ fn as_use(n: &Node) -> Option<&Directive> {
     }
 }
 
-/// A `<Macro>` with a name and plain-word parameters; `body` its inner lines.
+/// A `<Macro>` with a name and plain-word parameters; `body` its inner lines, with no
+/// macro inside (validation refuses one).
 pub(super) fn definition(b: &Block, body: String) -> Option<Macro> {
     let (name, params) = b.args.split_first()?;
-    (bare(name) && params.iter().all(|p| bare(p))).then(|| Macro {
+    let nested = body.lines().any(|l| {
+        let l = l.trim().to_ascii_lowercase();
+        l.starts_with("<macro") || l.starts_with("</macro")
+    });
+    (bare(name) && params.iter().all(|p| bare(p)) && !nested).then(|| Macro {
         name: name.clone(),
         parameters: params.to_vec(),
         body,
@@ -68,7 +73,7 @@ pub(super) fn typeable(nodes: &[&Node], typed_vhost: impl Fn(usize) -> bool) -> 
     let mut used = false;
     for &i in &at {
         if let Some(b) = as_macro(nodes[i]) {
-            let Some(m) = definition(b, String::new()).filter(|_| !used) else {
+            let Some(m) = definition(b, body(b)).filter(|_| !used) else {
                 return false;
             };
             if defined.iter().any(|(n, _)| n.eq_ignore_ascii_case(&m.name)) {
