@@ -2,8 +2,10 @@
 //!
 //! Same shape as the other importers ([`import`], [`normal_text`]). Typed: virtual
 //! hosts on `*:PORT` with a ServerName (aliases, TLS files, reverse-proxy routes,
-//! header edits, cache rules, `RedirectMatch`, an HTTP→HTTPS redirect vhost), their
-//! modules, and `<IfModule>` wrappers whose module the agent enables. Kept verbatim,
+//! header edits, cache rules, `RedirectMatch`, `Alias`, `SetEnvIf`, an HTTP→HTTPS
+//! redirect vhost), their modules, `<IfModule>` wrappers whose module the agent
+//! enables, `SSLStaplingCache`, and mod_macro definitions (the body as written) with
+//! their `Use` lines. Kept verbatim,
 //! with source lines: the rest of a vhost (its `raw`), server-level directives and
 //! other vhosts (the gateway's `raw`, written before the typed vhosts; a raw vhost
 //! that is the default of its address stays first). `Include`s stay `Include`s: the
@@ -13,7 +15,9 @@
 //! Every result is rendered and compared with the source in canonical form; if they
 //! differ, the whole file is kept verbatim instead.
 
+mod absorb;
 mod builder;
+mod macros;
 mod modules;
 pub(crate) mod normal;
 mod select;

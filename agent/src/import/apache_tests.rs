@@ -64,7 +64,7 @@ fn a_hand_written_site_is_typed_and_means_the_same() {
     assert_eq!(v.tls.as_ref().unwrap().key, "/etc/ssl/lab/gw.key");
     assert_eq!(v.routes.len(), 2);
     assert_eq!(v.server_admin.as_deref(), Some("ops@apps.lab"));
-    assert!(v.proxy_preserve_host);
+    assert_eq!(v.proxy_preserve_host, Some(true));
     assert_eq!(v.routes[0].retry, Some(0));
     assert_eq!(v.rewrites.len(), 1);
     assert_eq!(v.rewrites[0].substitution, "http://10.77.0.100/new/$1");
@@ -193,5 +193,181 @@ fn proxy_lines_the_renderer_would_reorder_or_unpair_stay_verbatim() {
         let v = &out.spec.vhosts[0];
         assert!(v.routes.is_empty() && v.no_proxy.is_empty(), "{why}: {v:#?}");
         assert!(v.raw.as_deref().unwrap().contains("ProxyPass"), "{why}");
+    }
+}
+
+fn raw_items(out: &Imported<GatewaySpec>) -> Vec<String> {
+    out.summaries[0]
+        .items
+        .iter()
+        .filter(|i| i.fate == crate::import::summary::Fate::Raw)
+        .map(|i| i.what.clone())
+        .collect()
+}
+
+#[test]
+fn aliases_env_rules_and_preserve_host_without_routes_are_typed_in_order() {
+    let out = run("<VirtualHost *:80>
+    ServerName docs.lab
+    ProxyPreserveHost On
+    ScriptAlias /cgi-bin/ /usr/lib/cgi-bin/
+    Alias /doc/ \"/usr/share/doc/\"
+    AliasMatch ^/icons/(.*)$ /usr/share/icons/$1
+    BrowserMatch \"MSIE [2-6]\" \\
+        nokeepalive ssl-unclean-shutdown
+    SetEnvIfNoCase Referer ^https?://spam\\. spam !trusted level=3
+    <Location />
+        ProxyPassReverse http://127.0.0.1:8181
+    </Location>
+</VirtualHost>
+");
+    assert!(raw_items(&out).is_empty(), "{}", out.summaries[0].text());
+    let v = &out.spec.vhosts[0];
+    assert_eq!(v.proxy_preserve_host, Some(true));
+    assert!(v.routes.is_empty());
+    let kinds: Vec<_> = v.aliases.iter().map(|a| a.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            schema::AliasKind::ScriptAlias,
+            schema::AliasKind::Alias,
+            schema::AliasKind::AliasMatch
+        ]
+    );
+    assert_eq!(v.aliases[1].to, "/usr/share/doc/");
+    assert_eq!(v.set_env.len(), 2);
+    assert_eq!(v.set_env[0].attribute, "User-Agent");
+    assert_eq!(v.set_env[0].pattern, "MSIE [2-6]");
+    assert_eq!(v.set_env[0].set, ["nokeepalive", "ssl-unclean-shutdown"]);
+    assert!(v.set_env[1].nocase);
+    assert_eq!(v.set_env[1].set, ["spam", "!trusted", "level=3"]);
+}
+
+#[test]
+fn an_alias_or_env_rule_the_model_cannot_hold_keeps_its_whole_class_raw() {
+    let out = run("<VirtualHost *:80>
+    ServerName docs.lab
+    Alias /doc/ /usr/share/doc/
+    Alias relative /srv/x
+    BrowserMatch ^Mozilla
+</VirtualHost>
+");
+    let v = &out.spec.vhosts[0];
+    assert!(v.aliases.is_empty() && v.set_env.is_empty(), "{v:#?}");
+    assert_eq!(
+        raw_items(&out),
+        [
+            "Alias /doc/ /usr/share/doc/",
+            "Alias relative /srv/x",
+            "BrowserMatch ^Mozilla"
+        ]
+    );
+}
+
+#[test]
+fn stapling_and_its_cache_are_typed() {
+    let out = run(
+        "SSLStaplingCache shmcb:/var/run/apache2/stapling_cache(128000)
+<VirtualHost *:443>
+    ServerName tls.lab
+    SSLEngine on
+    SSLCertificateFile /etc/ssl/a.crt
+    SSLCertificateKeyFile /etc/ssl/a.key
+    SSLUseStapling on
+</VirtualHost>
+",
+    );
+    assert!(raw_items(&out).is_empty(), "{}", out.summaries[0].text());
+    assert_eq!(
+        out.spec.ssl_stapling_cache.as_deref(),
+        Some("shmcb:/var/run/apache2/stapling_cache(128000)")
+    );
+    assert_eq!(
+        out.spec.vhosts[0].tls.as_ref().unwrap().stapling,
+        Some(true)
+    );
+}
+
+const MACROS: &str = "<Macro VHost $name $domain>
+<VirtualHost *:80>
+    ServerName $domain
+    DocumentRoot /var/www/$name
+</VirtualHost>
+</Macro>
+Use VHost one one.lab
+Use vhost two two.lab
+<VirtualHost *:80>
+    ServerName typed.lab
+</VirtualHost>
+";
+
+#[test]
+fn macros_and_their_uses_are_typed_with_the_body_as_written() {
+    let out = run(MACROS);
+    let s = &out.spec;
+    assert_eq!(s.macros.len(), 1, "{}", out.summaries[0].text());
+    assert_eq!(s.macros[0].name, "VHost");
+    assert_eq!(s.macros[0].parameters, ["$name", "$domain"]);
+    assert_eq!(
+        s.macros[0].body,
+        "<VirtualHost *:80>\n    ServerName $domain\n    DocumentRoot /var/www/$name\n</VirtualHost>"
+    );
+    let uses: Vec<_> = s
+        .uses
+        .iter()
+        .map(|u| (u.name.as_str(), u.arguments.join(" ")))
+        .collect();
+    assert_eq!(
+        uses,
+        [
+            ("VHost", "one one.lab".to_string()),
+            ("vhost", "two two.lab".to_string())
+        ]
+    );
+    assert_eq!(s.vhosts.len(), 1);
+    assert!(s.raw.is_none());
+    // The body is still configuration text: counted as raw, the rest typed.
+    assert_eq!(raw_items(&out).len(), 3, "{}", out.summaries[0].text());
+}
+
+#[test]
+fn a_typed_vhost_before_a_use_stays_raw_so_it_keeps_its_place() {
+    let out = run(&format!(
+        "<VirtualHost *:80>\n    ServerName first.lab\n</VirtualHost>\n{MACROS}"
+    ));
+    let s = &out.spec;
+    assert_eq!(s.uses.len(), 2, "{}", out.summaries[0].text());
+    assert!(s
+        .raw
+        .as_deref()
+        .unwrap_or("")
+        .contains("ServerName first.lab"));
+    let names: Vec<_> = s.vhosts.iter().map(|v| v.server_name.clone()).collect();
+    assert_eq!(names, [Some("typed.lab".to_string())]);
+}
+
+#[test]
+fn macros_stay_raw_when_a_use_does_not_match_a_definition() {
+    // A use of a macro defined elsewhere, or with too few arguments.
+    let undefined = "Use Elsewhere a\n<VirtualHost *:80>\n    ServerName b.lab\n</VirtualHost>\n";
+    let short = MACROS.replace("Use VHost one one.lab", "Use VHost one");
+    // Written before the macros, these would change what the uses make.
+    let undef = format!("{MACROS}UndefMacro VHost\n");
+    let define = format!("{MACROS}Define site other\n");
+    // A macro inside a macro: its body could not be written back as one.
+    let nested = MACROS.replace(
+        "<VirtualHost *:80>\n    ServerName $domain",
+        "<Macro Inner>\nServerName x\n</Macro>\n<VirtualHost *:80>\n    ServerName $domain",
+    );
+    for text in [undefined, &short, &undef, &define, &nested] {
+        let out = run(text);
+        assert!(
+            out.spec.macros.is_empty() && out.spec.uses.is_empty(),
+            "{text}"
+        );
+        assert!(
+            out.spec.raw.as_deref().unwrap_or("").contains("Use "),
+            "{text}"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! `Gateway`: the Apache httpd front door (virtual hosts, TLS, context routes).
 
+use super::gateway_parts::{AliasRule, Macro, MacroUse, SetEnvRule};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -18,6 +19,17 @@ pub struct GatewaySpec {
     pub modules: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vhosts: Vec<VirtualHost>,
+    /// `SSLStaplingCache` (server-wide; `shmcb:/var/run/apache2/stapling_cache(128000)`):
+    /// where OCSP responses are cached for the vhosts with `tls.stapling`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_stapling_cache: Option<String>,
+    /// mod_macro definitions (written before the `uses`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub macros: Vec<Macro>,
+    /// mod_macro `Use` lines, in order (written after the `raw` lines, before the typed
+    /// virtual hosts: a virtual host a macro makes comes first on its address).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub uses: Vec<MacroUse>,
     /// Escape hatch: lines copied verbatim into the site file before the virtual hosts
     /// (server-level directives, virtual hosts the model cannot express).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,9 +84,12 @@ pub struct VirtualHost {
     /// Add a `*:80` virtual host that redirects every request to HTTPS.
     #[serde(default)]
     pub redirect_http: bool,
-    /// `ProxyPreserveHost` (default On). `ProxyRequests` is always Off: this is a reverse proxy.
-    #[serde(default = "yes")]
-    pub proxy_preserve_host: bool,
+    /// `ProxyPreserveHost`: the client's `Host` header goes upstream. Default: On with
+    /// `routes` (`ProxyRequests` is then always Off: this is a reverse proxy). Without
+    /// routes (proxying by `sections` or `rewrites`) it is written only when On, since
+    /// Off is httpd's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_preserve_host: Option<bool>,
     /// `AllowEncodedSlashes`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allow_encoded_slashes: Option<EncodedSlashes>,
@@ -95,6 +110,12 @@ pub struct VirtualHost {
     /// so an exclusion precedes the routes it carves out of.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub no_proxy: Vec<String>,
+    /// `Alias`/`ScriptAlias` (and `…Match`) mappings, in order (the first that matches wins).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<AliasRule>,
+    /// `SetEnvIf`/`BrowserMatch` rules, in order (a later one overrides an earlier one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_env: Vec<SetEnvRule>,
     /// `RedirectMatch` rules.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redirects: Vec<RedirectRule>,
@@ -108,10 +129,6 @@ pub struct VirtualHost {
     /// Escape hatch: lines copied verbatim at the end of the virtual host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub raw: Option<String>,
-}
-
-fn yes() -> bool {
-    true
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -139,6 +156,9 @@ pub struct Tls {
     /// `SSLCompression` (off by default; on allows CRIME attacks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression: Option<bool>,
+    /// `SSLUseStapling`: staple OCSP responses (needs the gateway's `sslStaplingCache`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stapling: Option<bool>,
     /// The certificate itself (PEM, public): when given, agent writes it to
     /// `certificate` on every gateway host (mode 0644) before the site.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -139,3 +139,20 @@ pub fn vhost_address(a: &str) -> Option<(&str, u16)> {
     };
     ok.then_some((host, port))
 }
+
+/// One variable setting of `SetEnvIf`/`BrowserMatch`: `name` (set to 1), `name=value`
+/// or `!name` (unset); the name one word without `=`.
+pub fn env_setting_ok(s: &str) -> bool {
+    let name = match s.strip_prefix('!') {
+        Some(n) => n,
+        None => s.split_once('=').map_or(s, |(n, _)| n),
+    };
+    !name.is_empty() && !name.contains(|c: char| c.is_whitespace() || c == '=' || c == '"')
+}
+
+/// A mod_macro parameter name: one word starting with `$`, `%` or `@`.
+pub fn macro_parameter_ok(p: &str) -> bool {
+    p.len() > 1
+        && p.starts_with(['$', '%', '@'])
+        && !p.contains(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+}

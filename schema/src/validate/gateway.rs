@@ -26,7 +26,7 @@ pub(super) fn check(cx: &mut Cx) {
             let hint = "give a host role `gateway` in the Inventory, or list `hosts:`".to_string();
             cx.error(doc, "spec", "no host to deploy this gateway on", Some(hint));
         }
-        if spec.vhosts.is_empty() && spec.raw.is_none() {
+        if spec.vhosts.is_empty() && spec.raw.is_none() && spec.uses.is_empty() {
             cx.error(
                 doc,
                 "spec.vhosts",
@@ -49,6 +49,7 @@ pub(super) fn check(cx: &mut Cx) {
         for (i, v) in spec.vhosts.iter().enumerate() {
             vhost(cx, doc, &format!("spec.vhosts[{i}]"), v);
         }
+        super::gateway_parts::spec(cx, doc, spec);
     }
 }
 
@@ -67,6 +68,7 @@ fn vhost(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
         cx.port(doc, &format!("{at}.port"), p);
     }
     super::gateway_site::check(cx, doc, at, v);
+    super::gateway_parts::vhost(cx, doc, at, v);
     if v.redirect_http && v.server_name.is_none() {
         cx.error(
             doc,

@@ -14,6 +14,7 @@ mod balancer_global;
 pub(crate) mod cx;
 mod frontend;
 mod gateway;
+mod gateway_parts;
 mod gateway_site;
 mod hacluster;
 pub mod hacluster_rsc;

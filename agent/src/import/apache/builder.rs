@@ -54,6 +54,9 @@ impl<'a> Builder<'a> {
                 self.modules.remove(m);
             }
         }
+        for m in crate::targets::gateway::render::spec_modules(&spec) {
+            self.modules.remove(m);
+        }
         spec.modules = self.modules.into_iter().collect();
         spec.site_name = Some(stem.to_string());
         Imported {
@@ -73,6 +76,9 @@ impl<'a> Builder<'a> {
             site_name: None,
             modules: Vec::new(),
             vhosts: Vec::new(),
+            ssl_stapling_cache: None,
+            macros: Vec::new(),
+            uses: Vec::new(),
             raw: None,
         }
     }
@@ -139,11 +145,16 @@ impl<'a> Builder<'a> {
                 }
             }
         }
-        let redirect_of = if absorb {
-            redirects(&nodes, &results)
+        let mut redirect_of = if absorb {
+            super::absorb::redirects(&nodes, &results)
         } else {
             BTreeMap::new()
         };
+        // A `Use` may make virtual hosts: what is written after it stays after it.
+        let last_use = nodes
+            .iter()
+            .rposition(|n| matches!(n, Node::Directive(d) if d.is("Use")));
+        redirect_of.retain(|_, r| last_use.is_none_or(|u| u < *r));
         self.keep_defaults_first(&nodes, &mut results, &redirect_of);
         let typed_ports: BTreeSet<u16> = results
             .iter()
@@ -154,6 +165,15 @@ impl<'a> Builder<'a> {
                     .unwrap_or(if t.vhost.tls.is_some() { 443 } else { 80 })
             })
             .collect();
+        let typed_vhost = |i: usize| {
+            redirect_of.values().any(|r| *r == i)
+                || results.iter().any(|(j, r)| *j == i && r.is_ok())
+        };
+        let macros_typed = super::macros::typeable(&nodes, typed_vhost);
+        let stapling_caches = nodes
+            .iter()
+            .filter(|n| matches!(n, Node::Directive(d) if d.is("SSLStaplingCache")))
+            .count();
         let mut spec = Self::empty();
         let mut raw_text = Vec::new();
         let mut listens = BTreeSet::new();
@@ -220,6 +240,29 @@ impl<'a> Builder<'a> {
                     self.count(&[n], Fate::Typed, "");
                     self.comments.add("spec.vhosts", format!("`Listen {}` ({}:{}) is written by the agent for the vhost on that port", d.arg(0), self.label, d.line));
                 }
+                (Node::Block(b), None) if macros_typed && b.is("Macro") => {
+                    let body = super::macros::body(b);
+                    let m = super::macros::definition(b, dedent(&body)).expect("typeable");
+                    self.count(&[&header_only(b)], Fate::Typed, "");
+                    let inner: Vec<&Node> = b.children.iter().collect();
+                    let why = "macro body, kept as written (mod_macro puts the arguments in)";
+                    self.count(&inner, Fate::Raw, why);
+                    modules::needed(&b.children, &mut self.modules);
+                    let at = format!("spec.macros[{}]", spec.macros.len());
+                    self.comments
+                        .add(at, format!("{} <Macro {}>", n.origin(), b.args.join(" ")));
+                    spec.macros.push(m);
+                }
+                (Node::Directive(d), None) if macros_typed && d.is("Use") => {
+                    self.count(&[n], Fate::Typed, "");
+                    spec.uses.extend(super::macros::use_line(d));
+                }
+                (Node::Directive(d), None)
+                    if d.is("SSLStaplingCache") && d.args.len() == 1 && stapling_caches == 1 =>
+                {
+                    self.count(&[n], Fate::Typed, "");
+                    spec.ssl_stapling_cache = Some(d.arg(0).to_string());
+                }
                 _ => self.raw_node(n, "server-level directive", &mut raw_text),
             }
         }
@@ -259,7 +302,8 @@ impl<'a> Builder<'a> {
     }
 
     /// Raw vhosts are written before typed ones: a typed vhost before a raw one of the
-    /// same address would take its place as that address's default, so it stays raw too.
+    /// same address would take its place as that address's default, so it stays raw too;
+    /// so does one before a `Use` (the macro's virtual hosts are written before it).
     fn keep_defaults_first(
         &mut self,
         nodes: &[&Node],
@@ -271,6 +315,9 @@ impl<'a> Builder<'a> {
             _ => String::new(),
         };
         let absorbed: BTreeSet<usize> = redirect_of.values().copied().collect();
+        let uses: Vec<usize> = (0..nodes.len())
+            .filter(|i| matches!(nodes[*i], Node::Directive(d) if d.is("Use")))
+            .collect();
         let raw_at: Vec<(usize, String)> = results
             .iter()
             .filter(|(i, r)| r.is_err() && !absorbed.contains(i))
@@ -282,64 +329,11 @@ impl<'a> Builder<'a> {
                 if r.is_ok() {
                     *r = Err(format!("kept before the raw vhost at line {} of the same address (the first one is the default)", nodes[*j].line()));
                 }
+            } else if let Some(j) = uses.iter().find(|j| **j > *i).filter(|_| r.is_ok()) {
+                *r = Err(format!("kept before the `Use` at line {} (a macro may make a virtual host of the same address; the first one is the default)", nodes[*j].line()));
             }
         }
     }
-}
-
-/// TLS vhost index → index of the `*:80` vhost that only redirects to it.
-fn redirects(
-    nodes: &[&Node],
-    results: &[(usize, Result<vhost::Typed, String>)],
-) -> BTreeMap<usize, usize> {
-    let mut out = BTreeMap::new();
-    for (i, r) in results {
-        let Ok(t) = r else { continue };
-        let v = &t.vhost;
-        if v.tls.is_none() || v.port.is_some() {
-            continue;
-        }
-        let Some(name) = &v.server_name else { continue };
-        let target = format!("https://{name}/");
-        let found = nodes.iter().enumerate().find(|(j, n)| {
-            let Node::Block(b) = n else { return false };
-            if !b.is("VirtualHost")
-                || vhost::star_port(b) != Some(80)
-                || out.values().any(|x| x == j)
-            {
-                return false;
-            }
-            let mut names = Vec::new();
-            let mut aliases = Vec::new();
-            let mut redirect = false;
-            for c in &b.children {
-                match c {
-                    Node::Directive(d) if d.is("ServerName") && d.args.len() == 1 => {
-                        names.push(d.arg(0).to_string())
-                    }
-                    Node::Directive(d) if d.is("ServerAlias") => {
-                        aliases.extend(d.args.iter().cloned())
-                    }
-                    Node::Directive(d)
-                        if d.is("Redirect")
-                            && d.args.len() == 3
-                            && (d.arg(0).eq_ignore_ascii_case("permanent")
-                                || d.arg(0) == "301")
-                            && d.arg(1) == "/"
-                            && d.arg(2) == target =>
-                    {
-                        redirect = true
-                    }
-                    _ => return false,
-                }
-            }
-            redirect && names == [name.clone()] && aliases == v.server_aliases
-        });
-        if let Some((j, _)) = found {
-            out.insert(*i, j);
-        }
-    }
-    out
 }
 
 /// A block's opening line alone (for counting it).

@@ -11,6 +11,7 @@
 //! - `ProxyRequests Off`, `ProxyPreserveHost Off`, `SSLEngine Off` are the defaults;
 //! - `Redirect*` status keywords are numbers, a missing status is 302;
 //! - `ProxyPass` `key=value` parameters are unordered; `Header onsuccess` is `Header`;
+//! - `BrowserMatch[NoCase] R …` is `SetEnvIf[NoCase] User-Agent R …`;
 //! - `<IfModule m>` whose module is on (per [`Ctx`]) is replaced by its content, and
 //!   an `Include` whose files were read is replaced by them.
 
@@ -145,9 +146,20 @@ fn context(out: &mut Normal, path: &str, nodes: &[Node], ctx: &Ctx<'_>) {
 
 /// A directive's canonical text(s) (none when it states the default).
 fn canonical(d: &Directive) -> Vec<String> {
-    let name = d.name.to_ascii_lowercase();
+    let mut name = d.name.to_ascii_lowercase();
     let mut args = d.args.clone();
     match name.as_str() {
+        "browsermatch" | "browsermatchnocase" => {
+            name = name.replace("browsermatch", "setenvif");
+            args.insert(0, "user-agent".into());
+        }
+        "setenvif" | "setenvifnocase"
+            if args
+                .first()
+                .is_some_and(|a| a.eq_ignore_ascii_case("user-agent")) =>
+        {
+            args[0].make_ascii_lowercase();
+        }
         "serveralias" => return args.iter().map(|a| format!("serveralias {a}")).collect(),
         "sslengine"
         | "proxyrequests"
@@ -263,6 +275,25 @@ mod tests {
         let a = "<IfModule mod_ssl.c>\n<VirtualHost *:443>\n  ServerName a\n  ServerAlias b c\n  SSLEngine On\n  ProxyRequests Off\n  Header onsuccess set X \"1\"\n  ProxyPass / http://u/ timeout=5 retry=0\n  RedirectMatch ^/x$ /y\n</VirtualHost>\n</IfModule>\n";
         let b = "<virtualhost *:443>\n    servername a\n    ProxyPass / http://u/ retry=0 timeout=5\n    ServerAlias b\n    ServerAlias c\n    sslengine on\n    Header set X 1\n    RedirectMatch 302 \"^/x$\" \"/y\"\n</virtualhost>\n";
         assert_eq!(texts(a), texts(b));
+    }
+
+    #[test]
+    fn browser_match_is_set_env_if_on_the_user_agent() {
+        assert_eq!(
+            texts("BrowserMatch \"MSIE [2-6]\" nokeepalive\nBrowserMatchNoCase ^x y\n"),
+            texts(
+                "SetEnvIf user-agent \"MSIE [2-6]\" nokeepalive\nSetEnvIfNoCase User-Agent ^x y\n"
+            )
+        );
+        assert_ne!(
+            texts("BrowserMatch ^x y\n"),
+            texts("SetEnvIf Referer ^x y\n")
+        );
+        assert_ne!(
+            texts("BrowserMatch ^a y\nBrowserMatch ^b !y\n"),
+            texts("BrowserMatch ^b !y\nBrowserMatch ^a y\n"),
+            "a later rule overrides an earlier one"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::normal::{class_of, expand_modules, unwraps, Ctx};
 use super::select::{bare, directives};
 use super::tokens::{Block, Directive, Node};
-use super::vhost_parts::{cache_rule, redirect, response_header, routes};
+use super::vhost_parts::{cache_rule, redirect, response_header, routes, set_env};
 use schema::validate::apache_names::vhost_address;
 use schema::validate::net;
 use schema::{EncodedSlashes, HeaderSet, Tls, VirtualHost};
@@ -88,13 +88,15 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         addresses,
         tls: None,
         redirect_http: false,
-        proxy_preserve_host: false,
+        proxy_preserve_host: None,
         allow_encoded_slashes: None,
         request_headers: Vec::new(),
         response_headers: Vec::new(),
         cache_control: Vec::new(),
         routes: Vec::new(),
         no_proxy: Vec::new(),
+        aliases: Vec::new(),
+        set_env: Vec::new(),
         redirects: Vec::new(),
         sections: Vec::new(),
         rewrites: Vec::new(),
@@ -135,8 +137,27 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
     if let Some(r) = routes(&nodes) {
         v.routes = r.routes;
         v.no_proxy = r.no_proxy;
-        v.proxy_preserve_host = r.preserve_host;
+        v.proxy_preserve_host = Some(r.preserve_host);
         typed.extend(r.used);
+    } else if let [d] = directives(&nodes, |d| d.is("ProxyPreserveHost")).as_slice() {
+        // Without routes (proxying by `<Location>` or a rewrite `[P]`): as written.
+        let on = match d.args.as_slice() {
+            [a] if a.eq_ignore_ascii_case("on") => Some(true),
+            [a] if a.eq_ignore_ascii_case("off") => Some(false),
+            _ => None,
+        };
+        if on.is_some() {
+            v.proxy_preserve_host = on;
+            typed.push(d);
+        }
+    }
+    if let Some((a, used)) = super::vhost_parts::aliases(&nodes) {
+        v.aliases = a;
+        typed.extend(used);
+    }
+    if let Some((r, used)) = set_env(&nodes) {
+        v.set_env = r;
+        typed.extend(used);
     }
     let slashes = directives(&nodes, |d| d.is("AllowEncodedSlashes"));
     if let [d] = slashes.as_slice() {
@@ -264,6 +285,7 @@ fn tls<'n>(nodes: &[&'n Node]) -> Option<(Tls, Vec<&'n Directive>)> {
         cipher_suite: None,
         honor_cipher_order: None,
         compression: None,
+        stapling: None,
         certificate_pem: None,
         key_pem: None,
     };

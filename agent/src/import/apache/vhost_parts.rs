@@ -1,10 +1,13 @@
 //! The parts of a virtual host typed as a whole class: proxy routes, response
-//! headers, redirects, cache rules.
+//! headers, redirects, cache rules, aliases, `SetEnvIf`/`BrowserMatch` rules.
 
 use super::select::{bare, directives};
 use super::tokens::{Directive, Node};
+use schema::validate::apache_names::env_setting_ok;
 use schema::validate::net;
-use schema::{CacheRule, HeaderAction, RedirectRule, ResponseHeader, Route};
+use schema::{
+    AliasKind, AliasRule, CacheRule, HeaderAction, RedirectRule, ResponseHeader, Route, SetEnvRule,
+};
 
 /// The proxy routes of a virtual host.
 pub(super) struct Routes<'n> {
@@ -198,4 +201,74 @@ pub(super) fn cache_rule(n: &Node) -> Option<CacheRule> {
         }
         _ => None,
     }
+}
+
+/// Every `Alias`, `AliasMatch`, `ScriptAlias`, `ScriptAliasMatch`, in order, when each
+/// is `URL PATH` as validation takes it (a plain URL path starts with `/`).
+pub(super) fn aliases<'n>(nodes: &[&'n Node]) -> Option<(Vec<AliasRule>, Vec<&'n Directive>)> {
+    let kind = |d: &Directive| {
+        [
+            AliasKind::Alias,
+            AliasKind::AliasMatch,
+            AliasKind::ScriptAlias,
+            AliasKind::ScriptAliasMatch,
+        ]
+        .into_iter()
+        .find(|k| d.is(k.as_str()))
+    };
+    let all = directives(nodes, |d| kind(d).is_some());
+    let rules = all
+        .iter()
+        .map(|d| {
+            let k = kind(d)?;
+            match d.args.as_slice() {
+                [url, to] if !to.is_empty() && (k.is_match() || url.starts_with('/')) => {
+                    Some(AliasRule {
+                        kind: k,
+                        url: url.clone(),
+                        to: to.clone(),
+                    })
+                }
+                _ => None,
+            }
+        })
+        .collect::<Option<Vec<_>>>()?;
+    (!rules.is_empty()).then_some((rules, all))
+}
+
+/// Every `SetEnvIf`, `SetEnvIfNoCase`, `BrowserMatch`, `BrowserMatchNoCase`, in order,
+/// when each sets variables validation takes (`name`, `name=value`, `!name`).
+pub(super) fn set_env<'n>(nodes: &[&'n Node]) -> Option<(Vec<SetEnvRule>, Vec<&'n Directive>)> {
+    let forms = [
+        ("SetEnvIf", false, false),
+        ("SetEnvIfNoCase", false, true),
+        ("BrowserMatch", true, false),
+        ("BrowserMatchNoCase", true, true),
+    ];
+    let form = |d: &Directive| forms.into_iter().find(|(n, _, _)| d.is(n));
+    let all = directives(nodes, |d| form(d).is_some());
+    let rules = all
+        .iter()
+        .map(|d| {
+            let (_, browser, nocase) = form(d)?;
+            let (attribute, rest) = if browser {
+                ("User-Agent".to_string(), &d.args[..])
+            } else {
+                let (a, rest) = d.args.split_first()?;
+                (a.clone(), rest)
+            };
+            let (pattern, set) = rest.split_first()?;
+            let ok = bare(&attribute)
+                && !pattern.is_empty()
+                && !set.is_empty()
+                && set.iter().all(|s| env_setting_ok(s));
+            ok.then(|| SetEnvRule {
+                attribute,
+                pattern: pattern.clone(),
+                nocase,
+                set: set.to_vec(),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    (!rules.is_empty()).then_some((rules, all))
 }

@@ -102,6 +102,10 @@ pub(super) fn tls_settings<'n>(nodes: &[&'n Node], t: &mut Tls) -> Vec<&'n Direc
         t.compression = Some(f);
         used.push(d);
     }
+    if let Some((d, f)) = one("SSLUseStapling").and_then(|d| Some((d, flag(d)?))) {
+        t.stapling = Some(f);
+        used.push(d);
+    }
     used
 }
 

@@ -2,7 +2,7 @@
 //! virtual-host settings beyond proxying (logs, error documents, TLS protocol settings,
 //! mod_rewrite rules). A leaf: [`super::render`] calls it.
 
-use schema::{PathSection, Rewrite, ServerSignature, Tls, VirtualHost};
+use schema::{GatewaySpec, PathSection, Rewrite, ServerSignature, Tls, VirtualHost};
 
 /// An Apache config argument: always double-quoted, `"` escaped. Backslashes
 /// stay as written (Apache only unescapes `\"` inside quotes), so regexes such
@@ -76,6 +76,72 @@ pub fn write_tls_settings(out: &mut String, t: &Tls) {
     }
     if let Some(c) = t.compression {
         line(out, format!("SSLCompression {}", on_off(c)));
+    }
+    if let Some(s) = t.stapling {
+        line(out, format!("SSLUseStapling {}", on_off(s)));
+    }
+}
+
+/// An argument bare when it is one plain word, else quoted (httpd reads both alike).
+fn word(s: &str) -> String {
+    if s.is_empty()
+        || s.chars()
+            .any(|c| c.is_whitespace() || c == '"' || c == '\'')
+    {
+        quote(s)
+    } else {
+        s.to_string()
+    }
+}
+
+/// `Alias`/`ScriptAlias` mappings and `SetEnvIf`/`BrowserMatch` rules, in order.
+pub fn write_aliases(out: &mut String, v: &VirtualHost) {
+    for a in &v.aliases {
+        let l = format!("{} {} {}", a.kind.as_str(), quote(&a.url), quote(&a.to));
+        line(out, l);
+    }
+    for r in &v.set_env {
+        let nocase = if r.nocase { "NoCase" } else { "" };
+        let mut l = if r.attribute.eq_ignore_ascii_case("user-agent") {
+            format!("BrowserMatch{nocase} {}", quote(&r.pattern))
+        } else {
+            format!("SetEnvIf{nocase} {} {}", r.attribute, quote(&r.pattern))
+        };
+        for s in &r.set {
+            l.push(' ');
+            l.push_str(&word(s));
+        }
+        line(out, l);
+    }
+}
+
+/// mod_macro definitions, then the `Use` lines (server level).
+pub fn write_macros(out: &mut String, spec: &GatewaySpec) {
+    for m in &spec.macros {
+        let mut head = format!("\n<Macro {}", m.name);
+        for p in &m.parameters {
+            head.push(' ');
+            head.push_str(p);
+        }
+        out.push_str(&head);
+        out.push_str(">\n");
+        for l in m.body.trim_end().lines() {
+            out.push_str(l);
+            out.push('\n');
+        }
+        out.push_str("</Macro>\n");
+    }
+    if !spec.uses.is_empty() {
+        out.push('\n');
+    }
+    for u in &spec.uses {
+        let mut l = format!("Use {}", u.name);
+        for a in &u.arguments {
+            l.push(' ');
+            l.push_str(a);
+        }
+        out.push_str(&l);
+        out.push('\n');
     }
 }
 

@@ -11,7 +11,8 @@
 //!
 //! Modules: the file's `modules` are the document's list plus every module a
 //! rendered directive needs (`ssl` for TLS, `proxy`/`proxy_http` for routes,
-//! `headers` for header edits, `alias` for redirects), so a forgotten module
+//! `headers` for header edits, `alias` for redirects and aliases, `setenvif`,
+//! `macro`), so a forgotten module
 //! cannot make the check pass locally and fail on the host.
 //!
 //! TLS material given inline (`certificatePem`, `keyPem`) adds the certificate and
@@ -86,6 +87,7 @@ pub fn render(
         .clone()
         .unwrap_or_else(|| format!("agent-{}", doc.doc.metadata.name));
     let mut modules: BTreeSet<String> = spec.modules.iter().cloned().collect();
+    modules.extend(spec_modules(spec).into_iter().map(String::from));
     let mut body = header("#", &source, &doc.origin);
     let mut listens = BTreeSet::new();
     for v in &spec.vhosts {
@@ -100,11 +102,15 @@ pub fn render(
     for p in listens.iter().filter(|p| **p != 80 && **p != 443) {
         let _ = writeln!(body, "Listen {p}");
     }
+    if let Some(c) = &spec.ssl_stapling_cache {
+        let _ = writeln!(body, "SSLStaplingCache {c}");
+    }
     if let Some(raw) = &spec.raw {
         body.push_str("\n# raw (verbatim from the document)\n");
         body.push_str(raw.trim_end());
         body.push('\n');
     }
+    super::directives::write_macros(&mut body, spec);
     for v in &spec.vhosts {
         if v.redirect_http {
             write_redirect_vhost(&mut body, v);
@@ -151,6 +157,18 @@ fn vhost_port(v: &VirtualHost) -> u16 {
     v.port.unwrap_or(if v.tls.is_some() { 443 } else { 80 })
 }
 
+/// Modules the gateway's own directives (outside the virtual hosts) need.
+pub fn spec_modules(spec: &GatewaySpec) -> Vec<&'static str> {
+    let mut m = Vec::new();
+    if spec.ssl_stapling_cache.is_some() {
+        m.push("ssl");
+    }
+    if !spec.macros.is_empty() || !spec.uses.is_empty() {
+        m.push("macro");
+    }
+    m
+}
+
 /// Modules the directives of one virtual host need.
 pub fn needed_modules(v: &VirtualHost) -> Vec<&'static str> {
     let mut m = Vec::new();
@@ -172,11 +190,14 @@ pub fn needed_modules(v: &VirtualHost) -> Vec<&'static str> {
     {
         m.push("headers");
     }
-    if v.redirect_http || !v.redirects.is_empty() {
+    if v.redirect_http || !v.redirects.is_empty() || !v.aliases.is_empty() {
         m.push("alias");
     }
     if !v.rewrites.is_empty() {
         m.push("rewrite");
+    }
+    if !v.set_env.is_empty() {
+        m.push("setenvif");
     }
     let sections = |f: fn(&schema::PathSection) -> bool| v.sections.iter().any(f);
     if sections(|s| s.order.is_some() || !s.allow_from.is_empty() || !s.deny_from.is_empty()) {
@@ -185,7 +206,9 @@ pub fn needed_modules(v: &VirtualHost) -> Vec<&'static str> {
     if sections(|s| !s.ssl_options.is_empty()) && !m.contains(&"ssl") {
         m.push("ssl");
     }
-    if sections(|s| !s.proxy_pass_reverse.is_empty()) && !m.contains(&"proxy") {
+    if (sections(|s| !s.proxy_pass_reverse.is_empty()) || v.proxy_preserve_host == Some(true))
+        && !m.contains(&"proxy")
+    {
         m.push("proxy");
     }
     m
@@ -193,7 +216,7 @@ pub fn needed_modules(v: &VirtualHost) -> Vec<&'static str> {
 
 pub use super::directives::quote;
 use super::directives::{
-    line, write_rewrites, write_sections, write_site_settings, write_tls_settings,
+    line, write_aliases, write_rewrites, write_sections, write_site_settings, write_tls_settings,
 };
 
 fn names(out: &mut String, v: &VirtualHost) {
@@ -253,8 +276,12 @@ fn write_vhost(out: &mut String, v: &VirtualHost) {
     }
     if !v.routes.is_empty() {
         line(out, "ProxyRequests Off");
-        let on = if v.proxy_preserve_host { "On" } else { "Off" };
-        line(out, format!("ProxyPreserveHost {on}"));
+    }
+    // Without routes, Off is httpd's default: written only when On.
+    match (v.proxy_preserve_host, v.routes.is_empty()) {
+        (Some(false), false) => line(out, "ProxyPreserveHost Off"),
+        (Some(true), _) | (None, false) => line(out, "ProxyPreserveHost On"),
+        (Some(false) | None, true) => {}
     }
     if let Some(a) = v.allow_encoded_slashes {
         let a = match a {
@@ -292,6 +319,7 @@ fn write_vhost(out: &mut String, v: &VirtualHost) {
             ),
         );
     }
+    write_aliases(out, v);
     write_sections(out, &v.sections);
     write_rewrites(out, &v.rewrites);
     for p in proxy_paths(v) {

@@ -473,3 +473,102 @@ fn vhost_addresses_replace_the_star_and_aim_the_probe() {
         "{probe}"
     );
 }
+
+fn body_lines(f: &ManagedFile) -> Vec<&str> {
+    f.content
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .collect()
+}
+
+#[test]
+fn preserve_host_is_on_with_routes_and_written_without_them_only_when_given() {
+    let with_routes =
+        &files("  vhosts: [{serverName: a, routes: [{path: /, upstream: 'http://u/'}]}]\n")[0];
+    assert!(with_routes.content.contains("    ProxyPreserveHost On\n"));
+    let off = &files("  vhosts: [{serverName: a, proxyPreserveHost: false, routes: [{path: /, upstream: 'http://u/'}]}]\n")[0];
+    assert!(
+        off.content.contains("    ProxyPreserveHost Off\n"),
+        "{}",
+        off.content
+    );
+    let bare = &files("  vhosts: [{serverName: a}]\n")[0];
+    assert!(!bare.content.contains("ProxyPreserveHost"));
+    let given = &files("  vhosts: [{serverName: a, proxyPreserveHost: true}]\n")[0];
+    assert!(given.content.contains("    ProxyPreserveHost On\n"));
+    assert!(!given.content.contains("ProxyRequests"));
+    assert_eq!(given.modules, ["proxy"], "mod_proxy holds the directive");
+    let default_off = &files("  vhosts: [{serverName: a, proxyPreserveHost: false}]\n")[0];
+    assert!(!default_off.content.contains("ProxyPreserveHost"));
+    assert!(default_off.modules.is_empty(), "{:?}", default_off.modules);
+}
+
+#[test]
+fn aliases_and_env_rules_are_written_in_order_with_their_modules() {
+    let f = &files(
+        "  vhosts:
+    - serverName: a
+      aliases:
+        - {kind: scriptAlias, url: /cgi-bin/, to: /usr/lib/cgi-bin/}
+        - {url: /doc/, to: /usr/share/doc/}
+        - {kind: aliasMatch, url: '^/i/(.*)$', to: '/srv/i/$1'}
+      setEnv:
+        - {attribute: User-Agent, match: 'MSIE [2-6]', set: [nokeepalive, ssl-unclean-shutdown]}
+        - {attribute: Referer, match: '^https?://spam', nocase: true, set: [spam, '!trusted', 'note=a b']}
+",
+    )[0];
+    let lines = body_lines(f);
+    let at = |s: &str| {
+        lines
+            .iter()
+            .position(|l| *l == s)
+            .unwrap_or_else(|| panic!("{s} in {lines:#?}"))
+    };
+    assert!(
+        at("    ScriptAlias \"/cgi-bin/\" \"/usr/lib/cgi-bin/\"")
+            < at("    Alias \"/doc/\" \"/usr/share/doc/\"")
+    );
+    at("    AliasMatch \"^/i/(.*)$\" \"/srv/i/$1\"");
+    assert!(
+        at("    BrowserMatch \"MSIE [2-6]\" nokeepalive ssl-unclean-shutdown")
+            < at("    SetEnvIfNoCase Referer \"^https?://spam\" spam !trusted \"note=a b\"")
+    );
+    assert_eq!(f.modules, ["alias", "setenvif"]);
+}
+
+#[test]
+fn macros_come_after_the_raw_lines_and_before_the_typed_vhosts() {
+    let f = &files(
+        "  sslStaplingCache: shmcb:/run/stapling(128000)
+  raw: |
+    ServerTokens Prod
+  macros:
+    - name: Site
+      parameters: [$host]
+      body: |
+        <VirtualHost *:80>
+            ServerName $host
+        </VirtualHost>
+  uses:
+    - {macro: Site, arguments: [one.lab]}
+  vhosts:
+    - serverName: a
+      tls: {certificate: /c, key: /k, stapling: true}
+",
+    )[0];
+    let lines = body_lines(f);
+    let at = |s: &str| {
+        lines
+            .iter()
+            .position(|l| *l == s)
+            .unwrap_or_else(|| panic!("{s} in {lines:#?}"))
+    };
+    assert!(at("SSLStaplingCache shmcb:/run/stapling(128000)") < at("ServerTokens Prod"));
+    assert!(at("ServerTokens Prod") < at("<Macro Site $host>"));
+    assert!(at("<Macro Site $host>") < at("    ServerName $host"));
+    assert!(at("    ServerName $host") < at("</Macro>"));
+    assert!(at("</Macro>") < at("Use Site one.lab"));
+    assert!(at("Use Site one.lab") < at("<VirtualHost *:443>"));
+    at("    SSLUseStapling On");
+    assert_eq!(f.modules, ["macro", "ssl"]);
+}
