@@ -165,9 +165,9 @@ pub fn protect_secret_files(rendered: &mut Rendered, secrets: &[String]) {
     }
 }
 
+/// What the loader found suspicious but valid (`DesiredState::warnings`).
 fn state_warnings(state: &schema::DesiredState) -> Vec<Diagnostic> {
-    let _ = state;
-    Vec::new()
+    state.warnings.iter().cloned().collect()
 }
 
 /// Runs the whole check on a snapshot without keys; see [`validate_with`].

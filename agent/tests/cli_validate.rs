@@ -229,3 +229,43 @@ fn repo_url_at_the_good_revision_exits_0() {
     );
     assert_eq!(json(&out)["commit"], good.as_str());
 }
+
+#[test]
+fn a_valid_repo_s_load_warnings_are_printed_and_do_not_fail_it() {
+    // A redirect to HTTPS on a virtual host without TLS: valid, but worth a warning.
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    std::fs::create_dir_all(repo.join("gateway")).unwrap();
+    std::fs::write(
+        repo.join("inventory.yaml"),
+        "apiVersion: agent/v1\nkind: Inventory\nmetadata: {name: i}\nspec:\n  hosts:\n    - {name: gw, address: 192.0.2.10, roles: [gateway]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("gateway/site.yaml"),
+        "apiVersion: agent/v1\nkind: Gateway\nmetadata: {name: site}\nspec:\n  vhosts:\n    - serverName: a.example\n      redirectHttp: true\n      routes:\n        - {path: /, upstream: 'http://192.0.2.20/'}\n",
+    )
+    .unwrap();
+    let out = agent(&["validate", "repo", "--no-local-checks"], tmp.path());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("site.yaml:7:")
+            && text.contains("redirect to HTTPS on a virtual host without TLS"),
+        "{text}"
+    );
+    let out = agent(
+        &["validate", "repo", "--no-local-checks", "--output", "json"],
+        tmp.path(),
+    );
+    let v = json(&out);
+    assert_eq!(v["valid"], true);
+    let w = &v["warnings"][0];
+    assert_eq!(w["file"], "gateway/site.yaml", "{v:#}");
+    assert_eq!(w["line"], 7, "{v:#}");
+    assert_eq!(w["severity"], "warning", "{v:#}");
+}
