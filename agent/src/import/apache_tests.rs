@@ -371,3 +371,55 @@ fn macros_stay_raw_when_a_use_does_not_match_a_definition() {
         );
     }
 }
+
+#[test]
+fn proxy_sections_balancers_and_handlers_are_typed() {
+    let text = "\
+<VirtualHost *:80>
+    ServerName www.example.org
+    <Proxy *>
+        Require all granted
+    </Proxy>
+    <Proxy balancer://mycluster>
+        BalancerMember http://10.0.0.11:8080 route=1
+        BalancerMember http://10.0.0.12:8080 route=2
+        ProxySet lbmethod=byrequests stickysession=JSESSIONID
+    </Proxy>
+    ProxyPass / balancer://mycluster/
+    ProxyPassReverse / balancer://mycluster/
+    <Location /server-status>
+        SetHandler server-status
+        Require ip 10.0.0.0/8
+    </Location>
+</VirtualHost>
+";
+    let out = run(text);
+    assert!(raw_items(&out).is_empty(), "{}", out.summaries[0].text());
+    let v = &out.spec.vhosts[0];
+    let b = v
+        .sections
+        .iter()
+        .find(|s| s.path == "balancer://mycluster")
+        .unwrap();
+    assert_eq!(b.balancer_members.len(), 2);
+    assert_eq!(
+        b.proxy_set,
+        ["lbmethod=byrequests", "stickysession=JSESSIONID"]
+    );
+    assert_eq!(v.routes[0].upstream, "balancer://mycluster/");
+    let status = v
+        .sections
+        .iter()
+        .find(|s| s.path == "/server-status")
+        .unwrap();
+    assert_eq!(status.handler.as_deref(), Some("server-status"));
+    let rendered = super::super::verify::render_gateway(&out.spec).unwrap();
+    let d = semantic::differences(
+        &normal_text("live", text),
+        &normal_text("rendered", &rendered),
+    );
+    assert!(d.is_empty(), "{d:#?}\n{rendered}");
+    // A member outside a <Proxy> section is no balancer: the class stays verbatim.
+    let text = "<VirtualHost *:80>\n  ServerName a.example\n  <Location /x>\n    BalancerMember http://10.0.0.1:80\n  </Location>\n</VirtualHost>\n";
+    assert!(run(text).spec.vhosts[0].sections.is_empty());
+}

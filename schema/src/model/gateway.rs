@@ -304,8 +304,8 @@ pub struct RewriteCondition {
     pub flags: Option<String>,
 }
 
-/// A `<Directory>`, `<Location>` or `<Files>` section (or its `…Match` form) and the
-/// access settings it holds.
+/// A `<Directory>`, `<Location>`, `<Files>` or `<Proxy>` section (or its `…Match`
+/// form) and the access settings it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PathSection {
@@ -338,6 +338,17 @@ pub struct PathSection {
     /// `ProxyPassReverse URL` lines of a `<Location>` (the path is the section's).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub proxy_pass_reverse: Vec<String>,
+    /// `SetHandler` (`server-status`, `balancer-manager`, `none`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler: Option<String>,
+    /// `BalancerMember` lines of a `<Proxy balancer://NAME>` section, each its URL
+    /// and parameters as written (`http://10.0.0.11:8080 route=1`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub balancer_members: Vec<String>,
+    /// `ProxySet` parameters of a `<Proxy>` section (`lbmethod=byrequests`,
+    /// `stickysession=JSESSIONID`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub proxy_set: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -349,6 +360,9 @@ pub enum SectionKind {
     LocationMatch,
     Files,
     FilesMatch,
+    /// `<Proxy URL>`: settings for what is proxied to URL (`*`, `balancer://NAME`).
+    Proxy,
+    ProxyMatch,
 }
 
 impl SectionKind {
@@ -361,6 +375,8 @@ impl SectionKind {
             SectionKind::LocationMatch => "LocationMatch",
             SectionKind::Files => "Files",
             SectionKind::FilesMatch => "FilesMatch",
+            SectionKind::Proxy => "Proxy",
+            SectionKind::ProxyMatch => "ProxyMatch",
         }
     }
 }

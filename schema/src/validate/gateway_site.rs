@@ -184,7 +184,8 @@ fn tls(cx: &mut Cx, doc: &Origin, at: &str, t: &Tls) {
     }
 }
 
-/// `<Directory>`, `<Location>`, `<Files>` sections: paths, options, overrides, order.
+/// `<Directory>`, `<Location>`, `<Files>`, `<Proxy>` sections: paths, options,
+/// overrides, order, handler, balancer members.
 pub(super) fn sections(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
     for (j, s) in v.sections.iter().enumerate() {
         let sat = format!("{at}.sections[{j}]");
@@ -229,6 +230,7 @@ pub(super) fn sections(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
                 Some("`allow,deny`, `deny,allow` or `mutual-failure` (no spaces)".into()),
             );
         }
+        proxy_section(cx, doc, &sat, s);
         for (field, list) in [
             ("require", &s.require),
             ("allowFrom", &s.allow_from),
@@ -249,6 +251,71 @@ pub(super) fn sections(cx: &mut Cx, doc: &Origin, at: &str, v: &VirtualHost) {
                     );
                 }
             }
+        }
+    }
+}
+
+/// httpd's load-balancing methods (`lbmethod=`), each a module of its own.
+const LBMETHODS: &[&str] = &["byrequests", "bytraffic", "bybusyness", "heartbeat"];
+
+/// `SetHandler`, and what only a `<Proxy>` section holds: balancer members, `ProxySet`.
+fn proxy_section(cx: &mut Cx, doc: &Origin, sat: &str, s: &PathSection) {
+    if let Some(h) = s
+        .handler
+        .as_deref()
+        .filter(|h| h.is_empty() || h.contains(char::is_whitespace))
+    {
+        cx.error(
+            doc,
+            &format!("{sat}.handler"),
+            format!("`{h}` is not a handler name"),
+            Some("one word, e.g. `server-status` or `balancer-manager`".into()),
+        );
+    }
+    let proxy = matches!(s.kind, SectionKind::Proxy | SectionKind::ProxyMatch);
+    for (field, list) in [
+        ("balancerMembers", &s.balancer_members),
+        ("proxySet", &s.proxy_set),
+    ] {
+        if !proxy && !list.is_empty() {
+            cx.error(
+                doc,
+                &format!("{sat}.{field}"),
+                format!("`{field}` in a <{}> section", s.kind.as_str()),
+                Some("put it in a section of `kind: proxy` (`<Proxy balancer://NAME>`)".into()),
+            );
+        }
+    }
+    for (k, m) in s.balancer_members.iter().enumerate() {
+        let url = m.split_whitespace().next().unwrap_or_default();
+        if !super::net::is_proxy_url(url) || m.split_whitespace().skip(1).any(|p| !p.contains('='))
+        {
+            cx.error(
+                doc,
+                &format!("{sat}.balancerMembers[{k}]"),
+                format!("`{m}` is not a balancer member"),
+                Some("a URL and `key=value` parameters: `http://10.0.0.11:8080 route=1`".into()),
+            );
+        }
+    }
+    for (k, p) in s.proxy_set.iter().enumerate() {
+        if let Some(m) = p.strip_prefix("lbmethod=") {
+            if !LBMETHODS.contains(&m) {
+                cx.error(
+                    doc,
+                    &format!("{sat}.proxySet[{k}]"),
+                    format!("unknown load-balancing method `{m}`"),
+                    Some(format!("one of {}", LBMETHODS.join(", "))),
+                );
+            }
+        }
+        if !p.contains('=') || p.starts_with('=') || p.contains(char::is_whitespace) {
+            cx.error(
+                doc,
+                &format!("{sat}.proxySet[{k}]"),
+                format!("`{p}` is not a `key=value` parameter"),
+                Some("e.g. `lbmethod=byrequests` or `stickysession=JSESSIONID`".into()),
+            );
         }
     }
 }

@@ -71,9 +71,23 @@ pub fn is_http_url(s: &str) -> bool {
 /// `wss://`, mod_proxy_wstunnel).
 pub fn is_proxy_url(s: &str) -> bool {
     is_http_url(s)
+        || is_balancer_url(s)
         || s.strip_prefix("ws://")
             .or_else(|| s.strip_prefix("wss://"))
             .is_some_and(is_url_rest)
+}
+
+/// `balancer://NAME[/path]`: a mod_proxy_balancer group (its members in a
+/// `<Proxy balancer://NAME>` section).
+pub fn is_balancer_url(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("balancer://") else {
+        return false;
+    };
+    let name = rest.split('/').next().unwrap_or_default();
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 /// A URL's part after `scheme://`: a host, an optional port, an optional path.
@@ -176,6 +190,10 @@ mod tests {
         assert!(is_proxy_url("http://10.77.0.100/auth"));
         assert!(!is_proxy_url("ws://"));
         assert!(!is_proxy_url("ftp://x"));
+        assert!(is_proxy_url("balancer://mycluster/"));
+        assert!(is_balancer_url("balancer://web_1"));
+        assert!(!is_balancer_url("balancer:///x"));
+        assert!(!is_balancer_url("balancer://a b"));
     }
 
     #[test]

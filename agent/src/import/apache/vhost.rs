@@ -225,7 +225,7 @@ pub fn vhost<'n>(b: &'n Block, ctx: &Ctx<'_>) -> Result<Typed<'n>, String> {
         .copied()
         .filter(|n| class_of(n) == "<location>")
         .collect();
-    let mut classes = vec!["<directory>", "<files>"];
+    let mut classes = vec!["<directory>", "<files>", "<proxy>"];
     if let Some(c) = locations
         .iter()
         .map(|n| cache_rule(n))

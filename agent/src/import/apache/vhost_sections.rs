@@ -1,4 +1,4 @@
-//! `<Directory>`, `<Location>`, `<Files>` (and `…Match`) sections of a virtual host →
+//! `<Directory>`, `<Location>`, `<Files>`, `<Proxy>` (and `…Match`) sections of a virtual host →
 //! [`PathSection`]s. A kind of section is typed all or nothing (httpd merges the
 //! sections of one kind in file order, and untyped ones would be written after the
 //! typed ones), and a section only when every directive in it has a typed field.
@@ -6,6 +6,7 @@
 use super::normal::class_of;
 use super::tokens::{Block, Node};
 use schema::validate::apache_names::{options_problem, ORDERS, OVERRIDES};
+use schema::validate::net;
 use schema::{PathSection, SectionKind};
 
 fn kind(b: &Block) -> Option<SectionKind> {
@@ -16,6 +17,8 @@ fn kind(b: &Block) -> Option<SectionKind> {
         "locationmatch" => SectionKind::LocationMatch,
         "files" => SectionKind::Files,
         "filesmatch" => SectionKind::FilesMatch,
+        "proxy" => SectionKind::Proxy,
+        "proxymatch" => SectionKind::ProxyMatch,
         _ => return None,
     })
 }
@@ -59,7 +62,11 @@ fn section(n: &Node) -> Option<PathSection> {
         deny_from: Vec::new(),
         ssl_options: Vec::new(),
         proxy_pass_reverse: Vec::new(),
+        handler: None,
+        balancer_members: Vec::new(),
+        proxy_set: Vec::new(),
     };
+    let proxy = matches!(s.kind, SectionKind::Proxy | SectionKind::ProxyMatch);
     if path.is_empty() {
         return None;
     }
@@ -103,6 +110,21 @@ fn section(n: &Node) -> Option<PathSection> {
             "ssloptions" if s.ssl_options.is_empty() => s.ssl_options = d.args.clone(),
             "proxypassreverse" if d.args.len() == 1 && matches!(s.kind, SectionKind::Location) => {
                 s.proxy_pass_reverse.push(d.arg(0).to_string())
+            }
+            "sethandler" if s.handler.is_none() && d.args.len() == 1 => {
+                s.handler = Some(d.arg(0).to_string())
+            }
+            "balancermember"
+                if proxy
+                    && net::is_proxy_url(d.arg(0))
+                    && d.args[1..].iter().all(|a| a.contains('=')) =>
+            {
+                s.balancer_members.push(d.args.join(" "))
+            }
+            "proxyset"
+                if proxy && s.proxy_set.is_empty() && d.args.iter().all(|a| a.contains('=')) =>
+            {
+                s.proxy_set = d.args.clone()
             }
             _ => return None,
         }

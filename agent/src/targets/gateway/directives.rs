@@ -205,6 +205,15 @@ pub fn write_sections(out: &mut String, sections: &[PathSection]) {
         for u in &s.proxy_pass_reverse {
             inner(format!("ProxyPassReverse {u}"));
         }
+        if let Some(h) = &s.handler {
+            inner(format!("SetHandler {h}"));
+        }
+        for m in &s.balancer_members {
+            inner(format!("BalancerMember {m}"));
+        }
+        if !s.proxy_set.is_empty() {
+            inner(format!("ProxySet {}", s.proxy_set.join(" ")));
+        }
         out.push_str(&format!("    </{kind}>\n"));
     }
 }

@@ -169,55 +169,11 @@ pub fn spec_modules(spec: &GatewaySpec) -> Vec<&'static str> {
     m
 }
 
-/// Modules the directives of one virtual host need.
-pub fn needed_modules(v: &VirtualHost) -> Vec<&'static str> {
-    let mut m = Vec::new();
-    if v.tls.is_some() {
-        m.push("ssl");
-    }
-    if !v.routes.is_empty() || !v.no_proxy.is_empty() {
-        m.push("proxy");
-        if v.routes.iter().any(|r| r.upstream.starts_with("http")) {
-            m.push("proxy_http");
-        }
-        if v.routes.iter().any(|r| r.upstream.starts_with("ws")) {
-            m.push("proxy_wstunnel");
-        }
-    }
-    if !v.request_headers.is_empty()
-        || !v.response_headers.is_empty()
-        || !v.cache_control.is_empty()
-    {
-        m.push("headers");
-    }
-    if v.redirect_http || !v.redirects.is_empty() || !v.aliases.is_empty() {
-        m.push("alias");
-    }
-    if !v.rewrites.is_empty() {
-        m.push("rewrite");
-    }
-    if !v.set_env.is_empty() {
-        m.push("setenvif");
-    }
-    let sections = |f: fn(&schema::PathSection) -> bool| v.sections.iter().any(f);
-    if sections(|s| s.order.is_some() || !s.allow_from.is_empty() || !s.deny_from.is_empty()) {
-        m.push("access_compat");
-    }
-    if sections(|s| !s.ssl_options.is_empty()) && !m.contains(&"ssl") {
-        m.push("ssl");
-    }
-    if (sections(|s| !s.proxy_pass_reverse.is_empty()) || v.proxy_preserve_host == Some(true))
-        && !m.contains(&"proxy")
-    {
-        m.push("proxy");
-    }
-    m
-}
-
 pub use super::directives::quote;
 use super::directives::{
     line, write_aliases, write_rewrites, write_sections, write_site_settings, write_tls_settings,
 };
+pub use super::modules::needed_modules;
 
 fn names(out: &mut String, v: &VirtualHost) {
     if let Some(n) = &v.server_name {

@@ -572,3 +572,40 @@ fn macros_come_after_the_raw_lines_and_before_the_typed_vhosts() {
     at("    SSLUseStapling On");
     assert_eq!(f.modules, ["macro", "ssl"]);
 }
+
+#[test]
+fn a_balancer_section_renders_its_members_and_enables_its_modules() {
+    let f = &files(
+        "  vhosts:
+    - serverName: a
+      sections:
+        - kind: proxy
+          path: balancer://web
+          balancerMembers: ['http://10.0.0.11:8080 route=1', 'http://10.0.0.12:8080 route=2']
+          proxySet: [lbmethod=bybusyness, stickysession=JSESSIONID]
+        - {kind: location, path: /status, handler: server-status, require: [ip 10.0.0.0/8]}
+      routes:
+        - {path: /, upstream: 'balancer://web/'}
+",
+    )[0];
+    assert!(
+        f.content.contains(
+            "    <Proxy \"balancer://web\">\n        BalancerMember http://10.0.0.11:8080 route=1\n        BalancerMember http://10.0.0.12:8080 route=2\n        ProxySet lbmethod=bybusyness stickysession=JSESSIONID\n    </Proxy>\n"
+        ),
+        "{}",
+        f.content
+    );
+    assert!(f
+        .content
+        .contains("        Require ip 10.0.0.0/8\n        SetHandler server-status\n"));
+    assert!(f.content.contains("    ProxyPass / balancer://web/\n"));
+    for m in [
+        "proxy",
+        "proxy_balancer",
+        "lbmethod_bybusyness",
+        "proxy_http",
+    ] {
+        assert!(f.modules.iter().any(|x| x == m), "{m}: {:?}", f.modules);
+    }
+    assert!(!f.modules.iter().any(|x| x == "lbmethod_byrequests"));
+}
