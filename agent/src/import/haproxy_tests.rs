@@ -199,3 +199,66 @@ fn stats_socket_options_are_unordered_and_user_is_typed() {
         (Some("haproxy"), Some("600"))
     );
 }
+
+/// The import, and that its render means what `text` means.
+fn typed_and_same(text: &str) -> (BalancerSpec, String) {
+    let out = run(text);
+    assert!(
+        out.summaries[0]
+            .items
+            .iter()
+            .all(|i| !i.why.contains("typed form differed")),
+        "{}",
+        out.summaries[0].text()
+    );
+    let rendered = super::super::verify::render_balancer(&out.spec).unwrap();
+    let d = semantic::differences(&normal_text("a", text), &normal_text("b", &rendered));
+    assert!(d.is_empty(), "{d:#?}\n{rendered}");
+    (out.spec, rendered)
+}
+
+#[test]
+fn named_defaults_and_from_are_typed_in_order_and_implied_from_is_written_out() {
+    let text = "defaults base\n    mode http\n    balance leastconn\n    timeout client 5s\n\
+                defaults slow from base\n    timeout client 50s\n\
+                frontend f from base\n    bind :80\n    default_backend b\n\
+                backend b\n    server s 10.0.0.1:80\n\
+                backend c from base\n    server s 10.0.0.2:80 foo\n    no-such-directive x y\n";
+    let (s, rendered) = typed_and_same(text);
+    let names: Vec<_> = s.named_defaults.iter().map(|d| d.name.as_deref()).collect();
+    assert_eq!(names, [Some("base"), Some("slow")]);
+    assert_eq!(s.named_defaults[1].from.as_deref(), Some("base"));
+    assert_eq!(s.defaults, Default::default());
+    assert_eq!(s.frontends[0].from.as_deref(), Some("base"));
+    // `backend b` follows `defaults slow`: it inherits it, and says so.
+    assert_eq!(s.backends[0].from.as_deref(), Some("slow"));
+    assert_eq!(s.backends[0].balance, Some(schema::Balance::Leastconn));
+    assert!(rendered.contains("\nbackend b from slow\n"), "{rendered}");
+    assert!(s.raw.is_none() || !s.raw.as_deref().unwrap().contains("defaults"));
+}
+
+#[test]
+fn a_raw_proxy_that_inherited_a_named_defaults_names_it() {
+    // `peers` is not modelled, `listen stats from` neither: both verbatim at the end.
+    let text = "defaults base\n    mode http\n    timeout client 5s\n\
+                defaults other from base\n\
+                frontend f from other\n    bind :80\n    default_backend b\n\
+                backend b\n    server s 10.0.0.1:80\n\
+                listen stats\n    bind :8404\n    stats uri /s\n";
+    let (s, rendered) = typed_and_same(text);
+    let raw = s.raw.as_deref().unwrap();
+    assert!(raw.contains("listen stats from other\n"), "{raw}");
+    assert!(
+        rendered.contains("\ndefaults other from base\n"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn a_single_named_defaults_without_from_keeps_its_name_as_defaults() {
+    let text = "defaults web\n    mode http\nbackend b\n    server s 10.0.0.1:80\n";
+    let (s, rendered) = typed_and_same(text);
+    assert_eq!(s.defaults.name.as_deref(), Some("web"));
+    assert!(s.named_defaults.is_empty() && s.backends[0].from.is_none());
+    assert!(rendered.contains("\ndefaults web\n"), "{rendered}");
+}

@@ -14,8 +14,14 @@ pub struct BalancerSpec {
     pub hosts: Vec<String>,
     #[serde(default)]
     pub global: Global,
+    /// The `defaults` section of every proxy that names none with `from`; written
+    /// after `namedDefaults`, so it is the last one before the proxies.
     #[serde(default)]
     pub defaults: Defaults,
+    /// Named `defaults` sections (HAProxy 2.4+), in order: a frontend or backend (or a
+    /// later named section, or `defaults`) takes one with `from: NAME`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_defaults: Vec<Defaults>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub frontends: Vec<Frontend>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -133,6 +139,14 @@ pub enum SocketLevel {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Defaults {
+    /// `defaults NAME`: required in `namedDefaults`; on `defaults` only a label (no
+    /// `from` may name it: HAProxy refuses a section used both ways).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `from NAME`: start from that named defaults section (one listed before this one
+    /// in `namedDefaults`) instead of HAProxy's built-in defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
     /// `log global` etc.
@@ -170,6 +184,10 @@ pub enum Mode {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Frontend {
     pub name: String,
+    /// `from NAME`: the named defaults section (`namedDefaults`) this frontend inherits
+    /// instead of `defaults`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     /// `bind` addresses, e.g. `*:80` or `10.77.0.100:80` (none: HAProxy warns, the
     /// frontend listens nowhere).
     #[serde(default)]
@@ -229,6 +247,10 @@ pub struct UseBackend {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Backend {
     pub name: String,
+    /// `from NAME`: the named defaults section (`namedDefaults`) this backend inherits
+    /// instead of `defaults`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     /// `bind` addresses: the backend listens itself and is written as a `listen`
     /// section (a frontend and its backend in one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -41,8 +41,14 @@ pub(super) fn check(cx: &mut Cx) {
         super::balancer_global::check(cx, doc, &spec.global);
         super::balancer_global::userlists(cx, doc, &spec.userlists);
         super::balancer_global::caches(cx, doc, &spec.caches);
-        timeouts(cx, doc, "spec.defaults", &spec.defaults.timeouts);
-        http_checks(cx, doc, "spec.defaults", &spec.defaults.http_check);
+        super::balancer_defaults::check(cx, doc, spec);
+        let named = spec.named_defaults.iter().enumerate();
+        let all_defaults = std::iter::once(("spec.defaults".to_string(), &spec.defaults))
+            .chain(named.map(|(i, d)| (format!("spec.namedDefaults[{i}]"), d)));
+        for (at, d) in all_defaults {
+            timeouts(cx, doc, &at, &d.timeouts);
+            http_checks(cx, doc, &at, &d.http_check);
+        }
         for (i, f) in spec.frontends.iter().enumerate() {
             timeouts(cx, doc, &format!("spec.frontends[{i}]"), &f.timeouts);
         }

@@ -102,8 +102,9 @@ impl Builder<'_> {
         inherited: Option<&str>,
         listen: bool,
     ) -> Result<Backend, String> {
-        if s.header.words.len() != 2 {
-            return Err("a section header with more than a name".into());
+        // `from NAME` the caller takes from the defaults plan (super::scope).
+        if super::scope::header_from(s).is_err() || s.header.words.len() < 2 {
+            return Err("a section header with more than a name and `from NAME`".into());
         }
         let lines: Vec<&Line> = s.lines.iter().collect();
         if lines.iter().any(|l| l.error.is_some()) {
@@ -144,6 +145,7 @@ impl Builder<'_> {
         self.typed_line(&s.header);
         let mut b = Backend {
             name: s.name().to_string(),
+            from: None,
             binds: Vec::new(),
             maxconn: None,
             mode: None,

@@ -15,8 +15,9 @@ impl Builder<'_> {
         backends: &[String],
         done: &[Frontend],
     ) -> Result<Frontend, String> {
-        if s.header.words.len() != 2 {
-            return Err("a frontend header with more than a name".into());
+        // `from NAME` the caller takes from the defaults plan (super::scope).
+        if super::scope::header_from(s).is_err() || s.header.words.len() < 2 {
+            return Err("a frontend header with more than a name and `from NAME`".into());
         }
         if done.iter().any(|f| f.name == s.name()) {
             return Err("a second frontend with this name".into());
@@ -36,6 +37,7 @@ impl Builder<'_> {
         let start = self.summary.typed;
         let mut f = Frontend {
             name: s.name().to_string(),
+            from: None,
             binds: binds.iter().map(|l| l.rest(1)).collect(),
             mode: None,
             maxconn: None,

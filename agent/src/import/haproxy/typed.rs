@@ -92,10 +92,18 @@ impl Builder<'_> {
         g
     }
 
-    pub(super) fn defaults(&mut self, s: &Section) -> Defaults {
+    /// A `defaults` section whose header [`super::scope::plan`] accepted; `at` is its path.
+    pub(super) fn defaults(&mut self, s: &Section, at: &str) -> Defaults {
         self.typed_line(&s.header);
         let lines: Vec<&Line> = s.lines.iter().collect();
-        let mut d = Defaults::default();
+        let mut d = Defaults {
+            name: super::scope::defaults_name(s).map(String::from),
+            from: super::scope::header_from(s)
+                .ok()
+                .flatten()
+                .map(String::from),
+            ..Defaults::default()
+        };
         let modes: Vec<&Line> = with_kw(&lines, "mode")
             .into_iter()
             .filter(|l| l.words.len() == 2 && mode(l.word(1)).is_some())
@@ -157,9 +165,9 @@ impl Builder<'_> {
             if self.handled(l.no) {
                 continue;
             }
-            let t = self.extra_line(l, "spec.defaults.extra", "not modelled in `defaults`");
+            let t = self.extra_line(l, &format!("{at}.extra"), "not modelled in `defaults`");
             self.comments.add(
-                "spec.defaults.extra",
+                format!("{at}.extra"),
                 format!("{}:{}: {}", self.label, l.no, l.word(0)),
             );
             d.extra.push(t);

@@ -1,14 +1,14 @@
 //! `Balancer` → one `haproxy.cfg` per balancer host.
 //!
-//! Sections come in a fixed order (global, defaults, frontends, backends, the
-//! stats page, the raw escape hatch), each in the order the document lists them;
+//! Sections come in a fixed order (global, named defaults, defaults, frontends,
+//! backends, the stats page, the raw escape hatch), each in the order the document lists them;
 //! servers derived from the inventory (`serversFrom`) follow inventory order, so
 //! adding a worker appends one `server` line and changes nothing else.
 
 use crate::rendered::{header, source_name, target_hosts, ManagedFile, RenderError};
 use schema::{
-    Backend, Balance, BalancerSpec, CookieMode, Defaults, DesiredState, Document, Frontend, Global,
-    Host, Located, Mode, Server, SocketLevel,
+    Backend, Balance, BalancerSpec, CookieMode, DesiredState, Document, Frontend, Global, Host,
+    Located, Server, SocketLevel,
 };
 use std::fmt::Write;
 
@@ -70,7 +70,12 @@ pub fn render(
     let hosts = target_hosts(state, &spec.hosts, schema::Role::Balancer, &source)?;
     let mut body = header("#", &source, &doc.origin);
     write_global(&mut body, &spec.global);
-    write_defaults(&mut body, &spec.defaults);
+    // Named sections first, in order (a `from` only names one above it), then the one
+    // every proxy without `from` inherits: the last `defaults` before them.
+    for d in &spec.named_defaults {
+        super::render_global::write_defaults(&mut body, d);
+    }
+    super::render_global::write_defaults(&mut body, &spec.defaults);
     for f in &spec.frontends {
         write_frontend(&mut body, f);
     }
@@ -164,13 +169,6 @@ fn line(out: &mut String, text: impl AsRef<str>) {
     out.push('\n');
 }
 
-fn mode_str(m: Mode) -> &'static str {
-    match m {
-        Mode::Http => "http",
-        Mode::Tcp => "tcp",
-    }
-}
-
 fn write_global(out: &mut String, g: &Global) {
     out.push_str("\nglobal\n");
     for l in &g.log {
@@ -229,44 +227,13 @@ fn write_global(out: &mut String, g: &Global) {
     }
 }
 
-fn write_defaults(out: &mut String, d: &Defaults) {
-    out.push_str("\ndefaults\n");
-    if let Some(m) = d.mode {
-        line(out, format!("mode {}", mode_str(m)));
-    }
-    if let Some(l) = &d.log {
-        line(out, format!("log {l}"));
-    }
-    for o in &d.options {
-        line(out, format!("option {o}"));
-    }
-    if let Some(r) = d.retries {
-        line(out, format!("retries {r}"));
-    }
-    if let Some(m) = d.maxconn {
-        line(out, format!("maxconn {m}"));
-    }
-    for (name, value) in &d.timeouts {
-        line(out, format!("timeout {name} {value}"));
-    }
-    for (code, file) in &d.errorfiles {
-        line(out, format!("errorfile {code} {file}"));
-    }
-    for r in &d.http_check {
-        line(out, format!("http-check {r}"));
-    }
-    for e in &d.extra {
-        line(out, e);
-    }
-}
-
 fn write_frontend(out: &mut String, f: &Frontend) {
-    let _ = writeln!(out, "\nfrontend {}", f.name);
+    super::render_global::section_header(out, "frontend", Some(&f.name), f.from.as_deref());
     for b in &f.binds {
         line(out, format!("bind {b}"));
     }
     if let Some(m) = f.mode {
-        line(out, format!("mode {}", mode_str(m)));
+        line(out, format!("mode {}", super::render_global::mode_str(m)));
     }
     if let Some(m) = f.maxconn {
         line(out, format!("maxconn {m}"));
@@ -305,16 +272,17 @@ fn write_frontend(out: &mut String, f: &Frontend) {
 }
 
 fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
-    if b.binds.is_empty() {
-        let _ = writeln!(out, "\nbackend {}", b.name);
+    let kind = if b.binds.is_empty() {
+        "backend"
     } else {
-        let _ = writeln!(out, "\nlisten {}", b.name);
-    }
+        "listen"
+    };
+    super::render_global::section_header(out, kind, Some(&b.name), b.from.as_deref());
     for a in &b.binds {
         line(out, format!("bind {a}"));
     }
     if let Some(m) = b.mode {
-        line(out, format!("mode {}", mode_str(m)));
+        line(out, format!("mode {}", super::render_global::mode_str(m)));
     }
     if let Some(m) = b.maxconn {
         line(out, format!("maxconn {m}"));

@@ -1,8 +1,9 @@
 //! The `global` settings beyond the runtime socket and the process owner: limits,
-//! reload, paths, TLS defaults; and the sections that are no proxy: `cache`s, `userlist`s and the
-//! stats page. A leaf of [`super::render`].
+//! reload, paths, TLS defaults; the sections that are no proxy: `defaults`, `cache`s,
+//! `userlist`s; the stats page; section headers. A leaf of [`super::render`].
 
-use schema::{Cache, Global, SslDefaults, StatsPage, Userlist};
+use schema::{Cache, Defaults, Global, Mode, SslDefaults, StatsPage, Userlist};
+use std::fmt::Write;
 
 fn line(out: &mut String, text: impl AsRef<str>) {
     out.push_str("    ");
@@ -136,5 +137,55 @@ pub fn write_caches(out: &mut String, caches: &[Cache]) {
                 format!("process-vary {}", if p { "on" } else { "off" }),
             );
         }
+    }
+}
+
+pub fn mode_str(m: Mode) -> &'static str {
+    match m {
+        Mode::Http => "http",
+        Mode::Tcp => "tcp",
+    }
+}
+
+/// A section header: `KIND NAME`, then ` from DEFAULTS` when it names one.
+pub fn section_header(out: &mut String, kind: &str, name: Option<&str>, from: Option<&str>) {
+    out.push('\n');
+    out.push_str(kind);
+    for (kw, v) in [("", name), ("from ", from)] {
+        if let Some(v) = v {
+            let _ = write!(out, " {kw}{v}");
+        }
+    }
+    out.push('\n');
+}
+
+pub fn write_defaults(out: &mut String, d: &Defaults) {
+    section_header(out, "defaults", d.name.as_deref(), d.from.as_deref());
+    if let Some(m) = d.mode {
+        line(out, format!("mode {}", mode_str(m)));
+    }
+    if let Some(l) = &d.log {
+        line(out, format!("log {l}"));
+    }
+    for o in &d.options {
+        line(out, format!("option {o}"));
+    }
+    if let Some(r) = d.retries {
+        line(out, format!("retries {r}"));
+    }
+    if let Some(m) = d.maxconn {
+        line(out, format!("maxconn {m}"));
+    }
+    for (name, value) in &d.timeouts {
+        line(out, format!("timeout {name} {value}"));
+    }
+    for (code, file) in &d.errorfiles {
+        line(out, format!("errorfile {code} {file}"));
+    }
+    for r in &d.http_check {
+        line(out, format!("http-check {r}"));
+    }
+    for e in &d.extra {
+        line(out, e);
     }
 }

@@ -391,3 +391,42 @@ fn stats_page_limits_logs_and_timeouts() {
         f.content
     );
 }
+
+#[test]
+fn named_defaults_come_in_order_before_the_implicit_one_and_proxies_name_theirs() {
+    let f = &files(
+        "  namedDefaults:
+    - {name: base, mode: http, timeouts: {client: 5s}}
+    - {name: slow, from: base, timeouts: {client: 50s}}
+  defaults: {from: base, retries: 2}
+  frontends:
+    - {name: web, from: slow, binds: ['*:80'], defaultBackend: app}
+  backends:
+    - name: app
+      from: base
+      servers: [{name: a, address: 10.1.1.1, port: 80}]
+    - name: plain
+      servers: [{name: b, address: 10.1.1.2, port: 80}]
+",
+    )[0];
+    let headers: Vec<&str> = f
+        .content
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.starts_with('#') && !l.is_empty())
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "global",
+            "defaults base",
+            "defaults slow from base",
+            "defaults from base",
+            "frontend web from slow",
+            "backend app from base",
+            "backend plain",
+        ]
+    );
+    assert!(f
+        .content
+        .contains("defaults slow from base\n    timeout client 50s\n"));
+}
