@@ -309,6 +309,14 @@ const CASES: &[Case] = &[
 /// Warnings: suspicious but valid; the repo still loads.
 const WARNINGS: &[Case] = &[
     case(
+        "server without a port that is no next hop",
+        &[Replace(LB, "          port: 30081\n", "")],
+        LB,
+        At::Text("10.77.0.21", 1),
+        &["server `w1` has no port"],
+        Some("0.0.0.0"),
+    ),
+    case(
         "serversFrom role nobody has",
         &[Replace(LB, "role: worker", "role: control-plane")],
         LB,

@@ -262,3 +262,18 @@ fn a_single_named_defaults_without_from_keeps_its_name_as_defaults() {
     assert!(s.named_defaults.is_empty() && s.backends[0].from.is_none());
     assert!(rendered.contains("\ndefaults web\n"), "{rendered}");
 }
+
+#[test]
+fn a_transparent_next_hop_server_without_port_is_typed() {
+    let text = "frontend f\n    bind :8080\n    mode http\n    default_backend b\n\
+                backend b\n    mode http\n    http-request set-dst url_ip\n    server next-hop 0.0.0.0\n";
+    let (s, rendered) = typed_and_same(text);
+    let srv = &s.backends[0].servers[0];
+    assert_eq!((srv.address.as_str(), srv.port), ("0.0.0.0", None));
+    assert_eq!(s.frontends[0].default_backend.as_deref(), Some("b"));
+    assert!(
+        rendered.contains("    server next-hop 0.0.0.0\n"),
+        "{rendered}"
+    );
+    assert!(s.raw.is_none(), "{:?}", s.raw);
+}

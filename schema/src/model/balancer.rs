@@ -393,9 +393,13 @@ pub struct ServerDefaults {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Server {
     pub name: String,
-    /// IP address (IPv6 without brackets) or DNS name.
+    /// IP address (IPv6 without brackets) or DNS name; `0.0.0.0` (with no port) is a
+    /// transparent next hop: the destination the request names (`http-request set-dst`).
     pub address: String,
-    pub port: u16,
+    /// None: the port the client connected to (or the one `http-request set-dst-port`
+    /// sets); the server is then not health-checked on a port of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

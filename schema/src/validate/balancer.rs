@@ -162,7 +162,21 @@ fn backend(cx: &mut Cx, doc: &Origin, at: &str, b: &Backend) {
                 Some(hint),
             );
         }
-        cx.port(doc, &format!("{sat}.port"), s.port);
+        match s.port {
+            Some(p) => cx.port(doc, &format!("{sat}.port"), p),
+            None if s.address != "0.0.0.0" && s.address != "::" => {
+                let hint = "give `port:` (HAProxy would connect to the port the client \
+                            used), or use address `0.0.0.0` for a transparent next hop"
+                    .to_string();
+                cx.warn(
+                    doc,
+                    &format!("{sat}.address"),
+                    format!("server `{}` has no port", s.name),
+                    Some(hint),
+                );
+            }
+            None => {}
+        }
         weight(cx, doc, &format!("{sat}.weight"), s.weight);
     }
     if let Some(sf) = &b.servers_from {

@@ -34,8 +34,11 @@ fn server_line<'l>(l: &'l Line) -> Option<ServerLine<'l>> {
     if l.words.len() < 3 || l.error.is_some() {
         return None;
     }
-    let (addr, port) = l.word(2).rsplit_once(':')?;
-    let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
+    // No port (`0.0.0.0`, a transparent next hop): the client's destination port.
+    let (addr, port) = match l.word(2).rsplit_once(':') {
+        Some((a, p)) => (a, Some(p.parse::<u16>().ok().filter(|p| *p > 0)?)),
+        None => (l.word(2), None),
+    };
     // `[v6]:port`: the model holds the address without brackets, the renderer adds them.
     let addr = match addr.strip_prefix('[').and_then(|a| a.strip_suffix(']')) {
         Some(v6) if v6.parse::<std::net::Ipv6Addr>().is_ok() => v6,

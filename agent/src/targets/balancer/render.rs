@@ -152,7 +152,7 @@ fn derived_servers(state: &DesiredState, b: &Backend) -> Vec<Server> {
         .map(|h| Server {
             name: h.name.clone(),
             address: h.address.clone(),
-            port: from.port,
+            port: Some(from.port),
             weight: None,
             check: None,
             cookie: None,
@@ -348,10 +348,11 @@ fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
 
 fn server_line(b: &Backend, s: &Server) -> String {
     let d = &b.server_defaults;
-    let mut l = if s.address.contains(':') {
-        format!("server {} [{}]:{}", s.name, s.address, s.port)
-    } else {
-        format!("server {} {}:{}", s.name, s.address, s.port)
+    let mut l = match (s.address.contains(':'), s.port) {
+        (true, Some(p)) => format!("server {} [{}]:{p}", s.name, s.address),
+        (true, None) => format!("server {} [{}]", s.name, s.address),
+        (false, Some(p)) => format!("server {} {}:{p}", s.name, s.address),
+        (false, None) => format!("server {} {}", s.name, s.address),
     };
     if let Some(w) = s.weight.or(d.weight) {
         let _ = write!(l, " weight {w}");

@@ -430,3 +430,27 @@ fn named_defaults_come_in_order_before_the_implicit_one_and_proxies_name_theirs(
         .content
         .contains("defaults slow from base\n    timeout client 50s\n"));
 }
+
+#[test]
+fn a_server_without_port_is_written_without_one() {
+    let f = &files(
+        "  backends:
+    - name: proxy
+      serverDefaults: {check: false}
+      servers: [{name: next-hop, address: 0.0.0.0}, {name: v6, address: '::1'}, {name: p, address: 10.0.0.1, port: 81}]
+",
+    )[0];
+    let servers: Vec<&str> = f
+        .content
+        .lines()
+        .filter(|l| l.trim_start().starts_with("server "))
+        .collect();
+    assert_eq!(
+        servers,
+        [
+            "    server next-hop 0.0.0.0",
+            "    server v6 [::1]",
+            "    server p 10.0.0.1:81"
+        ]
+    );
+}
