@@ -277,3 +277,19 @@ fn a_transparent_next_hop_server_without_port_is_typed() {
     );
     assert!(s.raw.is_none(), "{:?}", s.raw);
 }
+
+#[test]
+fn stats_lines_of_a_backend_are_typed_and_odd_ones_stay_extra() {
+    let text = "backend st\n    mode http\n    acl ok src 10.0.0.1\n    stats enable\n    stats refresh 60\n\
+                stats uri /\n    stats scope c1\n    stats scope c2\n    stats http-request allow if ok\n\
+                stats http-request auth realm Stats\n    stats show-legends\n    stats realm \"Two words\"\n";
+    let (s, _) = typed_and_same(text);
+    let b = &s.backends[0];
+    assert_eq!(b.stats_uri.as_deref(), Some("/"));
+    assert_eq!(b.stats.refresh.as_deref(), Some("60"));
+    assert_eq!(b.stats.scopes, ["c1", "c2"]);
+    assert_eq!(b.stats.http_request, ["allow if ok", "auth realm Stats"]);
+    assert!(b.stats.show_legends && !b.stats.hide_version);
+    assert_eq!(b.stats.realm, None, "a quoted realm is kept as written");
+    assert_eq!(b.extra, ["stats realm \"Two words\""]);
+}

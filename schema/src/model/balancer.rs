@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::balancer_sections::{Cache, SslDefaults, Userlist};
+use super::balancer_sections::{Cache, SslDefaults, StatsOptions, Userlist};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -207,6 +207,9 @@ pub struct Frontend {
     /// Serve the statistics page on this frontend under this URI (`stats uri`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats_uri: Option<String>,
+    /// More settings of the statistics page this frontend serves.
+    #[serde(default, skip_serializing_if = "StatsOptions::is_empty")]
+    pub stats: StatsOptions,
     /// Named ACLs (`acl NAME CRITERION VALUES`); a name given on several entries is the
     /// OR of them, as in HAProxy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -273,6 +276,13 @@ pub struct Backend {
     /// `timeout NAME VALUE` for this backend (connect, server, queue, check...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timeouts: BTreeMap<String, String>,
+    /// Serve the statistics page on this backend under this URI (`stats uri`), e.g.
+    /// for a frontend that routes `/stats` here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats_uri: Option<String>,
+    /// More settings of the statistics page this backend serves.
+    #[serde(default, skip_serializing_if = "StatsOptions::is_empty")]
+    pub stats: StatsOptions,
     /// Cookie-based stickiness.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cookie: Option<Cookie>,

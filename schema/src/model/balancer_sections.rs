@@ -1,5 +1,5 @@
 //! The parts of a `Balancer` that are no proxy: `userlist` and `cache` sections, and
-//! the TLS defaults of `global`.
+//! the TLS defaults of `global`; the statistics page settings a proxy may carry.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -70,4 +70,39 @@ pub struct Cache {
     /// `process-vary`: honour the `Vary` header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_vary: Option<bool>,
+}
+
+/// `stats ...` settings of a frontend or backend serving the statistics page (any of
+/// them turns the page on, `stats enable`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StatsOptions {
+    /// `stats refresh`: how often the page reloads itself (`10s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<String>,
+    /// `stats realm`: the realm of the page's basic-auth prompt (one word).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+    /// `stats scope`: the proxies the page shows, in order (none: all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// `stats http-request` rules, in order, after the keyword (`allow if nagios`,
+    /// `deny if guests`, `auth realm Stats`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_request: Vec<String>,
+    /// `stats show-legends`: explain the page's columns.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub show_legends: bool,
+    /// `stats show-modules`: show the modules' counters.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub show_modules: bool,
+    /// `stats hide-version`: do not show HAProxy's version.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hide_version: bool,
+}
+
+impl StatsOptions {
+    pub fn is_empty(&self) -> bool {
+        self == &StatsOptions::default()
+    }
 }

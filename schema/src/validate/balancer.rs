@@ -1,7 +1,7 @@
 //! Balancer checks: hosts with role `balancer`, frontends, ACLs, backends, servers, durations.
 
 use super::cx::{absolute, unique_names, Cx};
-use super::frontend::{acls, binds, frontend, rules};
+use super::frontend::{acls, binds, frontend, rules, stats_options};
 use super::haproxy_names::{HTTP_CHECK, TIMEOUTS};
 use super::net;
 use crate::load::hints::closest;
@@ -126,6 +126,7 @@ fn backend(cx: &mut Cx, doc: &Origin, at: &str, b: &Backend) {
         );
     }
     acls(cx, doc, at, &b.acls);
+    stats_options(cx, doc, at, b.stats_uri.as_deref(), &b.stats);
     http_checks(cx, doc, at, &b.http_check);
     rules(cx, doc, at, "httpRequest", &b.http_request);
     rules(cx, doc, at, "httpResponse", &b.http_response);

@@ -157,6 +157,8 @@ impl Builder<'_> {
             log: Vec::new(),
             retries: None,
             timeouts: Default::default(),
+            stats_uri: None,
+            stats: Default::default(),
             cookie: None,
             health_check: None,
             http_check: Vec::new(),
@@ -202,6 +204,7 @@ impl Builder<'_> {
         b.log = self.logs(&lines);
         b.retries = single_parsed(self, &lines, "retries");
         b.timeouts = self.timeouts(&lines);
+        (b.stats_uri, b.stats) = self.proxy_stats(&lines);
         b.cookie = self.cookie(&lines, &parsed, &at);
         b.health_check = self.health_check(&lines);
         if b.health_check.is_some() {

@@ -45,6 +45,7 @@ impl Builder<'_> {
             timeouts: Default::default(),
             options: Vec::new(),
             stats_uri: None,
+            stats: Default::default(),
             acls: Vec::new(),
             http_request: Vec::new(),
             http_response: Vec::new(),
@@ -70,26 +71,7 @@ impl Builder<'_> {
         f.log = self.logs(&lines);
         f.timeouts = self.timeouts(&lines);
         f.options = self.options(&lines);
-        let uris: Vec<&Line> = lines
-            .iter()
-            .copied()
-            .filter(|l| {
-                l.word(0) == "stats"
-                    && l.word(1) == "uri"
-                    && l.words.len() == 3
-                    && l.word(2).starts_with('/')
-            })
-            .collect();
-        if let Some(l) = last_of(self, &uris) {
-            f.stats_uri = Some(l.rest(2));
-            self.typed_line(l);
-            for e in lines
-                .iter()
-                .filter(|l| l.words.len() == 2 && l.word(0) == "stats" && l.word(1) == "enable")
-            {
-                self.typed_line(e);
-            }
-        }
+        (f.stats_uri, f.stats) = self.proxy_stats(&lines);
         // ACLs and the rules naming them: typed together, or all kept in order as extra.
         if let Some(r) = self.rules(&lines) {
             f.acls = r.acls;

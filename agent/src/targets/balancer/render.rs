@@ -247,13 +247,12 @@ fn write_frontend(out: &mut String, f: &Frontend) {
     for o in &f.options {
         line(out, format!("option {o}"));
     }
-    if let Some(u) = &f.stats_uri {
-        line(out, "stats enable");
-        line(out, format!("stats uri {u}"));
-    }
+    super::render_global::write_proxy_stats(out, f.stats_uri.as_deref(), &f.stats);
     for a in &f.acls {
         line(out, format!("acl {} {}", a.name, a.condition));
     }
+    // After the ACLs: their conditions name them.
+    super::render_global::write_stats_rules(out, &f.stats);
     for r in &f.http_request {
         line(out, format!("http-request {r}"));
     }
@@ -301,6 +300,7 @@ fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
     for (name, value) in &b.timeouts {
         line(out, format!("timeout {name} {value}"));
     }
+    super::render_global::write_proxy_stats(out, b.stats_uri.as_deref(), &b.stats);
     if let Some(c) = &b.cookie {
         let mode = match c.mode {
             CookieMode::Insert => "insert",
@@ -332,6 +332,7 @@ fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
     for a in &b.acls {
         line(out, format!("acl {} {}", a.name, a.condition));
     }
+    super::render_global::write_stats_rules(out, &b.stats);
     for r in &b.http_request {
         line(out, format!("http-request {r}"));
     }

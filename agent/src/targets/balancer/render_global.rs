@@ -2,7 +2,7 @@
 //! reload, paths, TLS defaults; the sections that are no proxy: `defaults`, `cache`s,
 //! `userlist`s; the stats page; section headers. A leaf of [`super::render`].
 
-use schema::{Cache, Defaults, Global, Mode, SslDefaults, StatsPage, Userlist};
+use schema::{Cache, Defaults, Global, Mode, SslDefaults, StatsOptions, StatsPage, Userlist};
 use std::fmt::Write;
 
 fn line(out: &mut String, text: impl AsRef<str>) {
@@ -187,5 +187,41 @@ pub fn write_defaults(out: &mut String, d: &Defaults) {
     }
     for e in &d.extra {
         line(out, e);
+    }
+}
+
+/// The `stats` lines of a frontend or backend serving the statistics page, but its
+/// `stats http-request` rules ([`write_stats_rules`]).
+pub fn write_proxy_stats(out: &mut String, uri: Option<&str>, s: &StatsOptions) {
+    if uri.is_none() && s.is_empty() {
+        return;
+    }
+    line(out, "stats enable");
+    for (kw, v) in [("uri", uri), ("refresh", s.refresh.as_deref())] {
+        if let Some(v) = v {
+            line(out, format!("stats {kw} {v}"));
+        }
+    }
+    if let Some(r) = &s.realm {
+        line(out, format!("stats realm {r}"));
+    }
+    for x in &s.scopes {
+        line(out, format!("stats scope {x}"));
+    }
+    for (on, kw) in [
+        (s.show_legends, "show-legends"),
+        (s.show_modules, "show-modules"),
+        (s.hide_version, "hide-version"),
+    ] {
+        if on {
+            line(out, format!("stats {kw}"));
+        }
+    }
+}
+
+/// The `stats http-request` rules, written after the proxy's ACLs.
+pub fn write_stats_rules(out: &mut String, s: &StatsOptions) {
+    for r in &s.http_request {
+        line(out, format!("stats http-request {r}"));
     }
 }

@@ -454,3 +454,45 @@ fn a_server_without_port_is_written_without_one() {
         ]
     );
 }
+
+#[test]
+fn a_backend_serving_the_stats_page_writes_its_stats_lines_in_class_order() {
+    let f = &files(
+        "  backends:
+    - name: st
+      mode: http
+      statsUri: /
+      stats: {refresh: 60s, realm: Ops, scopes: [a, b], showLegends: true, httpRequest: [deny if x, auth realm S]}
+      acls: [{name: x, condition: src 10.0.0.0/8}]
+    - name: plain
+      servers: [{name: p, address: 10.0.0.1, port: 81}]
+",
+    )[0];
+    let text = &f.content;
+    let at = text.find("backend st\n").unwrap();
+    let body: Vec<&str> = text[at..]
+        .lines()
+        .filter(|l| l.starts_with("    stats "))
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "    stats enable",
+            "    stats uri /",
+            "    stats refresh 60s",
+            "    stats realm Ops",
+            "    stats scope a",
+            "    stats scope b",
+            "    stats show-legends",
+            "    stats http-request deny if x",
+            "    stats http-request auth realm S",
+        ]
+    );
+    let acl = text.find("    acl x ").unwrap();
+    assert!(
+        acl < text.find("stats http-request").unwrap(),
+        "ACLs before the rules naming them"
+    );
+    let plain = &text[text.find("backend plain\n").unwrap()..];
+    assert!(!plain.contains("stats"), "{plain}");
+}
