@@ -293,3 +293,22 @@ fn stats_lines_of_a_backend_are_typed_and_odd_ones_stay_extra() {
     assert_eq!(b.stats.realm, None, "a quoted realm is kept as written");
     assert_eq!(b.extra, ["stats realm \"Two words\""]);
 }
+
+#[test]
+fn no_log_monitor_uri_and_the_defaults_balance_are_typed() {
+    let text = "defaults\n    mode http\n    balance leastconn\n\
+                frontend h\n    bind :81\n    no log\n    monitor-uri /healthz\n    default_backend b\n\
+                backend b\n    server s 10.0.0.1:80\n";
+    let (s, rendered) = typed_and_same(text);
+    assert_eq!(s.defaults.balance, Some(schema::Balance::Leastconn));
+    let f = &s.frontends[0];
+    assert!(f.no_log && f.extra.is_empty(), "{:?}", f.extra);
+    assert_eq!(f.monitor_uri.as_deref(), Some("/healthz"));
+    assert!(
+        rendered.contains("    no log\n    monitor-uri /healthz\n"),
+        "{rendered}"
+    );
+    // `no log` with `log` lines: order matters there, kept as written.
+    let (s, _) = typed_and_same("frontend h\n    bind :81\n    log global\n    no log\n");
+    assert!(!s.frontends[0].no_log && s.frontends[0].extra == ["no log"]);
+}

@@ -159,6 +159,9 @@ pub struct Defaults {
     pub retries: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maxconn: Option<u32>,
+    /// `balance`: the algorithm of backends that set none (they write theirs out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<Balance>,
     /// `timeout NAME VALUE` (connect, client, server, http-request, queue, check...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timeouts: BTreeMap<String, String>,
@@ -199,6 +202,13 @@ pub struct Frontend {
     /// `log` lines (`global`, `/dev/log local0`), after the keyword.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log: Vec<String>,
+    /// `no log`: log nothing, not even what `defaults` says (no `log` lines then).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_log: bool,
+    /// `monitor-uri`: a path HAProxy itself answers 200 on (a load balancer's own
+    /// health check), before any rule or backend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitor_uri: Option<String>,
     /// `timeout NAME VALUE` for this frontend (client, http-request, http-keep-alive...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timeouts: BTreeMap<String, String>,

@@ -28,6 +28,20 @@ pub(super) fn frontend<'a>(
         binds(cx, doc, &format!("{at}.binds"), &f.binds);
     }
     stats_options(cx, doc, at, f.stats_uri.as_deref(), &f.stats);
+    if let Some(u) = &f.monitor_uri {
+        absolute(cx, doc, &format!("{at}.monitorUri"), u);
+    }
+    if f.no_log && !f.log.is_empty() {
+        cx.error(
+            doc,
+            &format!("{at}.noLog"),
+            format!("frontend `{}` has both `noLog` and `log` lines", f.name),
+            Some(
+                "drop `noLog` to log to the `log` targets, or the `log` lines to log nothing"
+                    .into(),
+            ),
+        );
+    }
     acls(cx, doc, at, &f.acls);
     rules(cx, doc, at, "httpRequest", &f.http_request);
     rules(cx, doc, at, "httpResponse", &f.http_response);

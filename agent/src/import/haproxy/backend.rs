@@ -2,23 +2,10 @@
 
 use super::servers::group;
 use super::tokens::{Line, Section};
-use super::typed::{bind_ok, last_of, mode, single_parsed, with_kw};
+use super::typed::{balance, bind_ok, last_of, mode, single_parsed, with_kw};
 use super::Builder;
 use schema::validate::net;
-use schema::{Backend, Balance, Cookie, CookieMode, HealthCheck, Server, ServerDefaults};
-
-fn balance(s: &str) -> Option<Balance> {
-    Some(match s {
-        "roundrobin" => Balance::Roundrobin,
-        "leastconn" => Balance::Leastconn,
-        "source" => Balance::Source,
-        "static-rr" => Balance::StaticRr,
-        "first" => Balance::First,
-        "random" => Balance::Random,
-        "uri" => Balance::Uri,
-        _ => return None,
-    })
-}
+use schema::{Backend, Cookie, CookieMode, HealthCheck, Server, ServerDefaults};
 
 /// One `server` line, typed; `None` when its address or options are beyond the model.
 struct ServerLine<'l> {

@@ -44,6 +44,8 @@ impl Builder<'_> {
             log: Vec::new(),
             timeouts: Default::default(),
             options: Vec::new(),
+            no_log: false,
+            monitor_uri: None,
             stats_uri: None,
             stats: Default::default(),
             acls: Vec::new(),
@@ -69,6 +71,23 @@ impl Builder<'_> {
         }
         f.maxconn = single_parsed(self, &lines, "maxconn");
         f.log = self.logs(&lines);
+        let no_log: Vec<&Line> = lines
+            .iter()
+            .copied()
+            .filter(|l| l.word(0) == "no" && l.word(1) == "log")
+            .collect();
+        if let [l] = no_log.as_slice() {
+            if l.words.len() == 2 && with_kw(&lines, "log").is_empty() {
+                f.no_log = true;
+                self.typed_line(l);
+            }
+        }
+        if let [l] = with_kw(&lines, "monitor-uri").as_slice() {
+            if l.words.len() == 2 && l.word(1).starts_with('/') && !l.word(1).contains('"') {
+                f.monitor_uri = Some(l.word(1).to_string());
+                self.typed_line(l);
+            }
+        }
         f.timeouts = self.timeouts(&lines);
         f.options = self.options(&lines);
         (f.stats_uri, f.stats) = self.proxy_stats(&lines);

@@ -4,7 +4,7 @@ use super::tokens::{Line, Section};
 use super::Builder;
 use schema::validate::haproxy_names::{HTTP_CHECK, TIMEOUTS};
 use schema::validate::net;
-use schema::{Defaults, Global, Mode, SocketLevel, StatsSocket};
+use schema::{Balance, Defaults, Global, Mode, SocketLevel, StatsSocket};
 
 pub(super) fn mode(s: &str) -> Option<Mode> {
     match s {
@@ -12,6 +12,20 @@ pub(super) fn mode(s: &str) -> Option<Mode> {
         "tcp" => Some(Mode::Tcp),
         _ => None,
     }
+}
+
+/// A `balance` algorithm the model knows.
+pub(super) fn balance(s: &str) -> Option<Balance> {
+    Some(match s {
+        "roundrobin" => Balance::Roundrobin,
+        "leastconn" => Balance::Leastconn,
+        "source" => Balance::Source,
+        "static-rr" => Balance::StaticRr,
+        "first" => Balance::First,
+        "random" => Balance::Random,
+        "uri" => Balance::Uri,
+        _ => return None,
+    })
 }
 
 /// For single-valued keys: the line that wins (the last), the others superseded.
@@ -120,6 +134,16 @@ impl Builder<'_> {
             self.typed_line(logs[0]);
         }
         d.retries = single_parsed(self, &lines, "retries");
+        let balances = with_kw(&lines, "balance");
+        if balances
+            .iter()
+            .all(|l| l.words.len() == 2 && balance(l.word(1)).is_some())
+        {
+            if let Some(l) = last_of(self, &balances) {
+                d.balance = balance(l.word(1));
+                self.typed_line(l);
+            }
+        }
         d.maxconn = single_parsed(self, &lines, "maxconn");
         d.timeouts = self.timeouts(&lines);
         let mut codes: Vec<&str> = lines

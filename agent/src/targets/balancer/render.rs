@@ -241,6 +241,12 @@ fn write_frontend(out: &mut String, f: &Frontend) {
     for l in &f.log {
         line(out, format!("log {l}"));
     }
+    if f.no_log {
+        line(out, "no log");
+    }
+    if let Some(u) = &f.monitor_uri {
+        line(out, format!("monitor-uri {u}"));
+    }
     for (name, value) in &f.timeouts {
         line(out, format!("timeout {name} {value}"));
     }

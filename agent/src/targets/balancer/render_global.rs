@@ -176,6 +176,9 @@ pub fn write_defaults(out: &mut String, d: &Defaults) {
     if let Some(m) = d.maxconn {
         line(out, format!("maxconn {m}"));
     }
+    if let Some(b) = d.balance {
+        line(out, format!("balance {}", b.as_str()));
+    }
     for (name, value) in &d.timeouts {
         line(out, format!("timeout {name} {value}"));
     }
