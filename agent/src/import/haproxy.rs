@@ -7,8 +7,8 @@
 //! What becomes typed: the first `global` section, the `defaults` sections (the
 //! named ones and at most one unnamed one, see [`scope`]), frontends, backends
 //! (servers, cookie, health check, server defaults shared by every server) and the
-//! `listen stats` page. Everything else is copied verbatim, with its source line, to
-//! the section's `extra` lines or, for whole sections (other `listen`s, `peers`,
+//! `listen stats` page, userlists, caches, peers. Everything else is copied
+//! verbatim, with its source line, to the section's `extra` lines or, for whole sections (other `listen`s, `fcgi-app`,
 //! `resolvers`, a section holding `.if` blocks, everything from a `defaults` scope the
 //! typed form cannot say on: a second unnamed `defaults`...), to `raw`, which the
 //! renderer appends at the end of the file; HAProxy reads proxies in any order, a
@@ -195,6 +195,7 @@ impl<'a> Builder<'a> {
             backends: Vec::new(),
             caches: Vec::new(),
             userlists: Vec::new(),
+            peers: Vec::new(),
             stats: None,
             raw: None,
         };
@@ -226,6 +227,7 @@ impl<'a> Builder<'a> {
             backends: Vec::new(),
             caches: Vec::new(),
             userlists: Vec::new(),
+            peers: Vec::new(),
             stats: None,
             raw: None,
         };
@@ -282,6 +284,10 @@ impl<'a> Builder<'a> {
                 },
                 "userlist" => match self.userlist(s, spec.userlists.len()) {
                     Ok(u) => spec.userlists.push(u),
+                    Err(why) => self.raw_section(s, &why),
+                },
+                "peers" => match self.peers(s, spec.peers.len(), &spec.peers) {
+                    Ok(p) => spec.peers.push(p),
                     Err(why) => self.raw_section(s, &why),
                 },
                 "global" | "defaults" | "frontend" => {}

@@ -104,12 +104,13 @@ fn a_hand_written_file_is_typed_and_means_the_same() {
         (mysql.name.as_str(), &mysql.binds[..]),
         ("mysql", &["*:3306".to_string()][..])
     );
-    let raw = s.raw.as_deref().unwrap();
-    assert!(
-        raw.contains("peers mypeers")
-            && raw.contains("haproxy.cfg:55-57")
-            && !raw.contains("mysql"),
-        "{raw}"
+    assert_eq!(s.raw, None, "peers and listen sections are typed");
+    assert_eq!(
+        (
+            s.peers[0].name.as_str(),
+            s.peers[0].peers[0].address.as_str()
+        ),
+        ("mypeers", "10.0.0.1:10000")
     );
     assert!(
         sum.items
@@ -311,4 +312,28 @@ fn no_log_monitor_uri_and_the_defaults_balance_are_typed() {
     // `no log` with `log` lines: order matters there, kept as written.
     let (s, _) = typed_and_same("frontend h\n    bind :81\n    log global\n    no log\n");
     assert!(!s.frontends[0].no_log && s.frontends[0].extra == ["no log"]);
+}
+
+#[test]
+fn peers_sections_and_localpeer_are_typed_other_lines_kept_as_extra() {
+    let text = "global\n    localpeer lb1\npeers mesh\n    peer lb1 10.0.0.1:10000\n    peer lb2 [fd00::2]:10000\n\
+                server s1 10.0.0.3:10000\nbackend b\n    server s 10.0.0.1:80\n";
+    let (s, rendered) = typed_and_same(text);
+    assert_eq!(s.global.localpeer.as_deref(), Some("lb1"));
+    let p = &s.peers[0];
+    let peers: Vec<(&str, &str)> = p
+        .peers
+        .iter()
+        .map(|x| (x.name.as_str(), x.address.as_str()))
+        .collect();
+    assert_eq!(
+        peers,
+        [("lb1", "10.0.0.1:10000"), ("lb2", "[fd00::2]:10000")]
+    );
+    assert_eq!(p.extra, ["server s1 10.0.0.3:10000"]);
+    assert!(
+        rendered.contains("\npeers mesh\n    peer lb1 10.0.0.1:10000\n"),
+        "{rendered}"
+    );
+    assert!(s.raw.is_none());
 }

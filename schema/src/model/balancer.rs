@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::balancer_sections::{Cache, SslDefaults, StatsOptions, Userlist};
+use super::balancer_sections::{Cache, Peers, SslDefaults, StatsOptions, Userlist};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -33,6 +33,9 @@ pub struct BalancerSpec {
     /// `userlist` sections: users and groups for `http_auth(NAME)` ACLs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub userlists: Vec<Userlist>,
+    /// `peers` sections: HAProxy processes sharing stick tables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<Peers>,
     /// A `listen stats` section serving the statistics page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<StatsPage>,
@@ -76,6 +79,9 @@ pub struct Global {
     /// `ulimit-n`: the file-descriptor limit (computed from `maxconn` when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ulimit_n: Option<u32>,
+    /// `localpeer`: this process's name in `peers` sections (default: the host name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub localpeer: Option<String>,
     /// `nbthread`: worker threads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbthread: Option<u32>,

@@ -1,5 +1,6 @@
 //! The parts of a `Balancer` that are no proxy: `userlist` and `cache` sections, and
-//! the TLS defaults of `global`; the statistics page settings a proxy may carry.
+//! `peers` sections, the TLS defaults of `global`; the statistics page settings a proxy
+//! may carry.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -105,4 +106,26 @@ impl StatsOptions {
     pub fn is_empty(&self) -> bool {
         self == &StatsOptions::default()
     }
+}
+
+/// A `peers` section: the HAProxy processes that share stick tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Peers {
+    pub name: String,
+    /// `peer NAME ADDRESS:PORT`, in order; the one for this process is the one
+    /// `global.localpeer` (else the host name) names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<Peer>,
+    /// Escape hatch: more lines of the section, verbatim (`server ...`, `bind ...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Peer {
+    pub name: String,
+    /// `ADDRESS:PORT` it listens on for the others (`10.0.0.1:10000`, `[fd00::1]:10000`).
+    pub address: String,
 }

@@ -41,6 +41,7 @@ pub(super) fn check(cx: &mut Cx) {
         super::balancer_global::check(cx, doc, &spec.global);
         super::balancer_global::userlists(cx, doc, &spec.userlists);
         super::balancer_global::caches(cx, doc, &spec.caches);
+        super::balancer_global::peers(cx, doc, spec);
         super::balancer_defaults::check(cx, doc, spec);
         let named = spec.named_defaults.iter().enumerate();
         let all_defaults = std::iter::once(("spec.defaults".to_string(), &spec.defaults))

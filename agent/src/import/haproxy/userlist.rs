@@ -1,10 +1,11 @@
-//! `userlist` and `cache` sections → typed [`Userlist`]s and [`Cache`]s. Userlists: `group` lines first, then `user` lines
+//! `userlist`, `cache` and `peers` sections → typed [`Userlist`]s, [`Cache`]s and
+//! [`Peers`] (its `peer NAME ADDRESS:PORT` lines; the others kept as `extra`). Userlists: `group` lines first, then `user` lines
 //! (the renderer's order), every name and password one plain word. The passwords
 //! (hashes or clear text) are secrets: encrypted by the writer like the stats password.
 
 use super::tokens::{Line, Section};
 use super::Builder;
-use schema::{Cache, User, UserGroup, Userlist};
+use schema::{Cache, Peer, Peers, User, UserGroup, Userlist};
 
 fn word(s: &str) -> bool {
     !s.is_empty()
@@ -139,5 +140,54 @@ impl Builder<'_> {
             self.typed_line(l);
         }
         Ok(c)
+    }
+}
+
+impl Builder<'_> {
+    pub(super) fn peers(
+        &mut self,
+        s: &Section,
+        index: usize,
+        done: &[Peers],
+    ) -> Result<Peers, String> {
+        if s.header.words.len() != 2 || !word(s.name()) || done.iter().any(|p| p.name == s.name()) {
+            return Err("a peers header with more than a name, or a second of this name".into());
+        }
+        if s.lines.iter().any(|l| l.error.is_some()) {
+            return Err("a line HAProxy's syntax does not allow".into());
+        }
+        let mut p = Peers {
+            name: s.name().to_string(),
+            peers: Vec::new(),
+            extra: Vec::new(),
+        };
+        self.typed_line(&s.header);
+        let at = format!("spec.peers[{index}].extra");
+        for l in &s.lines {
+            let plain = l.words.iter().all(|w| w.text == l.raw[w.start..w.end]);
+            match l.texts().as_slice() {
+                ["peer", name, addr]
+                    if plain
+                        && word(name)
+                        && schema::validate::net::is_peer_address(addr)
+                        && !p.peers.iter().any(|x| x.name == *name) =>
+                {
+                    p.peers.push(Peer {
+                        name: name.to_string(),
+                        address: addr.to_string(),
+                    });
+                    self.typed_line(l);
+                }
+                _ => {
+                    let t = self.extra_line(l, &at, "not modelled in `peers`");
+                    self.comments.add(
+                        at.clone(),
+                        format!("{}:{}: {}", self.label, l.no, l.word(0)),
+                    );
+                    p.extra.push(t);
+                }
+            }
+        }
+        Ok(p)
     }
 }

@@ -2,7 +2,9 @@
 //! reload, paths, TLS defaults; the sections that are no proxy: `defaults`, `cache`s,
 //! `userlist`s; the stats page; section headers. A leaf of [`super::render`].
 
-use schema::{Cache, Defaults, Global, Mode, SslDefaults, StatsOptions, StatsPage, Userlist};
+use schema::{
+    Cache, Defaults, Global, Mode, Peers, SslDefaults, StatsOptions, StatsPage, Userlist,
+};
 use std::fmt::Write;
 
 fn line(out: &mut String, text: impl AsRef<str>) {
@@ -21,6 +23,9 @@ pub fn write_global_more(out: &mut String, g: &Global) {
         if let Some(v) = v {
             line(out, format!("{kw} {v}"));
         }
+    }
+    if let Some(p) = &g.localpeer {
+        line(out, format!("localpeer {p}"));
     }
     if let Some(t) = &g.hard_stop_after {
         line(out, format!("hard-stop-after {t}"));
@@ -226,5 +231,17 @@ pub fn write_proxy_stats(out: &mut String, uri: Option<&str>, s: &StatsOptions) 
 pub fn write_stats_rules(out: &mut String, s: &StatsOptions) {
     for r in &s.http_request {
         line(out, format!("stats http-request {r}"));
+    }
+}
+
+pub fn write_peers(out: &mut String, sections: &[Peers]) {
+    for p in sections {
+        out.push_str(&format!("\npeers {}\n", p.name));
+        for x in &p.peers {
+            line(out, format!("peer {} {}", x.name, x.address));
+        }
+        for e in &p.extra {
+            line(out, e);
+        }
     }
 }
