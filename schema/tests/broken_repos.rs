@@ -250,6 +250,8 @@ const CASES: &[Case] = &[
         At::Text("10.77.0.11}", 1), &["peer `ha1`: `10.77.0.11` is not ADDRESS:PORT"], Some("10.0.0.1:10000")),
     case("a peer named twice", &[Replace(LB, "  stats:\n", "  peers: [{name: mesh, peers: [{name: ha1, address: '10.77.0.11:1'}, {name: ha1, address: '10.77.0.12:1'}]}]\n  stats:\n")], LB,
         At::Text("ha1, address: '10.77.0.12", 1), &["duplicate peer `ha1`"], Some("unique")),
+    case("fcgi-app docroot that is no absolute path", &[Replace(LB, "  stats:\n", "  fcgiApps: [{name: php, docroot: var/www}]\n  stats:\n")], LB,
+        At::Text("var/www", 1), &["`var/www` does not start with `/`"], Some("`/var/www`")),
     case("unknown timeout on the stats page", &[Replace(LB, "    refresh: 10s\n", "    refresh: 10s\n    timeouts: {clinet: 100s}\n")], LB,
         At::Text("100s", 1), &["unknown HAProxy timeout `clinet`"], Some("did you mean `client`?")),
     case("invalid pacemaker score", &[Replace(HA, "score: INFINITY", "score: inf")], HA,

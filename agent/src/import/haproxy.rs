@@ -7,8 +7,8 @@
 //! What becomes typed: the first `global` section, the `defaults` sections (the
 //! named ones and at most one unnamed one, see [`scope`]), frontends, backends
 //! (servers, cookie, health check, server defaults shared by every server) and the
-//! `listen stats` page, userlists, caches, peers. Everything else is copied
-//! verbatim, with its source line, to the section's `extra` lines or, for whole sections (other `listen`s, `fcgi-app`,
+//! `listen stats` page, userlists, caches, peers, fcgi-apps. Everything else is copied
+//! verbatim, with its source line, to the section's `extra` lines or, for whole sections (other `listen`s,
 //! `resolvers`, a section holding `.if` blocks, everything from a `defaults` scope the
 //! typed form cannot say on: a second unnamed `defaults`...), to `raw`, which the
 //! renderer appends at the end of the file; HAProxy reads proxies in any order, a
@@ -196,6 +196,7 @@ impl<'a> Builder<'a> {
             caches: Vec::new(),
             userlists: Vec::new(),
             peers: Vec::new(),
+            fcgi_apps: Vec::new(),
             stats: None,
             raw: None,
         };
@@ -228,6 +229,7 @@ impl<'a> Builder<'a> {
             caches: Vec::new(),
             userlists: Vec::new(),
             peers: Vec::new(),
+            fcgi_apps: Vec::new(),
             stats: None,
             raw: None,
         };
@@ -284,6 +286,10 @@ impl<'a> Builder<'a> {
                 },
                 "userlist" => match self.userlist(s, spec.userlists.len()) {
                     Ok(u) => spec.userlists.push(u),
+                    Err(why) => self.raw_section(s, &why),
+                },
+                "fcgi-app" => match self.fcgi_app(s, spec.fcgi_apps.len(), &spec.fcgi_apps) {
+                    Ok(a) => spec.fcgi_apps.push(a),
                     Err(why) => self.raw_section(s, &why),
                 },
                 "peers" => match self.peers(s, spec.peers.len(), &spec.peers) {

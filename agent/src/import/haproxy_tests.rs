@@ -337,3 +337,31 @@ fn peers_sections_and_localpeer_are_typed_other_lines_kept_as_extra() {
     );
     assert!(s.raw.is_none());
 }
+
+#[test]
+fn a_fcgi_app_is_typed_its_acls_kept_as_extra() {
+    let text = "fcgi-app php\n    docroot /var/www\n    index index.php\n    log-stderr global\n\
+                acl local hdr(host) -i localhost\nbackend b\n    server s 10.0.0.1:80\n";
+    let (s, rendered) = typed_and_same(text);
+    let a = &s.fcgi_apps[0];
+    assert_eq!(
+        (a.docroot.as_str(), a.index.as_deref()),
+        ("/var/www", Some("index.php"))
+    );
+    assert_eq!(
+        (&a.log_stderr[..], &a.extra[..]),
+        (
+            &["global".to_string()][..],
+            &["acl local hdr(host) -i localhost".to_string()][..]
+        )
+    );
+    assert!(
+        rendered.contains("\nfcgi-app php\n    docroot /var/www\n"),
+        "{rendered}"
+    );
+    // Without a docroot (HAProxy refuses it): the section stays verbatim.
+    let out = run("fcgi-app php\n    index index.php\n");
+    assert!(
+        out.spec.fcgi_apps.is_empty() && out.spec.raw.as_deref().unwrap().contains("fcgi-app php")
+    );
+}

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::balancer_sections::{Cache, Peers, SslDefaults, StatsOptions, Userlist};
+use super::balancer_sections::{Cache, FcgiApp, Peers, SslDefaults, StatsOptions, Userlist};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -33,6 +33,9 @@ pub struct BalancerSpec {
     /// `userlist` sections: users and groups for `http_auth(NAME)` ACLs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub userlists: Vec<Userlist>,
+    /// `fcgi-app` sections: FastCGI applications.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fcgi_apps: Vec<FcgiApp>,
     /// `peers` sections: HAProxy processes sharing stick tables.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub peers: Vec<Peers>,

@@ -1,5 +1,5 @@
 //! The parts of a `Balancer` that are no proxy: `userlist` and `cache` sections, and
-//! `peers` sections, the TLS defaults of `global`; the statistics page settings a proxy
+//! `peers` and `fcgi-app` sections, the TLS defaults of `global`; the statistics page settings a proxy
 //! may carry.
 
 use schemars::JsonSchema;
@@ -128,4 +128,25 @@ pub struct Peer {
     pub name: String,
     /// `ADDRESS:PORT` it listens on for the others (`10.0.0.1:10000`, `[fd00::1]:10000`).
     pub address: String,
+}
+
+/// A `fcgi-app` section: a FastCGI application that backends with `use-fcgi-app NAME`
+/// talk to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FcgiApp {
+    pub name: String,
+    /// `docroot`: the application's document root on the FastCGI server (absolute).
+    pub docroot: String,
+    /// `index`: the script for URIs ending in `/` (`index.php`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+    /// `log-stderr` lines, after the keyword (`global`): where the application's
+    /// stderr messages go.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_stderr: Vec<String>,
+    /// Escape hatch: more lines of the section, verbatim (`acl ...`, `set-param ...`,
+    /// `pass-header ...`, `option ...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
 }

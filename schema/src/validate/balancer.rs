@@ -42,6 +42,7 @@ pub(super) fn check(cx: &mut Cx) {
         super::balancer_global::userlists(cx, doc, &spec.userlists);
         super::balancer_global::caches(cx, doc, &spec.caches);
         super::balancer_global::peers(cx, doc, spec);
+        super::balancer_global::fcgi_apps(cx, doc, &spec.fcgi_apps);
         super::balancer_defaults::check(cx, doc, spec);
         let named = spec.named_defaults.iter().enumerate();
         let all_defaults = std::iter::once(("spec.defaults".to_string(), &spec.defaults))

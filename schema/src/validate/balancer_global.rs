@@ -220,3 +220,15 @@ pub(super) fn peers(cx: &mut Cx, doc: &Origin, spec: &BalancerSpec) {
         }
     }
 }
+
+/// `fcgi-app` sections: unique names, an absolute `docroot`.
+pub(super) fn fcgi_apps(cx: &mut Cx, doc: &Origin, apps: &[FcgiApp]) {
+    let list = apps.iter().enumerate();
+    cx.unique(
+        "fcgi-app",
+        list.map(|(i, a)| (doc, format!("spec.fcgiApps[{i}].name"), a.name.clone())),
+    );
+    for (i, a) in apps.iter().enumerate() {
+        super::cx::absolute(cx, doc, &format!("spec.fcgiApps[{i}].docroot"), &a.docroot);
+    }
+}

@@ -86,6 +86,7 @@ pub fn render(
     super::render_global::write_caches(&mut body, &spec.caches);
     super::render_global::write_userlists(&mut body, &spec.userlists);
     super::render_global::write_peers(&mut body, &spec.peers);
+    super::render_global::write_fcgi_apps(&mut body, &spec.fcgi_apps);
     if let Some(s) = &spec.stats {
         super::render_global::write_stats(&mut body, s);
     }

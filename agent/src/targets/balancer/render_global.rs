@@ -3,7 +3,7 @@
 //! `userlist`s; the stats page; section headers. A leaf of [`super::render`].
 
 use schema::{
-    Cache, Defaults, Global, Mode, Peers, SslDefaults, StatsOptions, StatsPage, Userlist,
+    Cache, Defaults, FcgiApp, Global, Mode, Peers, SslDefaults, StatsOptions, StatsPage, Userlist,
 };
 use std::fmt::Write;
 
@@ -241,6 +241,22 @@ pub fn write_peers(out: &mut String, sections: &[Peers]) {
             line(out, format!("peer {} {}", x.name, x.address));
         }
         for e in &p.extra {
+            line(out, e);
+        }
+    }
+}
+
+pub fn write_fcgi_apps(out: &mut String, apps: &[FcgiApp]) {
+    for a in apps {
+        out.push_str(&format!("\nfcgi-app {}\n", a.name));
+        line(out, format!("docroot {}", a.docroot));
+        if let Some(i) = &a.index {
+            line(out, format!("index {i}"));
+        }
+        for l in &a.log_stderr {
+            line(out, format!("log-stderr {l}"));
+        }
+        for e in &a.extra {
             line(out, e);
         }
     }
