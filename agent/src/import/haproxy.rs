@@ -4,14 +4,16 @@
 //! each: [`import`] a source text into an [`Imported`] spec, [`normal_text`] for the
 //! semantic comparison). The balancer target's `import` once targets are one trait.
 //!
-//! What becomes typed: the first `global` and `defaults` sections, frontends, backends
+//! What becomes typed: the first `global` section, the `defaults` sections (the
+//! named ones and at most one unnamed one, see [`scope`]), frontends, backends
 //! (servers, cookie, health check, server defaults shared by every server) and the
-//! `listen stats` page. Everything else is copied verbatim, with its source line, to
-//! the section's `extra` lines or, for whole sections (other `listen`s, `userlist`,
-//! `peers`, `resolvers`, a section holding `.if` blocks, everything after a second
-//! `defaults`), to `raw`, which
-//! the renderer appends at the end of the file; HAProxy reads proxies in any order,
-//! and a later `defaults` only affects what follows it, so the meaning is kept.
+//! `listen stats` page, userlists, caches, peers, fcgi-apps. Everything else is copied
+//! verbatim, with its source line, to the section's `extra` lines or, for whole sections (other `listen`s,
+//! `resolvers`, a section holding `.if` blocks, everything from a `defaults` scope the
+//! typed form cannot say on: a second unnamed `defaults`...), to `raw`, which the
+//! renderer appends at the end of the file; HAProxy reads proxies in any order, a
+//! `defaults` only affects what follows it, and a proxy kept there that inherited a
+//! named section gets `from NAME` on its header, so the meaning is kept.
 //!
 //! A class of directives whose order matters (`use_backend`, `server`, `acl` rules)
 //! is typed all or nothing, so the renderer's fixed order never reorders it. Every
@@ -24,6 +26,7 @@ mod frontend;
 mod global;
 pub(crate) mod normal;
 mod rules;
+mod scope;
 mod servers;
 mod stats;
 mod tokens;
@@ -101,6 +104,8 @@ pub(crate) struct Builder<'a> {
     pub secrets: Vec<String>,
     pub secret_values: Vec<String>,
     raw: Vec<String>,
+    /// Proxy header line → the named defaults it inherits without a written `from`.
+    implied_from: std::collections::BTreeMap<usize, String>,
 }
 
 impl<'a> Builder<'a> {
@@ -129,6 +134,7 @@ impl<'a> Builder<'a> {
             secrets: Vec::new(),
             secret_values: Vec::new(),
             raw: Vec::new(),
+            implied_from: Default::default(),
         }
     }
 
@@ -184,10 +190,13 @@ impl<'a> Builder<'a> {
                 ..Default::default()
             },
             defaults: Default::default(),
+            named_defaults: Vec::new(),
             frontends: Vec::new(),
             backends: Vec::new(),
             caches: Vec::new(),
             userlists: Vec::new(),
+            peers: Vec::new(),
+            fcgi_apps: Vec::new(),
             stats: None,
             raw: None,
         };
@@ -208,36 +217,38 @@ impl<'a> Builder<'a> {
                 .count(0, Fate::Raw, format!("the file uses {why}"), "not typed");
             return self.all_raw();
         }
-        let split = typed_region_end(&cfg.sections);
+        let plan = scope::plan(&cfg.sections);
+        let split = plan.split;
         let mut spec = BalancerSpec {
             hosts: Vec::new(),
             global: Default::default(),
             defaults: Default::default(),
+            named_defaults: Vec::new(),
             frontends: Vec::new(),
             backends: Vec::new(),
             caches: Vec::new(),
             userlists: Vec::new(),
+            peers: Vec::new(),
+            fcgi_apps: Vec::new(),
             stats: None,
             raw: None,
         };
         let region = &cfg.sections[..split];
         let globals: Vec<&Section> = region.iter().filter(|s| s.kind() == "global").collect();
         spec.global = self.global(&globals);
-        let defaults = region.iter().find(|s| s.kind() == "defaults");
-        if let Some(d) = defaults {
-            spec.defaults = self.defaults(d);
-            if d.header.words.len() > 1 {
-                self.comments.add("spec.defaults", format!("`defaults {}` ({}:{}): no proxy names it with `from`, so its name is dropped", d.name(), self.label, d.header.no));
-            }
+        for &i in &plan.named {
+            let at = format!("spec.namedDefaults[{}]", spec.named_defaults.len());
+            let d = self.defaults(&region[i], &at);
+            spec.named_defaults.push(d);
         }
-        let inherited_mode = defaults.and_then(|d| last_value(d, "mode"));
-        let inherited_balance = defaults.and_then(|d| {
-            d.lines
-                .iter()
-                .rev()
-                .find(|l| l.word(0) == "balance")
-                .map(|l| l.texts()[1..].join(" "))
-        });
+        if let Some(i) = plan.main {
+            spec.defaults = self.defaults(&region[i], "spec.defaults");
+        }
+        self.implied_from = plan.from.clone();
+        let inherited = |i: usize, key: &str| {
+            scope::of_proxy(&cfg.sections, &plan, i)
+                .and_then(|d| scope::inherited(&cfg.sections, d, key))
+        };
         let conditional = conditional.unwrap_or_default();
         let why_if = "holds `.if` conditional blocks (the section is kept as written)";
         for (i, s) in region.iter().enumerate() {
@@ -249,15 +260,22 @@ impl<'a> Builder<'a> {
                 "backend" | "listen" if s.kind() == "backend" || s.name() != "stats" => {
                     let listen = s.kind() == "listen";
                     let index = spec.backends.len();
-                    match self.backend(s, index, inherited_balance.as_deref(), listen) {
-                        Ok(b) => spec.backends.push(b),
+                    let balance = inherited(i, "balance");
+                    match self.backend(s, index, balance.as_deref(), listen) {
+                        Ok(mut b) => {
+                            b.from = plan.from.get(&s.header.no).cloned();
+                            spec.backends.push(b)
+                        }
                         Err(why) => self.raw_section(s, &why),
                     }
                 }
                 "listen"
-                    if s.name() == "stats" && s.header.words.len() == 2 && spec.stats.is_none() =>
+                    if s.name() == "stats"
+                        && s.header.words.len() == 2
+                        && spec.stats.is_none()
+                        && !plan.from.contains_key(&s.header.no) =>
                 {
-                    match self.stats(s, inherited_mode.as_deref()) {
+                    match self.stats(s, inherited(i, "mode").as_deref()) {
                         Ok(st) => spec.stats = Some(st),
                         Err(why) => self.raw_section(s, &why),
                     }
@@ -270,9 +288,20 @@ impl<'a> Builder<'a> {
                     Ok(u) => spec.userlists.push(u),
                     Err(why) => self.raw_section(s, &why),
                 },
+                "fcgi-app" => match self.fcgi_app(s, spec.fcgi_apps.len(), &spec.fcgi_apps) {
+                    Ok(a) => spec.fcgi_apps.push(a),
+                    Err(why) => self.raw_section(s, &why),
+                },
+                "peers" => match self.peers(s, spec.peers.len(), &spec.peers) {
+                    Ok(p) => spec.peers.push(p),
+                    Err(why) => self.raw_section(s, &why),
+                },
                 "global" | "defaults" | "frontend" => {}
                 other => {
                     let why = match other {
+                        "listen" if plan.from.contains_key(&s.header.no) => {
+                            "a stats page inheriting a named `defaults` (the typed page takes `defaults`)".to_string()
+                        }
                         "listen" => "a second `listen stats` section".to_string(),
                         k => format!("`{k}` sections are not modelled"),
                     };
@@ -287,15 +316,21 @@ impl<'a> Builder<'a> {
             .filter(|(i, s)| s.kind() == "frontend" && !conditional.contains(i))
         {
             match self.frontend(s, spec.frontends.len(), &backends, &spec.frontends) {
-                Ok(f) => spec.frontends.push(f),
+                Ok(mut f) => {
+                    f.from = plan.from.get(&s.header.no).cloned();
+                    spec.frontends.push(f)
+                }
                 Err(why) => self.raw_section(s, &why),
             }
         }
-        for s in &cfg.sections[split..] {
-            let why = if s.kind() == "defaults" {
-                "a second `defaults` section: it and every section after it keep their place at the end".to_string()
+        for (i, s) in cfg.sections.iter().enumerate().skip(split) {
+            let why = if i == split {
+                "its `defaults` scope is beyond the typed form (a second unnamed `defaults`, \
+                 a `from` naming no section above, or a proxy header with more than a name): \
+                 it and every section after it keep their place at the end"
+                    .to_string()
             } else {
-                "follows a second `defaults` section".to_string()
+                "follows a section kept at the end with its `defaults` scope".to_string()
             };
             self.raw_section(s, &why);
         }
@@ -312,12 +347,18 @@ impl<'a> Builder<'a> {
         }
         self.mark_raw_secrets(&lines);
         let (from, to) = (s.header.no, s.last);
+        let mut text = self.cfg.verbatim(from, to);
+        // Kept at the end, after every `defaults`: the one it inherited is named.
+        if let (Some(name), Ok(None)) = (self.implied_from.get(&from), scope::header_from(s)) {
+            let end = s.header.words.last().map_or(0, |w| w.end);
+            text.insert_str(end, &format!(" from {name}"));
+        }
         self.raw.push(format!(
             "# {} {}: imported verbatim from {}:{from}-{to} ({why})\n{}",
             s.kind(),
             s.name(),
             self.label,
-            self.cfg.verbatim(from, to).trim_end()
+            text.trim_end()
         ));
         self.comments.add(
             "spec.raw",
@@ -393,44 +434,6 @@ fn conditional_sections(sections: &[Section]) -> Option<Vec<usize>> {
         }
     }
     Some(out)
-}
-
-/// The value of the last `key VALUE` line of a section.
-fn last_value(s: &Section, key: &str) -> Option<String> {
-    s.lines
-        .iter()
-        .rev()
-        .find(|l| l.word(0) == key)
-        .map(|l| l.word(1).to_string())
-}
-
-/// Index of the first section that must stay verbatim to keep its `defaults` scope:
-/// a second `defaults`, a named one, or a non-empty first one that proxies precede.
-fn typed_region_end(sections: &[Section]) -> usize {
-    let mut seen_defaults = false;
-    let mut proxy_before = false;
-    // A named `defaults` is the defaults of what follows like any other, unless a proxy
-    // names it with `from` (the renderer writes one unnamed `defaults`).
-    let from = sections
-        .iter()
-        .any(|s| s.is_proxy() && s.header.words.len() > 2);
-    for (i, s) in sections.iter().enumerate() {
-        if s.kind() == "defaults" {
-            let named = s.header.words.len() > 1 && from;
-            if seen_defaults || named || (proxy_before && !s.lines.is_empty()) {
-                return i;
-            }
-            seen_defaults = true;
-        } else if s.is_proxy() {
-            if s.header.words.len() > 2 {
-                return i;
-            }
-            if !seen_defaults {
-                proxy_before = true;
-            }
-        }
-    }
-    sections.len()
 }
 
 #[cfg(test)]

@@ -104,12 +104,13 @@ fn a_hand_written_file_is_typed_and_means_the_same() {
         (mysql.name.as_str(), &mysql.binds[..]),
         ("mysql", &["*:3306".to_string()][..])
     );
-    let raw = s.raw.as_deref().unwrap();
-    assert!(
-        raw.contains("peers mypeers")
-            && raw.contains("haproxy.cfg:55-57")
-            && !raw.contains("mysql"),
-        "{raw}"
+    assert_eq!(s.raw, None, "peers and listen sections are typed");
+    assert_eq!(
+        (
+            s.peers[0].name.as_str(),
+            s.peers[0].peers[0].address.as_str()
+        ),
+        ("mypeers", "10.0.0.1:10000")
     );
     assert!(
         sum.items
@@ -197,5 +198,170 @@ fn stats_socket_options_are_unordered_and_user_is_typed() {
     assert_eq!(
         (sock.user.as_deref(), sock.mode.as_deref()),
         (Some("haproxy"), Some("600"))
+    );
+}
+
+/// The import, and that its render means what `text` means.
+fn typed_and_same(text: &str) -> (BalancerSpec, String) {
+    let out = run(text);
+    assert!(
+        out.summaries[0]
+            .items
+            .iter()
+            .all(|i| !i.why.contains("typed form differed")),
+        "{}",
+        out.summaries[0].text()
+    );
+    let rendered = super::super::verify::render_balancer(&out.spec).unwrap();
+    let d = semantic::differences(&normal_text("a", text), &normal_text("b", &rendered));
+    assert!(d.is_empty(), "{d:#?}\n{rendered}");
+    (out.spec, rendered)
+}
+
+#[test]
+fn named_defaults_and_from_are_typed_in_order_and_implied_from_is_written_out() {
+    let text = "defaults base\n    mode http\n    balance leastconn\n    timeout client 5s\n\
+                defaults slow from base\n    timeout client 50s\n\
+                frontend f from base\n    bind :80\n    default_backend b\n\
+                backend b\n    server s 10.0.0.1:80\n\
+                backend c from base\n    server s 10.0.0.2:80 foo\n    no-such-directive x y\n";
+    let (s, rendered) = typed_and_same(text);
+    let names: Vec<_> = s.named_defaults.iter().map(|d| d.name.as_deref()).collect();
+    assert_eq!(names, [Some("base"), Some("slow")]);
+    assert_eq!(s.named_defaults[1].from.as_deref(), Some("base"));
+    assert_eq!(s.defaults, Default::default());
+    assert_eq!(s.frontends[0].from.as_deref(), Some("base"));
+    // `backend b` follows `defaults slow`: it inherits it, and says so.
+    assert_eq!(s.backends[0].from.as_deref(), Some("slow"));
+    assert_eq!(s.backends[0].balance, Some(schema::Balance::Leastconn));
+    assert!(rendered.contains("\nbackend b from slow\n"), "{rendered}");
+    assert!(s.raw.is_none() || !s.raw.as_deref().unwrap().contains("defaults"));
+}
+
+#[test]
+fn a_raw_proxy_that_inherited_a_named_defaults_names_it() {
+    // `peers` is not modelled, `listen stats from` neither: both verbatim at the end.
+    let text = "defaults base\n    mode http\n    timeout client 5s\n\
+                defaults other from base\n\
+                frontend f from other\n    bind :80\n    default_backend b\n\
+                backend b\n    server s 10.0.0.1:80\n\
+                listen stats\n    bind :8404\n    stats uri /s\n";
+    let (s, rendered) = typed_and_same(text);
+    let raw = s.raw.as_deref().unwrap();
+    assert!(raw.contains("listen stats from other\n"), "{raw}");
+    assert!(
+        rendered.contains("\ndefaults other from base\n"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn a_single_named_defaults_without_from_keeps_its_name_as_defaults() {
+    let text = "defaults web\n    mode http\nbackend b\n    server s 10.0.0.1:80\n";
+    let (s, rendered) = typed_and_same(text);
+    assert_eq!(s.defaults.name.as_deref(), Some("web"));
+    assert!(s.named_defaults.is_empty() && s.backends[0].from.is_none());
+    assert!(rendered.contains("\ndefaults web\n"), "{rendered}");
+}
+
+#[test]
+fn a_transparent_next_hop_server_without_port_is_typed() {
+    let text = "frontend f\n    bind :8080\n    mode http\n    default_backend b\n\
+                backend b\n    mode http\n    http-request set-dst url_ip\n    server next-hop 0.0.0.0\n";
+    let (s, rendered) = typed_and_same(text);
+    let srv = &s.backends[0].servers[0];
+    assert_eq!((srv.address.as_str(), srv.port), ("0.0.0.0", None));
+    assert_eq!(s.frontends[0].default_backend.as_deref(), Some("b"));
+    assert!(
+        rendered.contains("    server next-hop 0.0.0.0\n"),
+        "{rendered}"
+    );
+    assert!(s.raw.is_none(), "{:?}", s.raw);
+}
+
+#[test]
+fn stats_lines_of_a_backend_are_typed_and_odd_ones_stay_extra() {
+    let text = "backend st\n    mode http\n    acl ok src 10.0.0.1\n    stats enable\n    stats refresh 60\n\
+                stats uri /\n    stats scope c1\n    stats scope c2\n    stats http-request allow if ok\n\
+                stats http-request auth realm Stats\n    stats show-legends\n    stats realm \"Two words\"\n";
+    let (s, _) = typed_and_same(text);
+    let b = &s.backends[0];
+    assert_eq!(b.stats_uri.as_deref(), Some("/"));
+    assert_eq!(b.stats.refresh.as_deref(), Some("60"));
+    assert_eq!(b.stats.scopes, ["c1", "c2"]);
+    assert_eq!(b.stats.http_request, ["allow if ok", "auth realm Stats"]);
+    assert!(b.stats.show_legends && !b.stats.hide_version);
+    assert_eq!(b.stats.realm, None, "a quoted realm is kept as written");
+    assert_eq!(b.extra, ["stats realm \"Two words\""]);
+}
+
+#[test]
+fn no_log_monitor_uri_and_the_defaults_balance_are_typed() {
+    let text = "defaults\n    mode http\n    balance leastconn\n\
+                frontend h\n    bind :81\n    no log\n    monitor-uri /healthz\n    default_backend b\n\
+                backend b\n    server s 10.0.0.1:80\n";
+    let (s, rendered) = typed_and_same(text);
+    assert_eq!(s.defaults.balance, Some(schema::Balance::Leastconn));
+    let f = &s.frontends[0];
+    assert!(f.no_log && f.extra.is_empty(), "{:?}", f.extra);
+    assert_eq!(f.monitor_uri.as_deref(), Some("/healthz"));
+    assert!(
+        rendered.contains("    no log\n    monitor-uri /healthz\n"),
+        "{rendered}"
+    );
+    // `no log` with `log` lines: order matters there, kept as written.
+    let (s, _) = typed_and_same("frontend h\n    bind :81\n    log global\n    no log\n");
+    assert!(!s.frontends[0].no_log && s.frontends[0].extra == ["no log"]);
+}
+
+#[test]
+fn peers_sections_and_localpeer_are_typed_other_lines_kept_as_extra() {
+    let text = "global\n    localpeer lb1\npeers mesh\n    peer lb1 10.0.0.1:10000\n    peer lb2 [fd00::2]:10000\n\
+                server s1 10.0.0.3:10000\nbackend b\n    server s 10.0.0.1:80\n";
+    let (s, rendered) = typed_and_same(text);
+    assert_eq!(s.global.localpeer.as_deref(), Some("lb1"));
+    let p = &s.peers[0];
+    let peers: Vec<(&str, &str)> = p
+        .peers
+        .iter()
+        .map(|x| (x.name.as_str(), x.address.as_str()))
+        .collect();
+    assert_eq!(
+        peers,
+        [("lb1", "10.0.0.1:10000"), ("lb2", "[fd00::2]:10000")]
+    );
+    assert_eq!(p.extra, ["server s1 10.0.0.3:10000"]);
+    assert!(
+        rendered.contains("\npeers mesh\n    peer lb1 10.0.0.1:10000\n"),
+        "{rendered}"
+    );
+    assert!(s.raw.is_none());
+}
+
+#[test]
+fn a_fcgi_app_is_typed_its_acls_kept_as_extra() {
+    let text = "fcgi-app php\n    docroot /var/www\n    index index.php\n    log-stderr global\n\
+                acl local hdr(host) -i localhost\nbackend b\n    server s 10.0.0.1:80\n";
+    let (s, rendered) = typed_and_same(text);
+    let a = &s.fcgi_apps[0];
+    assert_eq!(
+        (a.docroot.as_str(), a.index.as_deref()),
+        ("/var/www", Some("index.php"))
+    );
+    assert_eq!(
+        (&a.log_stderr[..], &a.extra[..]),
+        (
+            &["global".to_string()][..],
+            &["acl local hdr(host) -i localhost".to_string()][..]
+        )
+    );
+    assert!(
+        rendered.contains("\nfcgi-app php\n    docroot /var/www\n"),
+        "{rendered}"
+    );
+    // Without a docroot (HAProxy refuses it): the section stays verbatim.
+    let out = run("fcgi-app php\n    index index.php\n");
+    assert!(
+        out.spec.fcgi_apps.is_empty() && out.spec.raw.as_deref().unwrap().contains("fcgi-app php")
     );
 }

@@ -4,7 +4,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::balancer_sections::{Cache, SslDefaults, Userlist};
+use super::balancer_sections::{Cache, FcgiApp, Peers, SslDefaults, StatsOptions, Userlist};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -14,8 +14,14 @@ pub struct BalancerSpec {
     pub hosts: Vec<String>,
     #[serde(default)]
     pub global: Global,
+    /// The `defaults` section of every proxy that names none with `from`; written
+    /// after `namedDefaults`, so it is the last one before the proxies.
     #[serde(default)]
     pub defaults: Defaults,
+    /// Named `defaults` sections (HAProxy 2.4+), in order: a frontend or backend (or a
+    /// later named section, or `defaults`) takes one with `from: NAME`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub named_defaults: Vec<Defaults>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub frontends: Vec<Frontend>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -27,6 +33,12 @@ pub struct BalancerSpec {
     /// `userlist` sections: users and groups for `http_auth(NAME)` ACLs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub userlists: Vec<Userlist>,
+    /// `fcgi-app` sections: FastCGI applications.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fcgi_apps: Vec<FcgiApp>,
+    /// `peers` sections: HAProxy processes sharing stick tables.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<Peers>,
     /// A `listen stats` section serving the statistics page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats: Option<StatsPage>,
@@ -70,6 +82,9 @@ pub struct Global {
     /// `ulimit-n`: the file-descriptor limit (computed from `maxconn` when unset).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ulimit_n: Option<u32>,
+    /// `localpeer`: this process's name in `peers` sections (default: the host name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub localpeer: Option<String>,
     /// `nbthread`: worker threads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbthread: Option<u32>,
@@ -133,6 +148,14 @@ pub enum SocketLevel {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Defaults {
+    /// `defaults NAME`: required in `namedDefaults`; on `defaults` only a label (no
+    /// `from` may name it: HAProxy refuses a section used both ways).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `from NAME`: start from that named defaults section (one listed before this one
+    /// in `namedDefaults`) instead of HAProxy's built-in defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<Mode>,
     /// `log global` etc.
@@ -145,6 +168,9 @@ pub struct Defaults {
     pub retries: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maxconn: Option<u32>,
+    /// `balance`: the algorithm of backends that set none (they write theirs out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub balance: Option<Balance>,
     /// `timeout NAME VALUE` (connect, client, server, http-request, queue, check...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timeouts: BTreeMap<String, String>,
@@ -170,6 +196,10 @@ pub enum Mode {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Frontend {
     pub name: String,
+    /// `from NAME`: the named defaults section (`namedDefaults`) this frontend inherits
+    /// instead of `defaults`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     /// `bind` addresses, e.g. `*:80` or `10.77.0.100:80` (none: HAProxy warns, the
     /// frontend listens nowhere).
     #[serde(default)]
@@ -181,6 +211,13 @@ pub struct Frontend {
     /// `log` lines (`global`, `/dev/log local0`), after the keyword.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub log: Vec<String>,
+    /// `no log`: log nothing, not even what `defaults` says (no `log` lines then).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_log: bool,
+    /// `monitor-uri`: a path HAProxy itself answers 200 on (a load balancer's own
+    /// health check), before any rule or backend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitor_uri: Option<String>,
     /// `timeout NAME VALUE` for this frontend (client, http-request, http-keep-alive...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timeouts: BTreeMap<String, String>,
@@ -189,6 +226,9 @@ pub struct Frontend {
     /// Serve the statistics page on this frontend under this URI (`stats uri`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stats_uri: Option<String>,
+    /// More settings of the statistics page this frontend serves.
+    #[serde(default, skip_serializing_if = "StatsOptions::is_empty")]
+    pub stats: StatsOptions,
     /// Named ACLs (`acl NAME CRITERION VALUES`); a name given on several entries is the
     /// OR of them, as in HAProxy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -229,6 +269,10 @@ pub struct UseBackend {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Backend {
     pub name: String,
+    /// `from NAME`: the named defaults section (`namedDefaults`) this backend inherits
+    /// instead of `defaults`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
     /// `bind` addresses: the backend listens itself and is written as a `listen`
     /// section (a frontend and its backend in one).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -251,6 +295,13 @@ pub struct Backend {
     /// `timeout NAME VALUE` for this backend (connect, server, queue, check...).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timeouts: BTreeMap<String, String>,
+    /// Serve the statistics page on this backend under this URI (`stats uri`), e.g.
+    /// for a frontend that routes `/stats` here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stats_uri: Option<String>,
+    /// More settings of the statistics page this backend serves.
+    #[serde(default, skip_serializing_if = "StatsOptions::is_empty")]
+    pub stats: StatsOptions,
     /// Cookie-based stickiness.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cookie: Option<Cookie>,
@@ -371,9 +422,13 @@ pub struct ServerDefaults {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Server {
     pub name: String,
-    /// IP address (IPv6 without brackets) or DNS name.
+    /// IP address (IPv6 without brackets) or DNS name; `0.0.0.0` (with no port) is a
+    /// transparent next hop: the destination the request names (`http-request set-dst`).
     pub address: String,
-    pub port: u16,
+    /// None: the port the client connected to (or the one `http-request set-dst-port`
+    /// sets); the server is then not health-checked on a port of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,5 +1,6 @@
 //! The parts of a `Balancer` that are no proxy: `userlist` and `cache` sections, and
-//! the TLS defaults of `global`.
+//! `peers` and `fcgi-app` sections, the TLS defaults of `global`; the statistics page settings a proxy
+//! may carry.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -70,4 +71,82 @@ pub struct Cache {
     /// `process-vary`: honour the `Vary` header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub process_vary: Option<bool>,
+}
+
+/// `stats ...` settings of a frontend or backend serving the statistics page (any of
+/// them turns the page on, `stats enable`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StatsOptions {
+    /// `stats refresh`: how often the page reloads itself (`10s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<String>,
+    /// `stats realm`: the realm of the page's basic-auth prompt (one word).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+    /// `stats scope`: the proxies the page shows, in order (none: all).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<String>,
+    /// `stats http-request` rules, in order, after the keyword (`allow if nagios`,
+    /// `deny if guests`, `auth realm Stats`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub http_request: Vec<String>,
+    /// `stats show-legends`: explain the page's columns.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub show_legends: bool,
+    /// `stats show-modules`: show the modules' counters.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub show_modules: bool,
+    /// `stats hide-version`: do not show HAProxy's version.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hide_version: bool,
+}
+
+impl StatsOptions {
+    pub fn is_empty(&self) -> bool {
+        self == &StatsOptions::default()
+    }
+}
+
+/// A `peers` section: the HAProxy processes that share stick tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Peers {
+    pub name: String,
+    /// `peer NAME ADDRESS:PORT`, in order; the one for this process is the one
+    /// `global.localpeer` (else the host name) names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<Peer>,
+    /// Escape hatch: more lines of the section, verbatim (`server ...`, `bind ...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Peer {
+    pub name: String,
+    /// `ADDRESS:PORT` it listens on for the others (`10.0.0.1:10000`, `[fd00::1]:10000`).
+    pub address: String,
+}
+
+/// A `fcgi-app` section: a FastCGI application that backends with `use-fcgi-app NAME`
+/// talk to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FcgiApp {
+    pub name: String,
+    /// `docroot`: the application's document root on the FastCGI server (absolute).
+    pub docroot: String,
+    /// `index`: the script for URIs ending in `/` (`index.php`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+    /// `log-stderr` lines, after the keyword (`global`): where the application's
+    /// stderr messages go.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_stderr: Vec<String>,
+    /// Escape hatch: more lines of the section, verbatim (`acl ...`, `set-param ...`,
+    /// `pass-header ...`, `option ...`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
 }

@@ -1,7 +1,7 @@
 //! Balancer checks: hosts with role `balancer`, frontends, ACLs, backends, servers, durations.
 
 use super::cx::{absolute, unique_names, Cx};
-use super::frontend::{acls, binds, frontend, rules};
+use super::frontend::{acls, binds, frontend, rules, stats_options};
 use super::haproxy_names::{HTTP_CHECK, TIMEOUTS};
 use super::net;
 use crate::load::hints::closest;
@@ -41,8 +41,16 @@ pub(super) fn check(cx: &mut Cx) {
         super::balancer_global::check(cx, doc, &spec.global);
         super::balancer_global::userlists(cx, doc, &spec.userlists);
         super::balancer_global::caches(cx, doc, &spec.caches);
-        timeouts(cx, doc, "spec.defaults", &spec.defaults.timeouts);
-        http_checks(cx, doc, "spec.defaults", &spec.defaults.http_check);
+        super::balancer_global::peers(cx, doc, spec);
+        super::balancer_global::fcgi_apps(cx, doc, &spec.fcgi_apps);
+        super::balancer_defaults::check(cx, doc, spec);
+        let named = spec.named_defaults.iter().enumerate();
+        let all_defaults = std::iter::once(("spec.defaults".to_string(), &spec.defaults))
+            .chain(named.map(|(i, d)| (format!("spec.namedDefaults[{i}]"), d)));
+        for (at, d) in all_defaults {
+            timeouts(cx, doc, &at, &d.timeouts);
+            http_checks(cx, doc, &at, &d.http_check);
+        }
         for (i, f) in spec.frontends.iter().enumerate() {
             timeouts(cx, doc, &format!("spec.frontends[{i}]"), &f.timeouts);
         }
@@ -120,6 +128,7 @@ fn backend(cx: &mut Cx, doc: &Origin, at: &str, b: &Backend) {
         );
     }
     acls(cx, doc, at, &b.acls);
+    stats_options(cx, doc, at, b.stats_uri.as_deref(), &b.stats);
     http_checks(cx, doc, at, &b.http_check);
     rules(cx, doc, at, "httpRequest", &b.http_request);
     rules(cx, doc, at, "httpResponse", &b.http_response);
@@ -156,7 +165,21 @@ fn backend(cx: &mut Cx, doc: &Origin, at: &str, b: &Backend) {
                 Some(hint),
             );
         }
-        cx.port(doc, &format!("{sat}.port"), s.port);
+        match s.port {
+            Some(p) => cx.port(doc, &format!("{sat}.port"), p),
+            None if s.address != "0.0.0.0" && s.address != "::" => {
+                let hint = "give `port:` (HAProxy would connect to the port the client \
+                            used), or use address `0.0.0.0` for a transparent next hop"
+                    .to_string();
+                cx.warn(
+                    doc,
+                    &format!("{sat}.address"),
+                    format!("server `{}` has no port", s.name),
+                    Some(hint),
+                );
+            }
+            None => {}
+        }
         weight(cx, doc, &format!("{sat}.weight"), s.weight);
     }
     if let Some(sf) = &b.servers_from {

@@ -172,3 +172,63 @@ pub(super) fn caches(cx: &mut Cx, doc: &Origin, caches: &[Cache]) {
         }
     }
 }
+
+/// `peers` sections: unique names, peers named once with an `ADDRESS:PORT`; the
+/// `localpeer` one of them.
+pub(super) fn peers(cx: &mut Cx, doc: &Origin, spec: &BalancerSpec) {
+    let sections = spec.peers.iter().enumerate();
+    cx.unique(
+        "peers section",
+        sections.map(|(i, p)| (doc, format!("spec.peers[{i}].name"), p.name.clone())),
+    );
+    for (i, p) in spec.peers.iter().enumerate() {
+        let list = p.peers.iter().enumerate();
+        cx.unique(
+            "peer",
+            list.map(|(j, x)| {
+                (
+                    doc,
+                    format!("spec.peers[{i}].peers[{j}].name"),
+                    x.name.clone(),
+                )
+            }),
+        );
+        for (j, x) in p.peers.iter().enumerate() {
+            if !super::net::is_peer_address(&x.address) {
+                cx.error(
+                    doc,
+                    &format!("spec.peers[{i}].peers[{j}].address"),
+                    format!("peer `{}`: `{}` is not ADDRESS:PORT", x.name, x.address),
+                    Some("an IP or DNS name and a port 1-65535, e.g. `10.0.0.1:10000` or `[fd00::1]:10000`".into()),
+                );
+            }
+        }
+    }
+    if let Some(l) = &spec.global.localpeer {
+        let all: Vec<&str> = spec
+            .peers
+            .iter()
+            .flat_map(|p| p.peers.iter().map(|x| x.name.as_str()))
+            .collect();
+        if !spec.peers.is_empty() && !all.contains(&l.as_str()) {
+            cx.warn(
+                doc,
+                "spec.global.localpeer",
+                format!("`localpeer {l}` names no peer of the `peers` sections"),
+                Some(format!("one of: {}", all.join(", "))),
+            );
+        }
+    }
+}
+
+/// `fcgi-app` sections: unique names, an absolute `docroot`.
+pub(super) fn fcgi_apps(cx: &mut Cx, doc: &Origin, apps: &[FcgiApp]) {
+    let list = apps.iter().enumerate();
+    cx.unique(
+        "fcgi-app",
+        list.map(|(i, a)| (doc, format!("spec.fcgiApps[{i}].name"), a.name.clone())),
+    );
+    for (i, a) in apps.iter().enumerate() {
+        super::cx::absolute(cx, doc, &format!("spec.fcgiApps[{i}].docroot"), &a.docroot);
+    }
+}

@@ -27,8 +27,20 @@ pub(super) fn frontend<'a>(
     } else {
         binds(cx, doc, &format!("{at}.binds"), &f.binds);
     }
-    if let Some(u) = &f.stats_uri {
-        absolute(cx, doc, &format!("{at}.statsUri"), u);
+    stats_options(cx, doc, at, f.stats_uri.as_deref(), &f.stats);
+    if let Some(u) = &f.monitor_uri {
+        absolute(cx, doc, &format!("{at}.monitorUri"), u);
+    }
+    if f.no_log && !f.log.is_empty() {
+        cx.error(
+            doc,
+            &format!("{at}.noLog"),
+            format!("frontend `{}` has both `noLog` and `log` lines", f.name),
+            Some(
+                "drop `noLog` to log to the `log` targets, or the `log` lines to log nothing"
+                    .into(),
+            ),
+        );
     }
     acls(cx, doc, at, &f.acls);
     rules(cx, doc, at, "httpRequest", &f.http_request);
@@ -195,6 +207,62 @@ pub(super) fn binds(cx: &mut Cx, doc: &Origin, path: &str, binds: &[String]) {
                 &format!("{path}[{i}]"),
                 format!("invalid bind `{b}`"),
                 Some(hint),
+            );
+        }
+    }
+}
+
+/// `statsUri` and `stats` of a frontend or backend: a path, a duration, one-word
+/// realm and scopes, `stats http-request` actions HAProxy knows.
+pub(super) fn stats_options(
+    cx: &mut Cx,
+    doc: &Origin,
+    at: &str,
+    uri: Option<&str>,
+    s: &StatsOptions,
+) {
+    if let Some(u) = uri {
+        absolute(cx, doc, &format!("{at}.statsUri"), u);
+    }
+    if let Some(r) = &s.refresh {
+        cx.duration(doc, &format!("{at}.stats.refresh"), r, false);
+    }
+    let words = s
+        .realm
+        .iter()
+        .map(|r| (format!("{at}.stats.realm"), r, "realm"));
+    let scopes = s.scopes.iter().enumerate();
+    let words = words.chain(scopes.map(|(j, x)| (format!("{at}.stats.scopes[{j}]"), x, "scope")));
+    for (path, w, what) in words.collect::<Vec<_>>() {
+        if w.is_empty()
+            || w.chars()
+                .any(|c| c.is_whitespace() || c == '"' || c == '\\')
+        {
+            cx.error(
+                doc,
+                &path,
+                format!("stats {what} `{w}` is not one plain word"),
+                Some(format!(
+                    "one word without blanks, quotes or backslashes, e.g. `{}`",
+                    if what == "realm" {
+                        "Statistics"
+                    } else {
+                        "web_back"
+                    }
+                )),
+            );
+        }
+    }
+    for (j, r) in s.http_request.iter().enumerate() {
+        let first = r.split_whitespace().next().unwrap_or_default();
+        if !["allow", "deny", "auth"].contains(&first) {
+            cx.error(
+                doc,
+                &format!("{at}.stats.httpRequest[{j}]"),
+                format!("`{r}` is not a stats http-request rule"),
+                Some(
+                    "`allow [if COND]`, `deny [if COND]` or `auth [realm REALM] [if COND]`".into(),
+                ),
             );
         }
     }

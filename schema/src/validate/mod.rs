@@ -10,6 +10,7 @@
 
 pub mod apache_names;
 mod balancer;
+mod balancer_defaults;
 mod balancer_global;
 pub(crate) mod cx;
 mod frontend;

@@ -45,6 +45,22 @@ pub fn is_address(s: &str) -> bool {
 }
 
 /// Whether `addr` lies in `net`/`prefix` (both the same IP family).
+/// `ADDRESS:PORT` of a `peer` line: an IP (IPv6 in brackets) or DNS name, port 1-65535.
+pub fn is_peer_address(s: &str) -> bool {
+    let Some((host, port)) = s.rsplit_once(':') else {
+        return false;
+    };
+    let host = match host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => return v6.parse::<std::net::Ipv6Addr>().is_ok() && port_ok(port),
+        None => host,
+    };
+    !host.contains(':') && is_address(host) && port_ok(port)
+}
+
+fn port_ok(p: &str) -> bool {
+    p.parse::<u16>().is_ok_and(|p| p > 0)
+}
+
 pub fn in_subnet(net: IpAddr, prefix: u8, addr: IpAddr) -> bool {
     match (net, addr) {
         (IpAddr::V4(n), IpAddr::V4(a)) if prefix <= 32 => {

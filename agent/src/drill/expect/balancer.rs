@@ -19,7 +19,8 @@ use std::net::{IpAddr, SocketAddr};
 pub struct DeclaredServer {
     pub name: String,
     pub address: String,
-    pub port: u16,
+    /// None: the client's destination port (no port of its own to probe).
+    pub port: Option<u16>,
     pub weight: u32,
     /// Takes no share of the load (`backup` or `disabled`).
     pub standby: bool,
@@ -43,7 +44,7 @@ pub fn declared_servers(state: &DesiredState, b: &Backend) -> Vec<DeclaredServer
         out.extend(state.hosts_with_role(from.role).map(|h| DeclaredServer {
             name: h.name.clone(),
             address: h.address.clone(),
-            port: from.port,
+            port: Some(from.port),
             weight: default_weight,
             standby: false,
         }));
@@ -158,22 +159,25 @@ async fn direct_check<R: Remote>(
     backend: &Backend,
     srv: &DeclaredServer,
 ) -> Expectation {
-    let what = format!(
-        "server {}/{} ({}:{})",
-        backend.name, srv.name, srv.address, srv.port
-    );
+    let what = match srv.port {
+        Some(p) => format!("server {}/{} ({}:{p})", backend.name, srv.name, srv.address),
+        None => format!("server {}/{} ({})", backend.name, srv.name, srv.address),
+    };
     let Some(hc) = &backend.health_check else {
         return Expectation::skip(what, "answers its health check", "no healthCheck declared");
     };
     let Ok(ip) = srv.address.parse::<IpAddr>() else {
         return Expectation::skip(what, "answers its health check", "address is not an IP");
     };
+    let Some(port) = srv.port else {
+        return Expectation::skip(what, "answers its health check", "no port of its own");
+    };
     let s = d
         .prober
         .send(&Request::get(Endpoint {
             scheme: Scheme::Http,
             host: srv.address.clone(),
-            addr: SocketAddr::new(ip, srv.port),
+            addr: SocketAddr::new(ip, port),
             path: hc.path.clone(),
         }))
         .await;

@@ -2,23 +2,10 @@
 
 use super::servers::group;
 use super::tokens::{Line, Section};
-use super::typed::{bind_ok, last_of, mode, single_parsed, with_kw};
+use super::typed::{balance, bind_ok, last_of, mode, single_parsed, with_kw};
 use super::Builder;
 use schema::validate::net;
-use schema::{Backend, Balance, Cookie, CookieMode, HealthCheck, Server, ServerDefaults};
-
-fn balance(s: &str) -> Option<Balance> {
-    Some(match s {
-        "roundrobin" => Balance::Roundrobin,
-        "leastconn" => Balance::Leastconn,
-        "source" => Balance::Source,
-        "static-rr" => Balance::StaticRr,
-        "first" => Balance::First,
-        "random" => Balance::Random,
-        "uri" => Balance::Uri,
-        _ => return None,
-    })
-}
+use schema::{Backend, Cookie, CookieMode, HealthCheck, Server, ServerDefaults};
 
 /// One `server` line, typed; `None` when its address or options are beyond the model.
 struct ServerLine<'l> {
@@ -34,8 +21,11 @@ fn server_line<'l>(l: &'l Line) -> Option<ServerLine<'l>> {
     if l.words.len() < 3 || l.error.is_some() {
         return None;
     }
-    let (addr, port) = l.word(2).rsplit_once(':')?;
-    let port: u16 = port.parse().ok().filter(|p| *p > 0)?;
+    // No port (`0.0.0.0`, a transparent next hop): the client's destination port.
+    let (addr, port) = match l.word(2).rsplit_once(':') {
+        Some((a, p)) => (a, Some(p.parse::<u16>().ok().filter(|p| *p > 0)?)),
+        None => (l.word(2), None),
+    };
     // `[v6]:port`: the model holds the address without brackets, the renderer adds them.
     let addr = match addr.strip_prefix('[').and_then(|a| a.strip_suffix(']')) {
         Some(v6) if v6.parse::<std::net::Ipv6Addr>().is_ok() => v6,
@@ -102,8 +92,9 @@ impl Builder<'_> {
         inherited: Option<&str>,
         listen: bool,
     ) -> Result<Backend, String> {
-        if s.header.words.len() != 2 {
-            return Err("a section header with more than a name".into());
+        // `from NAME` the caller takes from the defaults plan (super::scope).
+        if super::scope::header_from(s).is_err() || s.header.words.len() < 2 {
+            return Err("a section header with more than a name and `from NAME`".into());
         }
         let lines: Vec<&Line> = s.lines.iter().collect();
         if lines.iter().any(|l| l.error.is_some()) {
@@ -144,6 +135,7 @@ impl Builder<'_> {
         self.typed_line(&s.header);
         let mut b = Backend {
             name: s.name().to_string(),
+            from: None,
             binds: Vec::new(),
             maxconn: None,
             mode: None,
@@ -152,6 +144,8 @@ impl Builder<'_> {
             log: Vec::new(),
             retries: None,
             timeouts: Default::default(),
+            stats_uri: None,
+            stats: Default::default(),
             cookie: None,
             health_check: None,
             http_check: Vec::new(),
@@ -197,6 +191,7 @@ impl Builder<'_> {
         b.log = self.logs(&lines);
         b.retries = single_parsed(self, &lines, "retries");
         b.timeouts = self.timeouts(&lines);
+        (b.stats_uri, b.stats) = self.proxy_stats(&lines);
         b.cookie = self.cookie(&lines, &parsed, &at);
         b.health_check = self.health_check(&lines);
         if b.health_check.is_some() {

@@ -15,8 +15,9 @@ impl Builder<'_> {
         backends: &[String],
         done: &[Frontend],
     ) -> Result<Frontend, String> {
-        if s.header.words.len() != 2 {
-            return Err("a frontend header with more than a name".into());
+        // `from NAME` the caller takes from the defaults plan (super::scope).
+        if super::scope::header_from(s).is_err() || s.header.words.len() < 2 {
+            return Err("a frontend header with more than a name and `from NAME`".into());
         }
         if done.iter().any(|f| f.name == s.name()) {
             return Err("a second frontend with this name".into());
@@ -36,13 +37,17 @@ impl Builder<'_> {
         let start = self.summary.typed;
         let mut f = Frontend {
             name: s.name().to_string(),
+            from: None,
             binds: binds.iter().map(|l| l.rest(1)).collect(),
             mode: None,
             maxconn: None,
             log: Vec::new(),
             timeouts: Default::default(),
             options: Vec::new(),
+            no_log: false,
+            monitor_uri: None,
             stats_uri: None,
+            stats: Default::default(),
             acls: Vec::new(),
             http_request: Vec::new(),
             http_response: Vec::new(),
@@ -66,28 +71,26 @@ impl Builder<'_> {
         }
         f.maxconn = single_parsed(self, &lines, "maxconn");
         f.log = self.logs(&lines);
-        f.timeouts = self.timeouts(&lines);
-        f.options = self.options(&lines);
-        let uris: Vec<&Line> = lines
+        let no_log: Vec<&Line> = lines
             .iter()
             .copied()
-            .filter(|l| {
-                l.word(0) == "stats"
-                    && l.word(1) == "uri"
-                    && l.words.len() == 3
-                    && l.word(2).starts_with('/')
-            })
+            .filter(|l| l.word(0) == "no" && l.word(1) == "log")
             .collect();
-        if let Some(l) = last_of(self, &uris) {
-            f.stats_uri = Some(l.rest(2));
-            self.typed_line(l);
-            for e in lines
-                .iter()
-                .filter(|l| l.words.len() == 2 && l.word(0) == "stats" && l.word(1) == "enable")
-            {
-                self.typed_line(e);
+        if let [l] = no_log.as_slice() {
+            if l.words.len() == 2 && with_kw(&lines, "log").is_empty() {
+                f.no_log = true;
+                self.typed_line(l);
             }
         }
+        if let [l] = with_kw(&lines, "monitor-uri").as_slice() {
+            if l.words.len() == 2 && l.word(1).starts_with('/') && !l.word(1).contains('"') {
+                f.monitor_uri = Some(l.word(1).to_string());
+                self.typed_line(l);
+            }
+        }
+        f.timeouts = self.timeouts(&lines);
+        f.options = self.options(&lines);
+        (f.stats_uri, f.stats) = self.proxy_stats(&lines);
         // ACLs and the rules naming them: typed together, or all kept in order as extra.
         if let Some(r) = self.rules(&lines) {
             f.acls = r.acls;

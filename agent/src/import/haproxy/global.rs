@@ -15,6 +15,12 @@ impl Builder<'_> {
         g.gid = single_parsed(self, lines, "gid");
         g.ulimit_n = single_parsed(self, lines, "ulimit-n");
         g.nbthread = single_parsed(self, lines, "nbthread");
+        if let [l] = with_kw(lines, "localpeer").as_slice() {
+            if l.words.len() == 2 && l.words[1].text == l.raw[l.words[1].start..l.words[1].end] {
+                g.localpeer = Some(l.word(1).to_string());
+                self.typed_line(l);
+            }
+        }
         g.hard_stop_after = self.single(lines, "hard-stop-after", |l| {
             (l.words.len() == 2 && net::is_haproxy_duration(l.word(1))).then(|| l.rest(1))
         });

@@ -2,7 +2,9 @@
 //!
 //! What is normalised, each time because HAProxy itself reads both forms alike:
 //! - every `global` section is one; a proxy is tagged with the content of the
-//!   `defaults` section it follows (an empty one counts as none);
+//!   `defaults` section it follows or names with `from` (an empty one counts as
+//!   none), a `defaults … from NAME` with its own content and its parent's tag: what
+//!   sections are named does not count, only what they hold;
 //! - directives are grouped by class (`option httplog`, `timeout client`, `acl x`,
 //!   `http-request`, `server`…) with file order kept inside a class; HAProxy
 //!   evaluates each kind of rule in a fixed phase whatever their relative position;
@@ -16,6 +18,7 @@
 //! - `default-server` settings are folded into the servers that follow them, and a
 //!   server's options are sorted, `no-X` cancelling `X`.
 
+use super::scope::{defaults_name, header_from};
 use super::servers::canonical_options;
 use super::tokens::{Config, Line, Section};
 use crate::import::semantic::Normal;
@@ -33,6 +36,8 @@ struct Inherited {
 /// The canonical form of a parsed file; `file` names the origins.
 pub fn normal(cfg: &Config, file: &str) -> Normal {
     let mut inherited = Inherited::default();
+    // Named `defaults` sections so far, for `from NAME`.
+    let mut named: BTreeMap<String, Inherited> = BTreeMap::new();
     let mut global = Vec::new();
     let mut out = Normal::default();
     // Conditional-block lines (`.if`…`.endif`) and lines outside any section, in order:
@@ -62,8 +67,18 @@ pub fn normal(cfg: &Config, file: &str) -> Normal {
                     .map(|l| (socket_options_sorted(words_of(l)), origin(l))),
             ),
             "defaults" => {
-                let lines = canonical_lines(s, &Inherited::default(), false);
-                inherited = defaults_of(s, &lines);
+                let mut lines = canonical_lines(s, &Inherited::default(), false);
+                let parent = match header_from(s) {
+                    Ok(Some(f)) => Some(named_or_missing(&named, f)),
+                    _ => None,
+                };
+                if let Some(p) = parent.as_ref().filter(|p| !p.tag.is_empty()) {
+                    lines.insert(0, (format!("from [{}]", p.tag), s.header.no));
+                }
+                inherited = defaults_of(s, &lines, parent.as_ref());
+                if let Some(n) = defaults_name(s) {
+                    named.insert(n.to_string(), inherited.clone());
+                }
                 if !inherited.tag.is_empty() {
                     let key = (1, format!("defaults [{}]", inherited.tag));
                     let body = lines
@@ -74,12 +89,19 @@ pub fn normal(cfg: &Config, file: &str) -> Normal {
                 }
             }
             _ => {
+                let from = header_from(s).ok().flatten().filter(|_| s.is_proxy());
+                let inherited = match from {
+                    Some(f) => named_or_missing(&named, f),
+                    None => inherited.clone(),
+                };
                 let label = if s.is_proxy() && !inherited.tag.is_empty() {
                     format!("{} {} [{}]", s.kind(), s.name(), inherited.tag)
                 } else {
                     format!("{} {}", s.kind(), s.name())
                 };
-                let header_args = s.header.texts()[2.min(s.header.words.len())..].join(" ");
+                // `from NAME` is in the tag: what the named section holds, not its name.
+                let args = if from.is_some() { 4 } else { 2 };
+                let header_args = s.header.texts()[args.min(s.header.words.len())..].join(" ");
                 let label = if header_args.is_empty() {
                     label
                 } else {
@@ -289,8 +311,17 @@ fn canonical_lines(s: &Section, inh: &Inherited, proxy: bool) -> Vec<(String, us
         .collect()
 }
 
-/// What a defaults section hands on, tagged by its canonical content.
-fn defaults_of(s: &Section, lines: &[(String, usize)]) -> Inherited {
+/// The named defaults section `name`, or one standing for a missing one.
+fn named_or_missing(named: &BTreeMap<String, Inherited>, name: &str) -> Inherited {
+    named.get(name).cloned().unwrap_or_else(|| Inherited {
+        tag: format!("no defaults section {name}"),
+        ..Inherited::default()
+    })
+}
+
+/// What a defaults section hands on (over what its `from` parent hands on), tagged by
+/// its canonical content (which names the parent's tag).
+fn defaults_of(s: &Section, lines: &[(String, usize)], parent: Option<&Inherited>) -> Inherited {
     let last = |k: &str| {
         s.lines
             .iter()
@@ -305,16 +336,19 @@ fn defaults_of(s: &Section, lines: &[(String, usize)]) -> Inherited {
         use sha2::Digest;
         hex::encode(&sha2::Sha256::digest(text.join("\n").as_bytes())[..4])
     };
-    Inherited {
-        tag,
-        mode: last("mode"),
-        balance: last("balance"),
-        default_server: s
-            .lines
+    let base = parent.cloned().unwrap_or_default();
+    let mut default_server = base.default_server;
+    default_server.extend(
+        s.lines
             .iter()
             .filter(|l| l.word(0) == "default-server")
-            .map(|l| l.texts()[1..].iter().map(|w| w.to_string()).collect())
-            .collect(),
+            .map(|l| l.texts()[1..].iter().map(|w| w.to_string()).collect()),
+    );
+    Inherited {
+        tag,
+        mode: last("mode").or(base.mode),
+        balance: last("balance").or(base.balance),
+        default_server,
     }
 }
 
@@ -359,6 +393,33 @@ mod tests {
             texts(e),
             texts(f),
             "an empty defaults section changes nothing"
+        );
+    }
+
+    #[test]
+    fn from_inherits_what_the_named_section_holds_whatever_its_name_or_place() {
+        let a = "defaults base\n  mode http\ndefaults\nfrontend f from base\n  bind :80\n";
+        let b = "defaults other\n  mode http\ndefaults\nfrontend f from other\n  bind :80\n";
+        let c = "defaults base\n  mode http\nfrontend f\n  bind :80\n";
+        assert_eq!(texts(a), texts(b));
+        assert_eq!(
+            texts(a),
+            texts(c),
+            "a named section followed is one named by from"
+        );
+        let d = "defaults base\n  mode http\ndefaults\n  mode tcp\nfrontend f\n  bind :80\n";
+        assert_ne!(texts(a), texts(d), "without from, the last defaults counts");
+        let e = "defaults base\n  mode tcp\ndefaults x from base\nbackend b from x\n";
+        let f = "defaults base\n  mode http\ndefaults x from base\nbackend b from x\n";
+        assert_ne!(
+            texts(e),
+            texts(f),
+            "a change in the parent reaches the child's users"
+        );
+        assert!(
+            texts(f).iter().any(|t| t.ends_with("| mode http")),
+            "{:?}",
+            texts(f)
         );
     }
 }

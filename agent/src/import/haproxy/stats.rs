@@ -1,10 +1,11 @@
-//! The `listen stats` section → the typed statistics page.
+//! The `listen stats` section → the typed statistics page; the `stats` lines of a
+//! frontend or backend → its `statsUri` and `stats`.
 
 use super::tokens::{Line, Section};
 use super::typed::{bind_ok, last_of, with_kw};
 use super::Builder;
 use schema::validate::net;
-use schema::{StatsAuth, StatsPage};
+use schema::{StatsAuth, StatsOptions, StatsPage};
 
 impl Builder<'_> {
     pub(super) fn stats(
@@ -120,5 +121,82 @@ impl Builder<'_> {
             p.extra.push(t);
         }
         Ok(p)
+    }
+}
+
+/// The `stats KW ...` lines of `lines`.
+fn stat<'l>(lines: &[&'l Line], kw: &str) -> Vec<&'l Line> {
+    lines
+        .iter()
+        .copied()
+        .filter(|l| l.word(0) == "stats" && l.word(1) == kw)
+        .collect()
+}
+
+/// Word 2 of a `stats KW WORD` line, written plainly (no quotes or escapes).
+fn plain_word(l: &Line) -> bool {
+    l.words.len() == 3 && l.words[2].text == l.raw[l.words[2].start..l.words[2].end]
+}
+
+impl Builder<'_> {
+    /// `stats uri`, `refresh`, `realm`, `scope`, `http-request`, `show-legends`,
+    /// `show-modules`, `hide-version` of a proxy, each class all or none; `stats
+    /// enable` with them.
+    pub(super) fn proxy_stats(&mut self, lines: &[&Line]) -> (Option<String>, StatsOptions) {
+        let mut o = StatsOptions::default();
+        let single = |b: &mut Self, kw: &str, ok: &dyn Fn(&Line) -> bool| {
+            let all = stat(lines, kw);
+            if all.is_empty() || !all.iter().all(|l| ok(l)) {
+                return None;
+            }
+            let l = last_of(b, &all).expect("not empty");
+            b.typed_line(l);
+            Some(l.word(2).to_string())
+        };
+        let uri = single(self, "uri", &|l| {
+            plain_word(l) && l.word(2).starts_with('/')
+        });
+        o.refresh = single(self, "refresh", &|l| {
+            plain_word(l) && net::is_haproxy_duration(l.word(2))
+        });
+        o.realm = single(self, "realm", &plain_word);
+        let scopes = stat(lines, "scope");
+        if scopes.iter().all(|l| plain_word(l)) {
+            for l in scopes {
+                o.scopes.push(l.word(2).to_string());
+                self.typed_line(l);
+            }
+        }
+        let rules = stat(lines, "http-request");
+        if rules
+            .iter()
+            .all(|l| l.words.len() >= 3 && ["allow", "deny", "auth"].contains(&l.word(2)))
+        {
+            for l in rules {
+                o.http_request.push(l.rest(2));
+                self.typed_line(l);
+            }
+        }
+        for (kw, flag) in [
+            ("show-legends", &mut o.show_legends),
+            ("show-modules", &mut o.show_modules),
+            ("hide-version", &mut o.hide_version),
+        ] {
+            if let [l] = stat(lines, kw).as_slice() {
+                if l.words.len() == 2 {
+                    *flag = true;
+                    self.typed_line(l);
+                }
+            }
+        }
+        if uri.is_some() || !o.is_empty() {
+            for l in stat(lines, "enable")
+                .into_iter()
+                .filter(|l| l.words.len() == 2)
+            {
+                self.typed_line(l);
+            }
+        }
+        (uri, o)
     }
 }

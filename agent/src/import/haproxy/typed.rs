@@ -4,7 +4,7 @@ use super::tokens::{Line, Section};
 use super::Builder;
 use schema::validate::haproxy_names::{HTTP_CHECK, TIMEOUTS};
 use schema::validate::net;
-use schema::{Defaults, Global, Mode, SocketLevel, StatsSocket};
+use schema::{Balance, Defaults, Global, Mode, SocketLevel, StatsSocket};
 
 pub(super) fn mode(s: &str) -> Option<Mode> {
     match s {
@@ -12,6 +12,20 @@ pub(super) fn mode(s: &str) -> Option<Mode> {
         "tcp" => Some(Mode::Tcp),
         _ => None,
     }
+}
+
+/// A `balance` algorithm the model knows.
+pub(super) fn balance(s: &str) -> Option<Balance> {
+    Some(match s {
+        "roundrobin" => Balance::Roundrobin,
+        "leastconn" => Balance::Leastconn,
+        "source" => Balance::Source,
+        "static-rr" => Balance::StaticRr,
+        "first" => Balance::First,
+        "random" => Balance::Random,
+        "uri" => Balance::Uri,
+        _ => return None,
+    })
 }
 
 /// For single-valued keys: the line that wins (the last), the others superseded.
@@ -92,10 +106,18 @@ impl Builder<'_> {
         g
     }
 
-    pub(super) fn defaults(&mut self, s: &Section) -> Defaults {
+    /// A `defaults` section whose header [`super::scope::plan`] accepted; `at` is its path.
+    pub(super) fn defaults(&mut self, s: &Section, at: &str) -> Defaults {
         self.typed_line(&s.header);
         let lines: Vec<&Line> = s.lines.iter().collect();
-        let mut d = Defaults::default();
+        let mut d = Defaults {
+            name: super::scope::defaults_name(s).map(String::from),
+            from: super::scope::header_from(s)
+                .ok()
+                .flatten()
+                .map(String::from),
+            ..Defaults::default()
+        };
         let modes: Vec<&Line> = with_kw(&lines, "mode")
             .into_iter()
             .filter(|l| l.words.len() == 2 && mode(l.word(1)).is_some())
@@ -112,6 +134,16 @@ impl Builder<'_> {
             self.typed_line(logs[0]);
         }
         d.retries = single_parsed(self, &lines, "retries");
+        let balances = with_kw(&lines, "balance");
+        if balances
+            .iter()
+            .all(|l| l.words.len() == 2 && balance(l.word(1)).is_some())
+        {
+            if let Some(l) = last_of(self, &balances) {
+                d.balance = balance(l.word(1));
+                self.typed_line(l);
+            }
+        }
         d.maxconn = single_parsed(self, &lines, "maxconn");
         d.timeouts = self.timeouts(&lines);
         let mut codes: Vec<&str> = lines
@@ -157,9 +189,9 @@ impl Builder<'_> {
             if self.handled(l.no) {
                 continue;
             }
-            let t = self.extra_line(l, "spec.defaults.extra", "not modelled in `defaults`");
+            let t = self.extra_line(l, &format!("{at}.extra"), "not modelled in `defaults`");
             self.comments.add(
-                "spec.defaults.extra",
+                format!("{at}.extra"),
                 format!("{}:{}: {}", self.label, l.no, l.word(0)),
             );
             d.extra.push(t);

@@ -1,10 +1,12 @@
-//! `userlist` and `cache` sections → typed [`Userlist`]s and [`Cache`]s. Userlists: `group` lines first, then `user` lines
+//! `userlist`, `cache`, `peers` and `fcgi-app` sections → typed [`Userlist`]s,
+//! [`Cache`]s, [`Peers`] (its `peer NAME ADDRESS:PORT` lines) and [`FcgiApp`]s
+//! (`docroot`, `index`, `log-stderr`); the other lines of the last two kept as `extra`. Userlists: `group` lines first, then `user` lines
 //! (the renderer's order), every name and password one plain word. The passwords
 //! (hashes or clear text) are secrets: encrypted by the writer like the stats password.
 
 use super::tokens::{Line, Section};
 use super::Builder;
-use schema::{Cache, User, UserGroup, Userlist};
+use schema::{Cache, FcgiApp, Peer, Peers, User, UserGroup, Userlist};
 
 fn word(s: &str) -> bool {
     !s.is_empty()
@@ -139,5 +141,119 @@ impl Builder<'_> {
             self.typed_line(l);
         }
         Ok(c)
+    }
+}
+
+impl Builder<'_> {
+    pub(super) fn peers(
+        &mut self,
+        s: &Section,
+        index: usize,
+        done: &[Peers],
+    ) -> Result<Peers, String> {
+        if s.header.words.len() != 2 || !word(s.name()) || done.iter().any(|p| p.name == s.name()) {
+            return Err("a peers header with more than a name, or a second of this name".into());
+        }
+        if s.lines.iter().any(|l| l.error.is_some()) {
+            return Err("a line HAProxy's syntax does not allow".into());
+        }
+        let mut p = Peers {
+            name: s.name().to_string(),
+            peers: Vec::new(),
+            extra: Vec::new(),
+        };
+        self.typed_line(&s.header);
+        let at = format!("spec.peers[{index}].extra");
+        for l in &s.lines {
+            let plain = l.words.iter().all(|w| w.text == l.raw[w.start..w.end]);
+            match l.texts().as_slice() {
+                ["peer", name, addr]
+                    if plain
+                        && word(name)
+                        && schema::validate::net::is_peer_address(addr)
+                        && !p.peers.iter().any(|x| x.name == *name) =>
+                {
+                    p.peers.push(Peer {
+                        name: name.to_string(),
+                        address: addr.to_string(),
+                    });
+                    self.typed_line(l);
+                }
+                _ => {
+                    let t = self.extra_line(l, &at, "not modelled in `peers`");
+                    self.comments.add(
+                        at.clone(),
+                        format!("{}:{}: {}", self.label, l.no, l.word(0)),
+                    );
+                    p.extra.push(t);
+                }
+            }
+        }
+        Ok(p)
+    }
+}
+
+impl Builder<'_> {
+    /// `fcgi-app NAME` with one plain `docroot /PATH`.
+    pub(super) fn fcgi_app(
+        &mut self,
+        s: &Section,
+        index: usize,
+        done: &[FcgiApp],
+    ) -> Result<FcgiApp, String> {
+        if s.header.words.len() != 2 || !word(s.name()) || done.iter().any(|a| a.name == s.name()) {
+            return Err("a fcgi-app header with more than a name, or a second of this name".into());
+        }
+        let plain =
+            |l: &Line| l.error.is_none() && l.words.iter().all(|w| w.text == l.raw[w.start..w.end]);
+        let one = |kw: &str| -> Result<Option<&Line>, String> {
+            let all: Vec<&Line> = s.lines.iter().filter(|l| l.word(0) == kw).collect();
+            match all.as_slice() {
+                [] => Ok(None),
+                [l] if l.words.len() == 2 && plain(l) => Ok(Some(*l)),
+                _ => Err(format!(
+                    "a `{kw}` line the model does not take (one, one plain word)"
+                )),
+            }
+        };
+        let docroot = one("docroot")?.filter(|l| l.word(1).starts_with('/'));
+        let docroot = docroot.ok_or("no `docroot /PATH` line")?;
+        let index_line = one("index")?;
+        let mut a = FcgiApp {
+            name: s.name().to_string(),
+            docroot: docroot.word(1).to_string(),
+            index: index_line.map(|l| l.word(1).to_string()),
+            log_stderr: Vec::new(),
+            extra: Vec::new(),
+        };
+        self.typed_line(&s.header);
+        self.typed_line(docroot);
+        if let Some(l) = index_line {
+            self.typed_line(l);
+        }
+        let logs: Vec<&Line> = s
+            .lines
+            .iter()
+            .filter(|l| l.word(0) == "log-stderr")
+            .collect();
+        if logs.iter().all(|l| l.words.len() >= 2 && l.error.is_none()) {
+            for l in logs {
+                a.log_stderr.push(l.rest(1));
+                self.typed_line(l);
+            }
+        }
+        let at = format!("spec.fcgiApps[{index}].extra");
+        for l in &s.lines {
+            if self.handled(l.no) {
+                continue;
+            }
+            let t = self.extra_line(l, &at, "not modelled in `fcgi-app`");
+            self.comments.add(
+                at.clone(),
+                format!("{}:{}: {}", self.label, l.no, l.word(0)),
+            );
+            a.extra.push(t);
+        }
+        Ok(a)
     }
 }

@@ -1,14 +1,14 @@
 //! `Balancer` → one `haproxy.cfg` per balancer host.
 //!
-//! Sections come in a fixed order (global, defaults, frontends, backends, the
-//! stats page, the raw escape hatch), each in the order the document lists them;
+//! Sections come in a fixed order (global, named defaults, defaults, frontends,
+//! backends, the stats page, the raw escape hatch), each in the order the document lists them;
 //! servers derived from the inventory (`serversFrom`) follow inventory order, so
 //! adding a worker appends one `server` line and changes nothing else.
 
 use crate::rendered::{header, source_name, target_hosts, ManagedFile, RenderError};
 use schema::{
-    Backend, Balance, BalancerSpec, CookieMode, Defaults, DesiredState, Document, Frontend, Global,
-    Host, Located, Mode, Server, SocketLevel,
+    Backend, Balance, BalancerSpec, CookieMode, DesiredState, Document, Frontend, Global, Host,
+    Located, Server, SocketLevel,
 };
 use std::fmt::Write;
 
@@ -70,7 +70,12 @@ pub fn render(
     let hosts = target_hosts(state, &spec.hosts, schema::Role::Balancer, &source)?;
     let mut body = header("#", &source, &doc.origin);
     write_global(&mut body, &spec.global);
-    write_defaults(&mut body, &spec.defaults);
+    // Named sections first, in order (a `from` only names one above it), then the one
+    // every proxy without `from` inherits: the last `defaults` before them.
+    for d in &spec.named_defaults {
+        super::render_global::write_defaults(&mut body, d);
+    }
+    super::render_global::write_defaults(&mut body, &spec.defaults);
     for f in &spec.frontends {
         write_frontend(&mut body, f);
     }
@@ -80,6 +85,8 @@ pub fn render(
     }
     super::render_global::write_caches(&mut body, &spec.caches);
     super::render_global::write_userlists(&mut body, &spec.userlists);
+    super::render_global::write_peers(&mut body, &spec.peers);
+    super::render_global::write_fcgi_apps(&mut body, &spec.fcgi_apps);
     if let Some(s) = &spec.stats {
         super::render_global::write_stats(&mut body, s);
     }
@@ -147,7 +154,7 @@ fn derived_servers(state: &DesiredState, b: &Backend) -> Vec<Server> {
         .map(|h| Server {
             name: h.name.clone(),
             address: h.address.clone(),
-            port: from.port,
+            port: Some(from.port),
             weight: None,
             check: None,
             cookie: None,
@@ -162,13 +169,6 @@ fn line(out: &mut String, text: impl AsRef<str>) {
     out.push_str("    ");
     out.push_str(text.as_ref());
     out.push('\n');
-}
-
-fn mode_str(m: Mode) -> &'static str {
-    match m {
-        Mode::Http => "http",
-        Mode::Tcp => "tcp",
-    }
 }
 
 fn write_global(out: &mut String, g: &Global) {
@@ -229,44 +229,13 @@ fn write_global(out: &mut String, g: &Global) {
     }
 }
 
-fn write_defaults(out: &mut String, d: &Defaults) {
-    out.push_str("\ndefaults\n");
-    if let Some(m) = d.mode {
-        line(out, format!("mode {}", mode_str(m)));
-    }
-    if let Some(l) = &d.log {
-        line(out, format!("log {l}"));
-    }
-    for o in &d.options {
-        line(out, format!("option {o}"));
-    }
-    if let Some(r) = d.retries {
-        line(out, format!("retries {r}"));
-    }
-    if let Some(m) = d.maxconn {
-        line(out, format!("maxconn {m}"));
-    }
-    for (name, value) in &d.timeouts {
-        line(out, format!("timeout {name} {value}"));
-    }
-    for (code, file) in &d.errorfiles {
-        line(out, format!("errorfile {code} {file}"));
-    }
-    for r in &d.http_check {
-        line(out, format!("http-check {r}"));
-    }
-    for e in &d.extra {
-        line(out, e);
-    }
-}
-
 fn write_frontend(out: &mut String, f: &Frontend) {
-    let _ = writeln!(out, "\nfrontend {}", f.name);
+    super::render_global::section_header(out, "frontend", Some(&f.name), f.from.as_deref());
     for b in &f.binds {
         line(out, format!("bind {b}"));
     }
     if let Some(m) = f.mode {
-        line(out, format!("mode {}", mode_str(m)));
+        line(out, format!("mode {}", super::render_global::mode_str(m)));
     }
     if let Some(m) = f.maxconn {
         line(out, format!("maxconn {m}"));
@@ -274,19 +243,24 @@ fn write_frontend(out: &mut String, f: &Frontend) {
     for l in &f.log {
         line(out, format!("log {l}"));
     }
+    if f.no_log {
+        line(out, "no log");
+    }
+    if let Some(u) = &f.monitor_uri {
+        line(out, format!("monitor-uri {u}"));
+    }
     for (name, value) in &f.timeouts {
         line(out, format!("timeout {name} {value}"));
     }
     for o in &f.options {
         line(out, format!("option {o}"));
     }
-    if let Some(u) = &f.stats_uri {
-        line(out, "stats enable");
-        line(out, format!("stats uri {u}"));
-    }
+    super::render_global::write_proxy_stats(out, f.stats_uri.as_deref(), &f.stats);
     for a in &f.acls {
         line(out, format!("acl {} {}", a.name, a.condition));
     }
+    // After the ACLs: their conditions name them.
+    super::render_global::write_stats_rules(out, &f.stats);
     for r in &f.http_request {
         line(out, format!("http-request {r}"));
     }
@@ -305,16 +279,17 @@ fn write_frontend(out: &mut String, f: &Frontend) {
 }
 
 fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
-    if b.binds.is_empty() {
-        let _ = writeln!(out, "\nbackend {}", b.name);
+    let kind = if b.binds.is_empty() {
+        "backend"
     } else {
-        let _ = writeln!(out, "\nlisten {}", b.name);
-    }
+        "listen"
+    };
+    super::render_global::section_header(out, kind, Some(&b.name), b.from.as_deref());
     for a in &b.binds {
         line(out, format!("bind {a}"));
     }
     if let Some(m) = b.mode {
-        line(out, format!("mode {}", mode_str(m)));
+        line(out, format!("mode {}", super::render_global::mode_str(m)));
     }
     if let Some(m) = b.maxconn {
         line(out, format!("maxconn {m}"));
@@ -333,6 +308,7 @@ fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
     for (name, value) in &b.timeouts {
         line(out, format!("timeout {name} {value}"));
     }
+    super::render_global::write_proxy_stats(out, b.stats_uri.as_deref(), &b.stats);
     if let Some(c) = &b.cookie {
         let mode = match c.mode {
             CookieMode::Insert => "insert",
@@ -364,6 +340,7 @@ fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
     for a in &b.acls {
         line(out, format!("acl {} {}", a.name, a.condition));
     }
+    super::render_global::write_stats_rules(out, &b.stats);
     for r in &b.http_request {
         line(out, format!("http-request {r}"));
     }
@@ -380,10 +357,11 @@ fn write_backend(out: &mut String, b: &Backend, derived: &[Server]) {
 
 fn server_line(b: &Backend, s: &Server) -> String {
     let d = &b.server_defaults;
-    let mut l = if s.address.contains(':') {
-        format!("server {} [{}]:{}", s.name, s.address, s.port)
-    } else {
-        format!("server {} {}:{}", s.name, s.address, s.port)
+    let mut l = match (s.address.contains(':'), s.port) {
+        (true, Some(p)) => format!("server {} [{}]:{p}", s.name, s.address),
+        (true, None) => format!("server {} [{}]", s.name, s.address),
+        (false, Some(p)) => format!("server {} {}:{p}", s.name, s.address),
+        (false, None) => format!("server {} {}", s.name, s.address),
     };
     if let Some(w) = s.weight.or(d.weight) {
         let _ = write!(l, " weight {w}");

@@ -1,8 +1,11 @@
 //! The `global` settings beyond the runtime socket and the process owner: limits,
-//! reload, paths, TLS defaults; and the sections that are no proxy: `cache`s, `userlist`s and the
-//! stats page. A leaf of [`super::render`].
+//! reload, paths, TLS defaults; the sections that are no proxy: `defaults`, `cache`s,
+//! `userlist`s; the stats page; section headers. A leaf of [`super::render`].
 
-use schema::{Cache, Global, SslDefaults, StatsPage, Userlist};
+use schema::{
+    Cache, Defaults, FcgiApp, Global, Mode, Peers, SslDefaults, StatsOptions, StatsPage, Userlist,
+};
+use std::fmt::Write;
 
 fn line(out: &mut String, text: impl AsRef<str>) {
     out.push_str("    ");
@@ -20,6 +23,9 @@ pub fn write_global_more(out: &mut String, g: &Global) {
         if let Some(v) = v {
             line(out, format!("{kw} {v}"));
         }
+    }
+    if let Some(p) = &g.localpeer {
+        line(out, format!("localpeer {p}"));
     }
     if let Some(t) = &g.hard_stop_after {
         line(out, format!("hard-stop-after {t}"));
@@ -135,6 +141,123 @@ pub fn write_caches(out: &mut String, caches: &[Cache]) {
                 out,
                 format!("process-vary {}", if p { "on" } else { "off" }),
             );
+        }
+    }
+}
+
+pub fn mode_str(m: Mode) -> &'static str {
+    match m {
+        Mode::Http => "http",
+        Mode::Tcp => "tcp",
+    }
+}
+
+/// A section header: `KIND NAME`, then ` from DEFAULTS` when it names one.
+pub fn section_header(out: &mut String, kind: &str, name: Option<&str>, from: Option<&str>) {
+    out.push('\n');
+    out.push_str(kind);
+    for (kw, v) in [("", name), ("from ", from)] {
+        if let Some(v) = v {
+            let _ = write!(out, " {kw}{v}");
+        }
+    }
+    out.push('\n');
+}
+
+pub fn write_defaults(out: &mut String, d: &Defaults) {
+    section_header(out, "defaults", d.name.as_deref(), d.from.as_deref());
+    if let Some(m) = d.mode {
+        line(out, format!("mode {}", mode_str(m)));
+    }
+    if let Some(l) = &d.log {
+        line(out, format!("log {l}"));
+    }
+    for o in &d.options {
+        line(out, format!("option {o}"));
+    }
+    if let Some(r) = d.retries {
+        line(out, format!("retries {r}"));
+    }
+    if let Some(m) = d.maxconn {
+        line(out, format!("maxconn {m}"));
+    }
+    if let Some(b) = d.balance {
+        line(out, format!("balance {}", b.as_str()));
+    }
+    for (name, value) in &d.timeouts {
+        line(out, format!("timeout {name} {value}"));
+    }
+    for (code, file) in &d.errorfiles {
+        line(out, format!("errorfile {code} {file}"));
+    }
+    for r in &d.http_check {
+        line(out, format!("http-check {r}"));
+    }
+    for e in &d.extra {
+        line(out, e);
+    }
+}
+
+/// The `stats` lines of a frontend or backend serving the statistics page, but its
+/// `stats http-request` rules ([`write_stats_rules`]).
+pub fn write_proxy_stats(out: &mut String, uri: Option<&str>, s: &StatsOptions) {
+    if uri.is_none() && s.is_empty() {
+        return;
+    }
+    line(out, "stats enable");
+    for (kw, v) in [("uri", uri), ("refresh", s.refresh.as_deref())] {
+        if let Some(v) = v {
+            line(out, format!("stats {kw} {v}"));
+        }
+    }
+    if let Some(r) = &s.realm {
+        line(out, format!("stats realm {r}"));
+    }
+    for x in &s.scopes {
+        line(out, format!("stats scope {x}"));
+    }
+    for (on, kw) in [
+        (s.show_legends, "show-legends"),
+        (s.show_modules, "show-modules"),
+        (s.hide_version, "hide-version"),
+    ] {
+        if on {
+            line(out, format!("stats {kw}"));
+        }
+    }
+}
+
+/// The `stats http-request` rules, written after the proxy's ACLs.
+pub fn write_stats_rules(out: &mut String, s: &StatsOptions) {
+    for r in &s.http_request {
+        line(out, format!("stats http-request {r}"));
+    }
+}
+
+pub fn write_peers(out: &mut String, sections: &[Peers]) {
+    for p in sections {
+        out.push_str(&format!("\npeers {}\n", p.name));
+        for x in &p.peers {
+            line(out, format!("peer {} {}", x.name, x.address));
+        }
+        for e in &p.extra {
+            line(out, e);
+        }
+    }
+}
+
+pub fn write_fcgi_apps(out: &mut String, apps: &[FcgiApp]) {
+    for a in apps {
+        out.push_str(&format!("\nfcgi-app {}\n", a.name));
+        line(out, format!("docroot {}", a.docroot));
+        if let Some(i) = &a.index {
+            line(out, format!("index {i}"));
+        }
+        for l in &a.log_stderr {
+            line(out, format!("log-stderr {l}"));
+        }
+        for e in &a.extra {
+            line(out, e);
         }
     }
 }

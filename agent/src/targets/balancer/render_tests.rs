@@ -391,3 +391,108 @@ fn stats_page_limits_logs_and_timeouts() {
         f.content
     );
 }
+
+#[test]
+fn named_defaults_come_in_order_before_the_implicit_one_and_proxies_name_theirs() {
+    let f = &files(
+        "  namedDefaults:
+    - {name: base, mode: http, timeouts: {client: 5s}}
+    - {name: slow, from: base, timeouts: {client: 50s}}
+  defaults: {from: base, retries: 2}
+  frontends:
+    - {name: web, from: slow, binds: ['*:80'], defaultBackend: app}
+  backends:
+    - name: app
+      from: base
+      servers: [{name: a, address: 10.1.1.1, port: 80}]
+    - name: plain
+      servers: [{name: b, address: 10.1.1.2, port: 80}]
+",
+    )[0];
+    let headers: Vec<&str> = f
+        .content
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.starts_with('#') && !l.is_empty())
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "global",
+            "defaults base",
+            "defaults slow from base",
+            "defaults from base",
+            "frontend web from slow",
+            "backend app from base",
+            "backend plain",
+        ]
+    );
+    assert!(f
+        .content
+        .contains("defaults slow from base\n    timeout client 50s\n"));
+}
+
+#[test]
+fn a_server_without_port_is_written_without_one() {
+    let f = &files(
+        "  backends:
+    - name: proxy
+      serverDefaults: {check: false}
+      servers: [{name: next-hop, address: 0.0.0.0}, {name: v6, address: '::1'}, {name: p, address: 10.0.0.1, port: 81}]
+",
+    )[0];
+    let servers: Vec<&str> = f
+        .content
+        .lines()
+        .filter(|l| l.trim_start().starts_with("server "))
+        .collect();
+    assert_eq!(
+        servers,
+        [
+            "    server next-hop 0.0.0.0",
+            "    server v6 [::1]",
+            "    server p 10.0.0.1:81"
+        ]
+    );
+}
+
+#[test]
+fn a_backend_serving_the_stats_page_writes_its_stats_lines_in_class_order() {
+    let f = &files(
+        "  backends:
+    - name: st
+      mode: http
+      statsUri: /
+      stats: {refresh: 60s, realm: Ops, scopes: [a, b], showLegends: true, httpRequest: [deny if x, auth realm S]}
+      acls: [{name: x, condition: src 10.0.0.0/8}]
+    - name: plain
+      servers: [{name: p, address: 10.0.0.1, port: 81}]
+",
+    )[0];
+    let text = &f.content;
+    let at = text.find("backend st\n").unwrap();
+    let body: Vec<&str> = text[at..]
+        .lines()
+        .filter(|l| l.starts_with("    stats "))
+        .collect();
+    assert_eq!(
+        body,
+        [
+            "    stats enable",
+            "    stats uri /",
+            "    stats refresh 60s",
+            "    stats realm Ops",
+            "    stats scope a",
+            "    stats scope b",
+            "    stats show-legends",
+            "    stats http-request deny if x",
+            "    stats http-request auth realm S",
+        ]
+    );
+    let acl = text.find("    acl x ").unwrap();
+    assert!(
+        acl < text.find("stats http-request").unwrap(),
+        "ACLs before the rules naming them"
+    );
+    let plain = &text[text.find("backend plain\n").unwrap()..];
+    assert!(!plain.contains("stats"), "{plain}");
+}
