@@ -85,7 +85,9 @@ fn a_hand_written_file_is_typed_and_means_the_same() {
     assert_eq!(s.frontends[0].use_backends[0].backend, "auth_back");
     let b = &s.backends[0];
     assert_eq!(b.health_check.as_ref().unwrap().expect_status, Some(200));
-    assert_eq!(b.extra, ["default-server inter 2s rise 2 fall 3"]);
+    // `default-server` is folded into the servers after it (server_line.rs).
+    assert!(b.extra.is_empty(), "{:?}", b.extra);
+    assert_eq!(b.server_defaults.inter.as_deref(), Some("2s"));
     assert_eq!(
         b.servers[0].cookie, None,
         "cookie value = server name is the default"
@@ -363,5 +365,65 @@ fn a_fcgi_app_is_typed_its_acls_kept_as_extra() {
     let out = run("fcgi-app php\n    index index.php\n");
     assert!(
         out.spec.fcgi_apps.is_empty() && out.spec.raw.as_deref().unwrap().contains("fcgi-app php")
+    );
+}
+
+#[test]
+fn default_server_lines_fold_into_the_servers_after_them() {
+    let text = "defaults\n    mode tcp\n    timeout connect 4s\n    timeout client 30m\n    timeout server 30m\n\
+                listen pg\n    bind *:5000\n    option httpchk\n    http-check expect status 200\n\
+                \x20   server early 10.0.0.9:5432 check\n\
+                \x20   default-server inter 3s fall 3 rise 2 on-marked-down shutdown-sessions\n\
+                \x20   server a 10.0.0.1:5432 maxconn 100 check port 8008\n\
+                \x20   default-server inter 5s weight 7\n\
+                \x20   server b 10.0.0.2:5432 maxconn 100 check port 8008 inter 1s\n";
+    let (spec, rendered) = typed_and_same(text);
+    let raw: Vec<_> = run(text).summaries[0]
+        .items
+        .iter()
+        .filter(|i| i.fate == crate::import::summary::Fate::Raw)
+        .map(|i| i.what.clone())
+        .collect();
+    assert!(raw.is_empty(), "{raw:?}");
+    let b = &spec.backends[0];
+    let early = rendered
+        .lines()
+        .find(|l| l.contains("server early"))
+        .unwrap();
+    assert!(
+        !early.contains("inter") && !early.contains("on-marked-down"),
+        "{early}"
+    );
+    let a = rendered.lines().find(|l| l.contains("server a ")).unwrap();
+    assert!(
+        a.contains("inter 3s") && a.contains("on-marked-down shutdown-sessions"),
+        "{a}"
+    );
+    let sb = b.servers.iter().find(|s| s.name == "b").unwrap();
+    assert_eq!(
+        sb.weight,
+        Some(7),
+        "the later default-server adds its weight"
+    );
+    let bl = rendered.lines().find(|l| l.contains("server b ")).unwrap();
+    assert!(
+        bl.contains("inter 1s") && !bl.contains("inter 5s") && !bl.contains("inter 3s"),
+        "the server's own wins: {bl}"
+    );
+    assert!(
+        bl.contains("fall 3"),
+        "the earlier line still applies: {bl}"
+    );
+    // `no-check` undoes a default: beyond the fold, the section stays as written.
+    let text = "backend x\n    default-server check\n    server a 10.0.0.1:80 no-check\n";
+    let out = run(text);
+    assert!(out.spec.backends.is_empty(), "{:?}", out.spec.backends);
+    assert!(
+        out.summaries[0]
+            .items
+            .iter()
+            .any(|i| i.fate == crate::import::summary::Fate::Raw && i.why.contains("`no-…`")),
+        "{}",
+        out.summaries[0].text()
     );
 }

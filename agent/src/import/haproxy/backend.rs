@@ -1,88 +1,11 @@
 //! `backend` sections: servers, stickiness, health check, server defaults.
 
-use super::servers::group;
+use super::servers::{fold_default_servers, server_line, ServerLine};
 use super::tokens::{Line, Section};
 use super::typed::{balance, bind_ok, last_of, mode, single_parsed, with_kw};
 use super::Builder;
 use schema::validate::net;
-use schema::{Backend, Cookie, CookieMode, HealthCheck, Server, ServerDefaults};
-
-/// One `server` line, typed; `None` when its address or options are beyond the model.
-struct ServerLine<'l> {
-    line: &'l Line,
-    server: Server,
-    /// Options beyond the typed ones, as `(keyword, value, raw text)`.
-    rest: Vec<(String, Option<String>, String)>,
-    check: bool,
-    cookie: Option<String>,
-}
-
-fn server_line<'l>(l: &'l Line) -> Option<ServerLine<'l>> {
-    if l.words.len() < 3 || l.error.is_some() {
-        return None;
-    }
-    // No port (`0.0.0.0`, a transparent next hop): the client's destination port.
-    let (addr, port) = match l.word(2).rsplit_once(':') {
-        Some((a, p)) => (a, Some(p.parse::<u16>().ok().filter(|p| *p > 0)?)),
-        None => (l.word(2), None),
-    };
-    // `[v6]:port`: the model holds the address without brackets, the renderer adds them.
-    let addr = match addr.strip_prefix('[').and_then(|a| a.strip_suffix(']')) {
-        Some(v6) if v6.parse::<std::net::Ipv6Addr>().is_ok() => v6,
-        Some(_) => return None,
-        None if addr.contains(':') => return None,
-        None => addr,
-    };
-    if !net::is_address(addr) || l.words[2].text != l.raw[l.words[2].start..l.words[2].end] {
-        return None;
-    }
-    let opts: Vec<String> = l.words[3..].iter().map(|w| w.text.clone()).collect();
-    let mut s = Server {
-        name: l.word(1).to_string(),
-        address: addr.to_string(),
-        port,
-        weight: None,
-        check: Some(false),
-        cookie: None,
-        backup: false,
-        disabled: false,
-        extra: None,
-    };
-    let (mut check, mut cookie, mut rest) = (false, None, Vec::new());
-    let mut i = 3;
-    for (kw, args) in group(&opts) {
-        let raw = l.raw[l.words[i].start..l.words[i + args.len()].end].to_string();
-        i += 1 + args.len();
-        match (kw.as_str(), args.first()) {
-            ("check", None) if !check => check = true,
-            ("backup", None) if !s.backup => s.backup = true,
-            ("disabled", None) if !s.disabled => s.disabled = true,
-            ("weight", Some(w))
-                if s.weight.is_none() && w.parse::<u32>().is_ok_and(|w| w <= 256) =>
-            {
-                s.weight = w.parse().ok()
-            }
-            ("cookie", Some(c)) if cookie.is_none() => cookie = Some(c.clone()),
-            _ => rest.push((kw.clone(), args.first().cloned(), raw)),
-        }
-    }
-    // A keyword repeated among the options: the renderer could not keep their order.
-    let mut kws: Vec<&str> = rest.iter().map(|r| r.0.as_str()).collect();
-    kws.sort();
-    if kws.windows(2).any(|w| w[0] == w[1]) {
-        return None;
-    }
-    if check {
-        s.check = None;
-    }
-    Some(ServerLine {
-        line: l,
-        server: s,
-        rest,
-        check,
-        cookie,
-    })
-}
+use schema::{Backend, Cookie, CookieMode, HealthCheck, ServerDefaults};
 
 impl Builder<'_> {
     pub(super) fn backend(
@@ -126,6 +49,8 @@ impl Builder<'_> {
             return Err("a server address or option the model does not take".into());
         }
         let mut parsed: Vec<ServerLine> = parsed.into_iter().flatten().collect();
+        let defaults = with_kw(&lines, "default-server");
+        fold_default_servers(&defaults, &mut parsed)?;
         let mut names: Vec<&str> = parsed.iter().map(|p| p.server.name.as_str()).collect();
         names.sort();
         if names.windows(2).any(|w| w[0] == w[1]) {
@@ -133,6 +58,18 @@ impl Builder<'_> {
         }
         let at = format!("spec.backends[{index}]");
         self.typed_line(&s.header);
+        for l in &defaults {
+            self.typed_line(l);
+            self.comments.add(
+                format!("{at}.servers"),
+                format!(
+                    "{}:{}: `{}` folded into the server lines after it, as HAProxy applies it",
+                    self.label,
+                    l.no,
+                    l.text()
+                ),
+            );
+        }
         let mut b = Backend {
             name: s.name().to_string(),
             from: None,
