@@ -11,19 +11,6 @@ pub fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\\\""))
 }
 
-/// A mod_rewrite argument: bare when it has no space or quote (mod_rewrite's own
-/// parser, unlike httpd's, keeps backslashes), else double-quoted.
-fn rewrite_arg(s: &str) -> String {
-    if s.is_empty()
-        || s.chars()
-            .any(|c| c.is_whitespace() || c == '"' || c == '\'')
-    {
-        quote(s)
-    } else {
-        s.to_string()
-    }
-}
-
 /// One directive line, indented one level.
 pub fn line(out: &mut String, text: impl AsRef<str>) {
     out.push_str("    ");
@@ -83,6 +70,8 @@ pub fn write_tls_settings(out: &mut String, t: &Tls) {
 }
 
 /// An argument bare when it is one plain word, else quoted (httpd reads both alike).
+/// Also mod_rewrite's arguments: its own parser, unlike httpd's, keeps backslashes,
+/// so a bare word is the only way to write one with a backslash unchanged.
 fn word(s: &str) -> String {
     if s.is_empty()
         || s.chars()
@@ -153,21 +142,13 @@ pub fn write_rewrites(out: &mut String, rewrites: &[Rewrite]) {
     line(out, "RewriteEngine On");
     for r in rewrites {
         for c in &r.conditions {
-            let mut l = format!(
-                "RewriteCond {} {}",
-                rewrite_arg(&c.test),
-                rewrite_arg(&c.pattern)
-            );
+            let mut l = format!("RewriteCond {} {}", word(&c.test), word(&c.pattern));
             if let Some(f) = &c.flags {
                 l.push_str(&format!(" [{f}]"));
             }
             line(out, l);
         }
-        let mut l = format!(
-            "RewriteRule {} {}",
-            rewrite_arg(&r.pattern),
-            rewrite_arg(&r.substitution)
-        );
+        let mut l = format!("RewriteRule {} {}", word(&r.pattern), word(&r.substitution));
         if let Some(f) = &r.flags {
             l.push_str(&format!(" [{f}]"));
         }

@@ -319,13 +319,13 @@ fn response_header(h: &schema::ResponseHeader) -> String {
 }
 
 /// One `ProxyPass` line: a route, or a path excluded from proxying (`!`).
-pub enum ProxyPath<'v> {
+enum ProxyPath<'v> {
     Route(&'v Route),
     Excluded(&'v str),
 }
 
 impl ProxyPath<'_> {
-    pub fn path(&self) -> &str {
+    fn path(&self) -> &str {
         match self {
             ProxyPath::Route(r) => &r.path,
             ProxyPath::Excluded(p) => p,
@@ -338,7 +338,7 @@ impl ProxyPath<'_> {
 /// an exclusion is ordered with the routes, so it precedes the routes it carves
 /// out of. The importer types a virtual host's `ProxyPass` lines only when they
 /// are already in this order (`import/apache/vhost_parts.rs`).
-pub fn proxy_paths(v: &schema::VirtualHost) -> Vec<ProxyPath<'_>> {
+fn proxy_paths(v: &schema::VirtualHost) -> Vec<ProxyPath<'_>> {
     let mut r: Vec<ProxyPath> = v.routes.iter().map(ProxyPath::Route).collect();
     r.extend(v.no_proxy.iter().map(|p| ProxyPath::Excluded(p)));
     r.sort_by(|a, b| {

@@ -34,6 +34,14 @@ fn plain_vhost_defaults() {
     );
 }
 
+/// The `ProxyPass` lines of a rendered site, in order.
+fn proxy_passes(content: &str) -> Vec<&str> {
+    content
+        .lines()
+        .filter(|l| l.contains("ProxyPass "))
+        .collect()
+}
+
 #[test]
 fn longer_routes_come_first_whatever_the_document_order() {
     let f = &files(
@@ -45,11 +53,7 @@ fn longer_routes_come_first_whatever_the_document_order() {
         - {path: /b, upstream: 'http://u/b'}
 ",
     )[0];
-    let passes: Vec<_> = f
-        .content
-        .lines()
-        .filter(|l| l.contains("ProxyPass "))
-        .collect();
+    let passes = proxy_passes(&f.content);
     assert_eq!(
         passes,
         [
@@ -76,11 +80,7 @@ fn exclusions_sit_among_the_routes_by_length_and_ws_needs_wstunnel() {
         - {path: /ws/, upstream: 'ws://u:8080/ws/'}
 ",
     )[0];
-    let passes: Vec<_> = f
-        .content
-        .lines()
-        .filter(|l| l.contains("ProxyPass "))
-        .collect();
+    let passes = proxy_passes(&f.content);
     assert_eq!(
         passes,
         [
