@@ -390,12 +390,6 @@ impl<'a> Builder<'a> {
         self.summary.count(l.no, Fate::Typed, l.text(), "");
     }
 
-    pub(crate) fn extra_line(&mut self, l: &Line, path: &str, why: &str) -> String {
-        self.summary.count(l.no, Fate::Raw, l.text(), why);
-        let _ = path;
-        l.text()
-    }
-
     pub(crate) fn superseded(&mut self, l: &Line, by: usize) {
         self.summary.count(
             l.no,

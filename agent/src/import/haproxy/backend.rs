@@ -170,10 +170,6 @@ impl Builder<'_> {
                 continue;
             }
             let t = self.extra_line(l, &format!("{at}.extra"), "not modelled in a backend");
-            self.comments.add(
-                format!("{at}.extra"),
-                format!("{}:{}: {}", self.label, l.no, l.word(0)),
-            );
             b.extra.push(t);
         }
         Ok(b)

@@ -127,10 +127,6 @@ impl Builder<'_> {
                 continue;
             }
             let t = self.extra_line(l, &format!("{at}.extra"), "not modelled in a frontend");
-            self.comments.add(
-                format!("{at}.extra"),
-                format!("{}:{}: {}", self.label, l.no, l.word(0)),
-            );
             f.extra.push(t);
         }
         let _ = start;

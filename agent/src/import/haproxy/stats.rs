@@ -113,10 +113,12 @@ impl Builder<'_> {
                     self.secrets.push("spec.stats.extra".into());
                 }
             }
-            let t = self.extra_line(l, "spec.stats.extra", "not modelled on the stats page");
-            self.comments.add(
+            let what = format!("{} {}", l.word(0), l.word(1));
+            let t = self.extra_line_named(
+                l,
                 "spec.stats.extra",
-                format!("{}:{}: {} {}", self.label, l.no, l.word(0), l.word(1)),
+                "not modelled on the stats page",
+                &what,
             );
             p.extra.push(t);
         }

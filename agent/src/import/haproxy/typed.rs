@@ -97,10 +97,6 @@ impl Builder<'_> {
                 continue;
             }
             let t = self.extra_line(l, "spec.global.extra", "not modelled in `global`");
-            self.comments.add(
-                "spec.global.extra",
-                format!("{}:{}: {}", self.label, l.no, l.word(0)),
-            );
             g.extra.push(t);
         }
         g
@@ -190,10 +186,6 @@ impl Builder<'_> {
                 continue;
             }
             let t = self.extra_line(l, &format!("{at}.extra"), "not modelled in `defaults`");
-            self.comments.add(
-                format!("{at}.extra"),
-                format!("{}:{}: {}", self.label, l.no, l.word(0)),
-            );
             d.extra.push(t);
         }
         d
@@ -279,6 +271,27 @@ impl Builder<'_> {
     }
 
     /// Whether line `no` was already counted (typed, superseded...).
+    /// A line kept verbatim in the `extra` list at `path`: counted raw with `why`, and
+    /// a comment there naming its source line and keyword.
+    pub(crate) fn extra_line(&mut self, l: &Line, path: &str, why: &str) -> String {
+        self.extra_line_named(l, path, why, l.word(0))
+    }
+
+    /// [`Builder::extra_line`] with the comment naming `what`.
+    pub(crate) fn extra_line_named(
+        &mut self,
+        l: &Line,
+        path: &str,
+        why: &str,
+        what: &str,
+    ) -> String {
+        self.summary
+            .count(l.no, crate::import::summary::Fate::Raw, l.text(), why);
+        let comment = format!("{}:{}: {what}", self.label, l.no);
+        self.comments.add(path.to_string(), comment);
+        l.text()
+    }
+
     pub(super) fn handled(&self, no: usize) -> bool {
         self.summary.typed_seen(no) || self.summary.items.iter().any(|i| i.line == no)
     }

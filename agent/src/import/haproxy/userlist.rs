@@ -181,10 +181,6 @@ impl Builder<'_> {
                 }
                 _ => {
                     let t = self.extra_line(l, &at, "not modelled in `peers`");
-                    self.comments.add(
-                        at.clone(),
-                        format!("{}:{}: {}", self.label, l.no, l.word(0)),
-                    );
                     p.extra.push(t);
                 }
             }
@@ -248,10 +244,6 @@ impl Builder<'_> {
                 continue;
             }
             let t = self.extra_line(l, &at, "not modelled in `fcgi-app`");
-            self.comments.add(
-                at.clone(),
-                format!("{}:{}: {}", self.label, l.no, l.word(0)),
-            );
             a.extra.push(t);
         }
         Ok(a)
